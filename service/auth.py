@@ -1,0 +1,160 @@
+"""Sign-in: argon2 passwords, bearer tokens and web sessions (hashed, expiring, revocable), lock-out."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from service.access import Actor
+from service.clock import from_db, to_db
+from service.errors import InvalidInput, Unauthenticated
+from service.models import AuthToken, Membership, User
+from service.roles import Role
+
+_hasher = PasswordHasher()
+# A real hash to verify against when the user does not exist, so timing does not reveal usernames.
+_DUMMY_HASH = _hasher.hash("saraban-no-such-user")
+MIN_PASSWORD = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"password must have at least {MIN_PASSWORD} characters",
+            thai=f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD} ตัวอักษร",
+        )
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lock_minutes: int = 15
+
+
+class LoginFailed(Unauthenticated):
+    code = "bad_credentials"
+
+
+class AccountLocked(Unauthenticated):
+    code = "account_locked"
+
+
+def authenticate(session: Session, *, username: str, password: str, now: datetime, policy: LoginPolicy) -> User:
+    """Check a password; count failures and lock the account for a while after too many.
+
+    The caller commits the failure counter even though it raises (see ``service.http.sign_in``).
+    """
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        raise LoginFailed("wrong username or password", thai="ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+    if user.locked_until is not None and from_db(user.locked_until) > now:
+        raise AccountLocked(
+            "too many failed sign-ins; try again later",
+            thai="ลงชื่อเข้าใช้ผิดหลายครั้งเกินไป บัญชีถูกระงับชั่วคราว กรุณาลองใหม่ภายหลัง",
+        )
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= policy.max_failures:
+            user.locked_until = to_db(now + timedelta(minutes=policy.lock_minutes))
+            user.failed_logins = 0
+        session.add(user)
+        raise LoginFailed("wrong username or password", thai="ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    return user
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(session: Session, *, user: User, kind: str, now: datetime, ttl: timedelta) -> tuple[str, AuthToken]:
+    """A new random secret; only its digest is stored."""
+    assert user.id is not None
+    secret = secrets.token_urlsafe(32)
+    row = AuthToken(
+        token_hash=_digest(secret),
+        user_id=user.id,
+        kind=kind,
+        created_at=to_db(now),
+        expires_at=to_db(now + ttl),
+        last_seen_at=to_db(now),
+        csrf_token=secrets.token_urlsafe(24) if kind == "session" else "",
+    )
+    session.add(row)
+    session.flush()
+    return secret, row
+
+
+class TokenInvalid(Unauthenticated):
+    code = "token_invalid"
+
+
+def resolve_token(
+    session: Session, *, secret: str, kind: str, now: datetime, idle: timedelta | None = None
+) -> tuple[AuthToken, User]:
+    """The live token and its user, or ``TokenInvalid`` (unknown, expired, idle too long, revoked)."""
+    row = session.exec(select(AuthToken).where(AuthToken.token_hash == _digest(secret))).first()
+    if row is None or row.kind != kind:
+        raise TokenInvalid("unknown token", thai="กรุณาลงชื่อเข้าใช้")
+    if row.revoked_at is not None:
+        raise TokenInvalid("token revoked", thai="เซสชันถูกยกเลิกแล้ว กรุณาลงชื่อเข้าใช้ใหม่")
+    if from_db(row.expires_at) <= now:
+        raise TokenInvalid("token expired", thai="เซสชันหมดอายุ กรุณาลงชื่อเข้าใช้ใหม่")
+    if idle is not None and from_db(row.last_seen_at) + idle <= now:
+        raise TokenInvalid("session idle too long", thai="ไม่มีการใช้งานนานเกินไป กรุณาลงชื่อเข้าใช้ใหม่")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise TokenInvalid("user disabled", thai="บัญชีผู้ใช้ถูกระงับ")
+    return row, user
+
+
+def revoke_token(session: Session, *, secret: str, now: datetime) -> bool:
+    row = session.exec(select(AuthToken).where(AuthToken.token_hash == _digest(secret))).first()
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = to_db(now)
+    session.add(row)
+    return True
+
+
+def revoke_all(session: Session, *, user_id: int, now: datetime) -> None:
+    for row in session.exec(select(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at == None)):  # noqa: E711
+        row.revoked_at = to_db(now)
+        session.add(row)
+
+
+def load_actor(session: Session, user: User) -> Actor:
+    assert user.id is not None
+    roles = frozenset((m.unit_id, Role(m.role)) for m in session.exec(select(Membership).where(Membership.user_id == user.id)))
+    return Actor(id=user.id, username=user.username, clearance=user.clearance, roles=roles, full_name=user.full_name)
+
+
+def change_password(session: Session, *, user: User, old: str, new: str, now: datetime) -> None:
+    if not _verify(user.password_hash, old):
+        raise LoginFailed("the current password is wrong", thai="รหัสผ่านเดิมไม่ถูกต้อง")
+    check_password_policy(new)
+    user.password_hash = hash_password(new)
+    session.add(user)
+    assert user.id is not None
+    revoke_all(session, user_id=user.id, now=now)

@@ -1,0 +1,68 @@
+"""Configuration: every setting is a ``SARABAN_*`` environment variable (or a ``.env`` entry)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SARABAN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite file inside data_dir
+
+    store: Literal["local", "s3"] = "local"
+    s3_endpoint: str = "localhost:9000"
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: str = "minioadmin"
+    s3_bucket: str = "saraban"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+
+    index_dir: Path | None = None  # empty: data_dir / "index"
+    ocr: Literal["auto", "off"] = "auto"
+
+    max_files: int = 10
+    max_file_mb: int = 50
+    allowed_types: str = "pdf,jpeg,png,gif,doc,docx,xls,xlsx,zip,rar"
+
+    stamp_digits: Literal["thai", "arabic"] = "thai"
+    timezone: str = "Asia/Bangkok"
+
+    token_ttl_minutes: int = 8 * 60
+    session_idle_minutes: int = 30
+    cookie_secure: bool = False  # set true behind HTTPS
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{(self.data_dir / 'saraban.sqlite3').resolve()}"
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.data_dir / "index"
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "objects"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @property
+    def allowed_type_set(self) -> frozenset[str]:
+        return frozenset(t.strip().lower() for t in self.allowed_types.split(",") if t.strip())

@@ -1,0 +1,67 @@
+"""One exception base for the whole service; rendered once as problem+json (API) or a Thai page (web)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class SarabanError(Exception):
+    """A domain error with a stable machine code, an HTTP status and a Thai message for people."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str, *, thai: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.thai = thai or detail
+        self.extra = extra
+
+
+class InvalidInput(SarabanError):
+    status = 422
+    code = "invalid_input"
+    title = "Invalid input"
+
+
+class InvalidFile(SarabanError):
+    status = 415
+    code = "invalid_file"
+    title = "Unsupported or damaged file"
+
+
+class TooLarge(SarabanError):
+    status = 413
+    code = "too_large"
+    title = "Upload too large"
+
+
+class Unauthenticated(SarabanError):
+    status = 401
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(SarabanError):
+    status = 403
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(SarabanError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(SarabanError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class SecretNotAllowed(SarabanError):
+    status = 422
+    code = "secret_requires_secret_registry"
+    title = "Secret letters belong in a secret registry"

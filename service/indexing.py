@@ -1,0 +1,202 @@
+"""Keeping the search index in step with the database: one writer thread per process, fed after commit.
+
+The database is the source of truth; a crash loses at most the queue, and ``saraban reindex`` rebuilds
+everything from the database and the stored originals.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, select
+
+from service.letters import refresh_access
+from service.models import Attachment, Letter, LetterAccess, Registration, Registry, Rendition, Routing
+from storage import ObjectStore
+
+if TYPE_CHECKING:
+    from search import IndexDoc, SearchIndex
+
+    from service.context import Saraban
+
+log = logging.getLogger(__name__)
+TEXT_CAP = 200_000
+
+
+def attachment_text(session: Session, store: ObjectStore, att: Attachment, *, ocr: bool) -> tuple[str, str]:
+    """The text of one attachment, extracted once and kept as a ``text`` rendition."""
+    from search import extract_text
+
+    assert att.id is not None
+    cached = session.exec(select(Rendition).where(Rendition.attachment_id == att.id, Rendition.kind == "text")).first()
+    if cached is not None and store.exists(cached.sha256):
+        with store.open(cached.sha256) as fh:
+            return fh.read().decode("utf-8", "replace"), "ok"
+    with store.local_path(att.sha256) as path:
+        extracted = extract_text(path, att.media_type, ocr=ocr)
+    text = extracted.text[:TEXT_CAP]
+    if text and extracted.status in ("ok", "ocr"):
+        data = text.encode("utf-8")
+        sha = store.put_bytes(data)
+        from service.letters import record_rendition
+
+        record_rendition(session, attachment_id=att.id, kind="text", sha256=sha, size=len(data),
+                         media_type="text/plain; charset=utf-8", now=att.created_at)
+    return text, extracted.status
+
+
+def build_doc(session: Session, store: ObjectStore, letter: Letter, *, ocr: bool) -> tuple[IndexDoc, str]:
+    from search import IndexDoc
+
+    assert letter.id is not None
+    regs = session.exec(
+        select(Registration, Registry).join(Registry, col(Registry.id) == Registration.registry_id)
+        .where(Registration.letter_id == letter.id)
+    ).all()
+    atts = session.exec(select(Attachment).where(Attachment.letter_id == letter.id).order_by(col(Attachment.position))).all()
+    texts, statuses = [], []
+    for att in atts:
+        text, status = attachment_text(session, store, att, ocr=ocr)
+        texts.append(text)
+        statuses.append(f"{att.filename}: {status}")
+    routes = session.exec(select(Routing).where(Routing.letter_id == letter.id)).all()
+    principals = [a.principal for a in session.exec(select(LetterAccess).where(LetterAccess.letter_id == letter.id))]
+    if not principals:
+        principals = sorted(refresh_access(session, letter))
+    doc = IndexDoc(
+        doc_id=letter.id,
+        registrations=[(registry.code, reg.year, reg.number) for reg, registry in regs],
+        registry_ids=[reg.registry_id for reg, _ in regs],
+        unit_ids=sorted({registry.unit_id for _, registry in regs} | {r.to_unit_id for r in routes if r.to_unit_id}),
+        letter_no=letter.letter_no,
+        letter_date=letter.letter_date,
+        registered_at=min((reg.registered_at for reg, _ in regs), default=None),
+        sender=letter.sender,
+        recipient=letter.recipient,
+        subject=letter.subject,
+        summary=letter.summary,
+        letter_type=letter.letter_type,
+        urgency=letter.urgency,
+        secrecy=letter.secrecy,
+        channel=letter.channel,
+        instructions="\n".join(r.instruction for r in routes if r.instruction),
+        attachment_text="\n".join(texts),
+        has_attachment=bool(atts),
+        principals=principals,
+    )
+    status = "indexed" + ("; " + "; ".join(s for s in statuses if not s.endswith(": ok")) if statuses else "")
+    return doc, status[:250]
+
+
+def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int]) -> int:
+    """Index these letters now (one writer commit) and record each letter's index status."""
+    docs = []
+    ocr = app.settings.ocr != "off"
+    with app.tx() as uow:
+        for letter_id in letter_ids:
+            letter = uow.session.get(Letter, letter_id)
+            if letter is None:
+                continue
+            doc, status = build_doc(uow.session, app.store, letter, ocr=ocr)
+            docs.append(doc)
+            letter.index_status = status
+            uow.session.add(letter)
+    if docs:
+        index.upsert(docs)
+    return len(docs)
+
+
+class Indexer:
+    """A single background writer; ``enqueue`` is what after-commit hooks call."""
+
+    def __init__(self, app: Saraban) -> None:
+        self.app = app
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+        self.idle = threading.Event()
+        self.idle.set()
+
+    @property
+    def index(self) -> SearchIndex:
+        with self._lock:
+            if self._index is None:
+                from search import SearchIndex
+
+                self._index = SearchIndex(self.app.settings.index_path)
+            return self._index
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="saraban-indexer", daemon=True)
+            self._thread.start()
+
+    def enqueue(self, letter_id: int) -> None:
+        self.idle.clear()
+        self._queue.put(letter_id)
+        if self._thread is None:
+            self.start()
+
+    def wait_idle(self, timeout: float = 60) -> bool:
+        return self.idle.wait(timeout)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = {first}
+            stop = False
+            while len(batch) < 200:  # batch whatever is already waiting into one commit
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.add(nxt)
+            try:
+                index_letters(self.app, self.index, sorted(batch))
+            except Exception:
+                log.exception("indexing letters %s failed; `saraban reindex` repairs the index", sorted(batch))
+            if self._queue.empty():
+                self.idle.set()
+            if stop:
+                return
+
+
+def reindex(app: Saraban, index: SearchIndex, *, resume: bool, batch: int = 200,
+            progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the index from the database and the stored originals; with ``resume`` skip what is there."""
+    with app.tx() as uow:
+        ids = [i for i in uow.session.exec(select(Letter.id).order_by(col(Letter.id))) if i is not None]
+    if resume:
+        present = index.doc_ids()
+        todo = [i for i in ids if i not in present]
+    else:
+        index.clear()
+        todo = ids
+    done = 0
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        index_letters(app, index, chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, len(todo))
+    return done

@@ -1,4 +1,4 @@
-"""Where the Thai fonts are: the PyPI ``fontpkg-sarabun`` TTFs first, Debian's Laksaman (TLWG) as a fallback."""
+"""Where the Thai fonts are: PyPI ``fontpkg-sarabun`` first, Debian's Laksaman (TLWG) as a fallback."""
 
 from __future__ import annotations
 

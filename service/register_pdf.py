@@ -1,7 +1,7 @@
 """The printable receive register (ทะเบียนหนังสือรับ, domain.md §3.3): landscape A4, Thai, fpdf2 with shaping.
 
-Pure function: rows in, PDF bytes out. The column headings repeat at the top of every page, each page carries the
-title, the unit and the year, and a page number at the bottom; long Thai text wraps inside its cell.
+Pure function: rows in, PDF bytes out. The column headings repeat at the top of every page, each page
+carries the title, the unit and the year, and a page number at the bottom; long Thai text wraps inside its cell.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class _RegisterPdf(FPDF):
         self.cell(w=0, h=5, text=f"หน้า {to_thai_digits(page) if self.thai_digits else page}", align="C")
 
 
-def _cells(row: RegisterRow, thai_digits: bool) -> tuple[str, ...]:
+def _cells(row: RegisterRow, *, thai_digits: bool) -> tuple[str, ...]:
     number = str(row.number)
     return (
         to_thai_digits(number) if thai_digits else number,
@@ -97,7 +97,7 @@ _LEADING_VOWELS = "\u0e40\u0e41\u0e42\u0e43\u0e44"
 
 
 def _break_points(word: str) -> list[int]:
-    """Indexes where a too-long word may be split: before a consonant, a leading vowel or a non-Thai character,
+    """Where a too-long word may be split: before a consonant, a leading vowel or a non-Thai character,
     never before a vowel sign or tone mark and never right after a leading vowel (so no mark floats alone)."""
     points = []
     for i in range(1, len(word)):
@@ -111,7 +111,7 @@ def _break_points(word: str) -> list[int]:
 class _Wrapper:
     """Greedy line breaking at spaces (then inside over-long words), with widths cached per piece.
 
-    fpdf2's own multi_cell re-shapes the growing line for every character, which costs ~20 ms per table row with
+    fpdf2's own multi_cell re-shapes the growing line for every character, ~20 ms per table row with
     Thai shaping; measuring each word once makes 2,000 rows several times faster.
     """
 
@@ -167,8 +167,10 @@ def _draw_row(
     wrapped = [wrapper.wrap(text, w - 2 * _PAD_X) for text, (_, w) in zip(cells, COLUMNS, strict=True)]
     room = pdf.h - pdf.b_margin - pdf.t_margin - 30
     max_lines = max(1, int((room - 2 * _PAD_Y) // _LINE_MM))
-    wrapped = [lines if len(lines) <= max_lines else [*lines[: max_lines - 1], lines[max_lines - 1] + " …"]
-               for lines in wrapped]
+    wrapped = [
+        lines if len(lines) <= max_lines else [*lines[: max_lines - 1], lines[max_lines - 1] + " …"]
+        for lines in wrapped
+    ]
     height = max(len(lines) for lines in wrapped) * _LINE_MM + 2 * _PAD_Y
     if pdf.get_y() + height > pdf.h - pdf.b_margin and not fill:
         pdf.add_page()
@@ -219,7 +221,9 @@ def render_register_pdf(
     pdf.add_page()
     _draw_headings(pdf, wrapper)
     for item in rows:
-        _draw_row(pdf, wrapper, _cells(item, thai_digits), style="", fill=False, aligns=_BODY_ALIGN)
+        _draw_row(
+            pdf, wrapper, _cells(item, thai_digits=thai_digits), style="", fill=False, aligns=_BODY_ALIGN
+        )
     if not rows:
         pdf.ln(4)
         pdf.set_font(_FONT, "", 11)

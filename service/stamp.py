@@ -1,18 +1,19 @@
 """The receive stamp (ตรารับหนังสือ, domain.md §3.2) on page 1 of an incoming PDF, and PDF helpers for uploads.
 
 Pure functions: bytes/paths in, bytes out. The stamp is rendered with fpdf2 (HarfBuzz shaping, Thai font) as a
-one-page PDF the size of the stamp and merged onto page 1 with pypdf; the result is written *incrementally* so the
-original file is an exact byte prefix of the output (digital signatures on the incoming PDF stay verifiable) and
-pages 2..N are untouched.
+one-page PDF the size of the stamp and merged onto page 1 with pypdf; the result is written
+*incrementally* so the original file is an exact byte prefix of the output (digital signatures on the
+incoming PDF stay verifiable) and pages 2..N are untouched.
 
-Placement: inside the top-right quarter of page 1 *as displayed* (CropBox and /Rotate honoured), keeping a margin
-from the page edge, at the candidate position that overlaps the least of the page's text, images and drawings,
-preferring the top-right corner. On a page that is one full-page image (a scan), the image's pixels decide: the
-whitest region wins.
+Placement: inside the top-right quarter of page 1 *as displayed* (CropBox and /Rotate honoured), keeping
+a margin from the page edge, at the candidate position that overlaps the least of the page's text, images
+and drawings, preferring the top-right corner. On a page that is one full-page image (a scan), the
+image's pixels decide: the whitest region wins.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import math
@@ -93,7 +94,7 @@ def stamp_lines(stamp: ReceiveStamp) -> list[str]:
     ]
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Rendering the stamp
 
 
@@ -137,7 +138,7 @@ def render_stamp(stamp: ReceiveStamp, layout: StampLayout = DEFAULT_LAYOUT) -> b
     return bytes(pdf.output())
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Reading and checking PDFs
 
 
@@ -168,7 +169,7 @@ def pdf_page_count(src: Path) -> int:
     return len(_reader(src.read_bytes()).pages)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Geometry: display space (what a viewer shows: CropBox rotated by /Rotate, origin bottom-left, points)
 
 
@@ -201,7 +202,7 @@ class _PageFrame:
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
     def placement_ctm(self, px: float, py: float) -> tuple[float, float, float, float, float, float]:
-        """The matrix that draws an upright (as displayed) object whose lower-left corner is at display (px, py)."""
+        """The matrix that draws an upright (as displayed) object with its lower-left corner at display (px, py)."""
         x0, y0, w, h = self.x0, self.y0, self.width, self.height
         if self.rotate == 90:
             return 0, 1, -1, 0, x0 + w - py, y0 + px
@@ -219,7 +220,11 @@ def _frame(page: Any) -> _PageFrame:
     if rotate % 90:
         rotate = 0
     return _PageFrame(
-        x0=min(left, right), y0=min(bottom, top), width=abs(right - left), height=abs(top - bottom), rotate=rotate
+        x0=min(left, right),
+        y0=min(bottom, top),
+        width=abs(right - left),
+        height=abs(top - bottom),
+        rotate=rotate,
     )
 
 
@@ -230,7 +235,7 @@ _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 def _mul(m: Matrix, n: Matrix) -> Matrix:
     """m then n (PDF order: a point is transformed by m first)."""
     a, b, c, d, e, f = m
-    A, B, C, D, E, F = n  # noqa: N806
+    A, B, C, D, E, F = n
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
@@ -257,13 +262,15 @@ def _overlap(r: Rect, s: Rect) -> float:
     return max(0.0, min(r[2], s[2]) - max(r[0], s[0])) * max(0.0, min(r[3], s[3]) - max(r[1], s[1]))
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # What is on the page
 
 
 def _is_mark(ch: str) -> bool:
     o = ord(ch)
-    return o == 0x0E31 or 0x0E34 <= o <= 0x0E3A or 0x0E47 <= o <= 0x0E4E or 0x0300 <= o <= 0x036F or o == 0x200B
+    return (
+        o == 0x0E31 or 0x0E34 <= o <= 0x0E3A or 0x0E47 <= o <= 0x0E4E or 0x0300 <= o <= 0x036F or o == 0x200B
+    )
 
 
 def _text_width_em(text: str) -> float:
@@ -311,7 +318,7 @@ class _PlacedImage:
 
 
 def _graphics(page: Any) -> tuple[list[_PlacedImage], list[Rect]]:
-    """Placed images and the boxes of painted paths, walking the content stream (and forms, two levels deep)."""
+    """Placed images and the boxes of painted paths, from the content stream (and forms, 2 levels deep)."""
     images: list[_PlacedImage] = []
     paths: list[Rect] = []
 
@@ -336,10 +343,8 @@ def _graphics(page: Any) -> tuple[list[_PlacedImage], list[Rect]]:
             elif op == b"Q":
                 ctm = stack.pop() if stack else base
             elif op == b"cm" and len(operands) == 6:
-                try:
+                with contextlib.suppress(TypeError, ValueError):
                     ctm = _mul(tuple(float(v) for v in operands), ctm)  # type: ignore[arg-type]
-                except (TypeError, ValueError):
-                    pass
             elif op in (b"m", b"l") and len(operands) >= 2:
                 path.append(_apply(ctm, float(operands[0]), float(operands[1])))
             elif op in (b"c", b"v", b"y") and len(operands) >= 4:
@@ -385,7 +390,7 @@ def _graphics(page: Any) -> tuple[list[_PlacedImage], list[Rect]]:
     return images, paths
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Pixels of a scanned page
 
 
@@ -402,7 +407,14 @@ class _InkMap:
         if abs(det) < 1e-9:
             raise ValueError("degenerate image matrix")
         # inverse of the image matrix: user space → unit square
-        self.inv: Matrix = (d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det)
+        self.inv: Matrix = (
+            d / det,
+            -b / det,
+            -c / det,
+            a / det,
+            (c * f - d * e) / det,
+            (b * e - a * f) / det,
+        )
         self.frame = frame
 
     def density(self, display_rect: Rect) -> float:
@@ -414,7 +426,12 @@ class _InkMap:
         w, h = self.ink.size
         xs = sorted(min(max(p[0], 0.0), 1.0) * w for p in unit)
         ys = sorted((1.0 - min(max(p[1], 0.0), 1.0)) * h for p in unit)  # image rows run top-down
-        box = (int(xs[0]), int(ys[0]), max(int(xs[0]) + 1, math.ceil(xs[1])), max(int(ys[0]) + 1, math.ceil(ys[1])))
+        box = (
+            int(xs[0]),
+            int(ys[0]),
+            max(int(xs[0]) + 1, math.ceil(xs[1])),
+            max(int(ys[0]) + 1, math.ceil(ys[1])),
+        )
         return float(ImageStat.Stat(self.ink.crop(box)).mean[0]) / 255.0
 
 
@@ -443,7 +460,7 @@ def _page_image(page: Any, name: str) -> Image.Image | None:
     return None
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Choosing the spot
 
 
@@ -500,7 +517,9 @@ def choose_stamp_rect(page: Any, layout: StampLayout = DEFAULT_LAYOUT) -> Rect:
         rect = frame.rect_to_display(r)
         if _area(rect) < 0.5 * page_area:
             obstacles.append((rect, 0.4))
-    obstacles = [(r, wt) for r, wt in obstacles if _overlap(r, quarter) > 0 or _area(r) == 0 and _touches(r, quarter)]
+    obstacles = [
+        (r, wt) for r, wt in obstacles if _overlap(r, quarter) > 0 or (_area(r) == 0 and _touches(r, quarter))
+    ]
 
     best: Rect | None = None
     best_cost = math.inf
@@ -526,12 +545,12 @@ def _touches(r: Rect, s: Rect) -> bool:
     return r[0] <= s[2] and s[0] <= r[2] and r[1] <= s[3] and s[1] <= r[3]
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Stamping
 
 
 def stamp_pdf(src: Path, stamp: ReceiveStamp, layout: StampLayout = DEFAULT_LAYOUT) -> bytes:
-    """``src`` with the receive stamp on page 1, written incrementally (``src`` is a byte prefix of the result)."""
+    """``src`` with the receive stamp on page 1, written incrementally (``src`` is a prefix of the result)."""
     data = src.read_bytes()
     reader = _reader(data)
     if reader.is_encrypted:
@@ -557,7 +576,7 @@ def stamp_pdf(src: Path, stamp: ReceiveStamp, layout: StampLayout = DEFAULT_LAYO
     return result
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Images → PDF
 
 

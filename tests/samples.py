@@ -1,9 +1,9 @@
 """Realistic test documents: Thai official letters as text PDFs, scans (images), broken files.
 
-Importable by every test: ``from tests.samples import thai_letter_pdf, scanned_letter_pdf, ...``. Everything is
-generated in memory with fpdf2 (HarfBuzz shaping) and Pillow (raqm layout) using the Thai font from
-``service.fonts``; the functions are deterministic (same arguments → same content; fpdf2 stamps no dates because
-``creation_date`` is fixed).
+Importable by every test: ``from tests.samples import thai_letter_pdf, scanned_letter_pdf, ...``.
+Everything is generated in memory with fpdf2 (HarfBuzz shaping) and Pillow (raqm layout) using the Thai font from
+``service.fonts``; the functions are deterministic (same arguments, same content; fpdf2 stamps no dates
+because ``creation_date`` is fixed).
 """
 
 from __future__ import annotations
@@ -48,8 +48,7 @@ PARAGRAPHS = (
     "ให้โรงเรียนรายงานข้อมูล นักเรียนทุนการศึกษา ตามแบบรายงานที่ส่งมาพร้อมนี้ "
     "และส่งคืนสำนักงานเขตพื้นที่การศึกษา ภายในวันที่ ๘ เมษายน ๒๕๖๕ ทั้งนี้ "
     "สามารถดาวน์โหลดแบบรายงาน ได้ที่เว็บไซต์ของสำนักงาน",
-    "อนึ่ง หากมีข้อสงสัยประการใด สามารถติดต่อสอบถามได้ที่กลุ่มส่งเสริมการจัดการศึกษา "
-    "ในวันและเวลาราชการ",
+    "อนึ่ง หากมีข้อสงสัยประการใด สามารถติดต่อสอบถามได้ที่กลุ่มส่งเสริมการจัดการศึกษา ในวันและเวลาราชการ",
 )
 CONTINUATION = (
     "รายละเอียดของข้อมูลที่ต้องรายงาน ประกอบด้วย ชื่อและนามสกุลของนักเรียน ระดับชั้น "
@@ -114,7 +113,7 @@ class _Letter(FPDF):
         self.cell(text=text, h=_LINE_H)
 
     def right_block(self, lines: tuple[str, ...], *, y: float, x: float | None = None) -> float:
-        """Lines left-aligned at ``x`` (or right-aligned to the right margin when x is None); the y after them."""
+        """Lines left-aligned at ``x`` (right-aligned to the right margin when x is None); returns the next y."""
         self.set_font("thai", "", _BODY_SIZE)
         for line in lines:
             if x is None:
@@ -132,8 +131,12 @@ class _Letter(FPDF):
         # Thai has no spaces between words: the texts here put a space between phrases, where lines may break
         # (no zero-width spaces: they would end up in the extracted text).
         self.multi_cell(
-            w=_PAGE_W - _LEFT - _RIGHT, h=_LINE_H, text=" " * 8 + text, align="L",
-            new_x="LMARGIN", new_y="NEXT",
+            w=_PAGE_W - _LEFT - _RIGHT,
+            h=_LINE_H,
+            text=" " * 8 + text,
+            align="L",
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
         return self.get_y() + 1.5
 
@@ -154,9 +157,9 @@ def thai_letter_pdf(
     """An external letter (หนังสือภายนอก) from สพป.ขอนแก่น เขต ๕ as a text PDF of ``pages`` A4 pages.
 
     Page 1: ``ที่`` top-left, the garuda (a circle) top-centre, the office address top-right, date, เรื่อง, เรียน,
-    อ้างถึง, สิ่งที่ส่งมาด้วย, body (``extra_body`` appended as its own paragraph), and the signature block on the last
-    page. ``body_to_margin`` makes the address block wide and high, running to the right margin at the very top of
-    the page, where a naive top-right stamp would land.
+    อ้างถึง, สิ่งที่ส่งมาด้วย, body (``extra_body`` appended as its own paragraph), and the signature
+    block on the last page. ``body_to_margin`` makes the address block wide and high, running to the right
+    margin at the very top of the page, where a naive top-right stamp would land.
     """
     if pages < 1:
         raise ValueError("pages must be >= 1")
@@ -221,7 +224,7 @@ def _thai(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Scans
 
 
@@ -268,7 +271,7 @@ def letter_gif(*, text: str = SCANNED_TEXT) -> bytes:
 
 
 def scanned_letter_pdf(*, text: str = SCANNED_TEXT) -> bytes:
-    """A one-page A4 PDF whose only content is a 200 dpi image of the letter (no text layer): for OCR tests."""
+    """A one-page A4 PDF whose only content is a 200 dpi image of the letter, no text layer (for OCR tests)."""
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_auto_page_break(auto=False)
     pdf.set_creation_date(FIXED_DATE)
@@ -286,6 +289,9 @@ def corrupt_pdf() -> bytes:
 
 def exe_bytes() -> bytes:
     """The start of a Windows executable (MZ header), for 'an .exe renamed .pdf'."""
-    header = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43 + b"\x80\x00\x00\x00"
-    stub = b"\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$"
+    header = (
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43 + b"\x80\x00\x00\x00"
+    )
+    stub = b"\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21"
+    stub += b"This program cannot be run in DOS mode.\r\r\n$"
     return header + stub + b"\x00" * (0x80 - len(header) - len(stub)) + b"PE\x00\x00" + b"\x00" * 400

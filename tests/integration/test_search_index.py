@@ -1,0 +1,155 @@
+"""The search index on a real Whoosh directory (tmp_path)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from search import IndexDoc, SearchIndex, SearchQuery, parse_date_range
+
+UTC = timezone.utc  # noqa: UP017
+STAFF = ["auditor", "unit:1"]
+
+
+def _docs() -> list[IndexDoc]:
+    return [
+        IndexDoc(
+            doc_id=1, registrations=(("รับ", 2565, 101),), registry_ids=(1,), unit_ids=(10,),
+            letter_no="ศธ ๐๔๐๒๙/๑๒๓", letter_date=date(2022, 1, 15),
+            registered_at=datetime(2022, 1, 16, 3, 0, tzinfo=UTC),
+            sender="สำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอนแก่น เขต ๕", recipient="ผู้อำนวยการโรงเรียน",
+            subject="ขอเชิญส่งนักเรียนรับทุนการศึกษา ประจำปีงบประมาณ ๒๕๖๕", summary="คัดเลือกนักเรียนยากจน",
+            letter_type="external", urgency=1, secrecy=0, channel="e-office", instructions="มอบกลุ่มส่งเสริม",
+            attachment_text="", has_attachment=False, principals=("unit:1",),
+        ),
+        IndexDoc(
+            doc_id=2, registrations=(("รับ", 2565, 102),), registry_ids=(1,), unit_ids=(10,),
+            letter_no="ศธ 04029/200", letter_date=date(2022, 3, 31),
+            sender="สพฐ.", recipient="สพป.ขอนแก่น เขต ๕",
+            subject="การดำเนินงานประเมินผลการบริหารจัดการศึกษา", summary="การประเมินผล <ด่วน>",
+            letter_type="external", urgency=2, channel="paper",
+            attachment_text="แบบรายงาน ใบสำคัญรับเงิน จำนวน ๒ ฉบับ", has_attachment=True,
+            principals=("unit:1",),
+        ),
+        IndexDoc(
+            doc_id=3, registrations=(("ส่ง", 2565, 7),), registry_ids=(2,), unit_ids=(11,),
+            letter_no="ศธ 04045/9", letter_date=date(2022, 6, 1),
+            sender="โรงเรียนบ้านหนองแดง", subject="รายงานมาตรการการป้องกันการจมน้ำในเด็กนักเรียน",
+            summary="ช่วงปิดภาคเรียน", letter_type="internal", channel="e-office", principals=("unit:2",),
+        ),
+        IndexDoc(
+            doc_id=4, registry_ids=(9,), unit_ids=(10,), letter_no="ศธ 04029/777", letter_date=date(2022, 2, 1),
+            subject="ลับ ทุนการศึกษาผู้ประสบภัย", summary="ข้อมูลลับ", secrecy=3, letter_type="external",
+            attachment_text="ใบสำคัญรับเงิน", has_attachment=True, principals=("secret:3:1",),
+        ),
+    ]
+
+
+@pytest.fixture
+def ix(tmp_path: Path) -> SearchIndex:
+    index = SearchIndex(tmp_path / "ix")
+    index.upsert(_docs())
+    return index
+
+
+def ids(ix: SearchIndex, principals: list[str] = STAFF, **kw: object) -> list[int]:
+    return [h.doc_id for h in ix.search(SearchQuery(**kw), principals=principals).hits]  # type: ignore[arg-type]
+
+
+def test_word_compound_phrase(ix: SearchIndex) -> None:
+    assert ids(ix, text="ทุนการศึกษา") == [1]
+    assert ids(ix, text="ทุน") == [1]  # inside ทุนการศึกษา
+    assert ids(ix, text="ประเมิน") == [2]  # inside การประเมินผล / ประเมินผล
+    assert set(ids(ix, text="ศึกษา")) == {1, 2, 3}
+    assert ids(ix, text='"ป้องกันการจมน้ำ"') == [3]
+    assert ids(ix, text='"ทุนการศึกษา ประจำปี"') == [1]
+    assert ids(ix, text='"ประจำปี ทุนการศึกษา"') == []  # order matters in a phrase
+
+
+def test_letter_numbers_in_any_form(ix: SearchIndex) -> None:
+    for typed in ("ศธ ๐๔๐๒๙/๑๒๓", "ศธ04029/123", "ศธ 04029/123", "ที่ ศธ ๐๔๐๒๙/๑๒๓"):
+        assert ids(ix, text=typed) == [1], typed
+    assert set(ids(ix, text="ศธ 04029")) == {1, 2}  # everything from ศธ 04029 that the caller may see
+    assert set(ids(ix, text="ศธ ๐๔๐๒๙")) == {1, 2}
+
+
+def test_filters_dates_sort_pagination(ix: SearchIndex) -> None:
+    lo, hi = parse_date_range("๑/๑/๒๕๖๕-31/3/2565")
+    assert (lo, hi) == (date(2022, 1, 1), date(2022, 3, 31))
+    assert parse_date_range("2022-01-01..2022-03-31") == (lo, hi)
+    assert set(ids(ix, ["unit:1", "unit:2"], date_from=lo, date_to=hi)) == {1, 2}
+    assert ids(ix, ["unit:1", "unit:2"], date_from=lo, date_to=hi, sort="date_asc") == [1, 2]
+    assert ids(ix, ["unit:1", "unit:2"], sort="date_desc") == [3, 2, 1]
+    assert ids(ix, ["unit:1", "unit:2"], registry_ids=(2,)) == [3]
+    assert ids(ix, ["unit:1", "unit:2"], unit_ids=(10,), urgency=2) == [2]
+    assert ids(ix, ["unit:1", "unit:2"], has_attachment=True) == [2]
+    assert ids(ix, ["unit:1", "unit:2"], letter_type="internal", channel="e-office") == [3]
+    p1 = ids(ix, ["unit:1", "unit:2"], sort="date_desc", per_page=2, page=1)
+    p2 = ids(ix, ["unit:1", "unit:2"], sort="date_desc", per_page=2, page=2)
+    assert p1 == [3, 2] and p2 == [1]
+    r = ix.search(SearchQuery(sort="date_desc", per_page=2, page=2), principals=["unit:1", "unit:2"])
+    assert r.total == 3
+
+
+def test_snippets(ix: SearchIndex) -> None:
+    hit = ix.search(SearchQuery(text="ทุน"), principals=STAFF).hits[0]
+    assert "<mark>ทุน</mark>" in hit.snippet
+    hit = ix.search(SearchQuery(text="ประเมิน"), principals=STAFF).hits[0]
+    assert "<mark>" in hit.snippet and "&lt;ด่วน&gt;" in hit.snippet and "<ด่วน>" not in hit.snippet
+    # attachment-only word: found, snippet from the attachment text
+    r = ix.search(SearchQuery(text="ใบสำคัญรับเงิน"), principals=STAFF)
+    assert [h.doc_id for h in r.hits] == [2]
+    assert "<mark>ใบสำคัญรับเงิน</mark>" in r.hits[0].snippet
+    # no text query → start of subject
+    r = ix.search(SearchQuery(registry_ids=(1,)), principals=STAFF)
+    assert all("<mark>" not in h.snippet and h.snippet for h in r.hits)
+
+
+def test_access_secret_letter_never_leaks(ix: SearchIndex) -> None:
+    for text in ("ทุน", "ใบสำคัญรับเงิน", "ลับ", "ศธ 04029/777", "ศธ 04029", ""):
+        r = ix.search(SearchQuery(text=text, per_page=100), principals=["auditor", "unit:1"])
+        assert 4 not in [h.doc_id for h in r.hits], text
+        assert all("ผู้ประสบภัย" not in h.snippet for h in r.hits)
+    assert ix.search(SearchQuery(text="ลับ"), principals=["auditor", "unit:1"]).total == 0
+    assert ix.search(SearchQuery(text="ใบสำคัญรับเงิน"), principals=["auditor", "unit:1"]).total == 1
+    assert ix.search(SearchQuery(), principals=["auditor", "unit:1"]).total == 2
+    r = ix.search(SearchQuery(text="ทุน"), principals=["secret:3:1"])
+    assert [h.doc_id for h in r.hits] == [4] and r.total == 1 and "<mark>ทุน</mark>" in r.hits[0].snippet
+    assert ix.search(SearchQuery(text="ทุน"), principals=[]).total == 0
+
+
+def test_delete_upsert_and_reindex(ix: SearchIndex, tmp_path: Path) -> None:
+    assert ix.doc_ids() == {1, 2, 3, 4}
+    ix.delete([1])
+    assert ids(ix, text="ทุน") == []
+    assert ix.doc_ids() == {2, 3, 4}
+    changed = IndexDoc(doc_id=2, letter_no="ศธ 04029/200", subject="เปลี่ยนเรื่องเป็นกองทุน", principals=("unit:1",))
+    ix.upsert([changed])
+    assert ids(ix, text="ทุน") == [2]
+    assert ids(ix, text="ประเมิน") == []
+    assert ix.doc_ids() == {2, 3, 4}
+
+    queries = [SearchQuery(text=t) for t in ("ทุน", "ศึกษา", "ศธ 04029", '"ป้องกันการจมน้ำ"', "")]
+    who = ["unit:1", "unit:2", "secret:3:1"]
+    before = [ix.search(q, principals=who) for q in queries]
+    ix.clear()
+    assert ix.doc_ids() == set()
+    docs = {d.doc_id: d for d in _docs()}
+    docs.pop(1)
+    docs[2] = changed
+    ix.upsert(list(docs.values()))
+    after = [ix.search(q, principals=who) for q in queries]
+    assert before == after
+    fresh = SearchIndex(tmp_path / "fresh")
+    fresh.upsert(list(docs.values()))
+    assert [fresh.search(q, principals=who) for q in queries] == before
+    fresh.close()
+    ix.close()
+
+
+def test_bad_date_range() -> None:
+    with pytest.raises(ValueError):
+        parse_date_range("31/31/2565-1/1/2565")
+    assert parse_date_range("") == (None, None)

@@ -465,11 +465,11 @@ class SearchIndex:
         with self._searcher_lock:
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
-            else:
-                fresh = self._searcher.refresh()
-                if fresh is not self._searcher:
-                    self._filter_cache.clear()
-                    self._searcher = fresh
+            elif self._ix.latest_generation() != self._searcher.reader().generation():
+                # not Searcher.refresh(): it reuses segment readers and misses new deletions in them
+                self._searcher.close()
+                self._filter_cache.clear()
+                self._searcher = self._ix.searcher()
             return self._searcher
 
     def _close_searcher(self) -> None:

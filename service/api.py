@@ -387,3 +387,19 @@ def users(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
                  **({"clearance": u.clearance, "roles": [{"unit_id": m.unit_id, "role": m.role} for m in members
                                                            if m.user_id == u.id]} if actor.has_role(Role.ADMIN) else {})}
                 for u in uow.session.exec(select(User).order_by(col(User.id)))]
+
+
+@router.get("/search")
+def search(
+    request: Request, actor: ActorDep, q: str = "", date: str = "", registry_id: int | None = None,
+    unit_id: int | None = None, letter_type: str = "", urgency: str = "", secrecy: str = "", channel: str = "",
+    has_attachment: bool | None = None, sort: str = "relevance",
+    page: Annotated[int, Query(ge=1)] = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Full-text search; every result, count and snippet passes the access rule."""
+    from service.searching import SearchParams, search_letters
+
+    params = SearchParams(q=q, date=date, registry_id=registry_id, unit_id=unit_id, letter_type=letter_type,
+                          urgency=urgency, secrecy=secrecy, channel=channel, has_attachment=has_attachment,
+                          sort=sort, page=page, per_page=per_page)
+    return search_letters(app_of(request), actor, params, where=where(request))

@@ -16,6 +16,7 @@ from service.db import UnitOfWork, make_engine, transaction
 from storage import ObjectStore, open_store
 
 if TYPE_CHECKING:
+    from search import SearchIndex
     from service.indexing import Indexer
 
 
@@ -26,11 +27,22 @@ class Saraban:
     store: ObjectStore
     clock: Clock = system_clock
     indexer: Indexer | None = field(default=None)
+    _index: SearchIndex | None = field(default=None, repr=False)
 
     @contextmanager
     def tx(self) -> Iterator[UnitOfWork]:
         with transaction(self.engine) as uow:
             yield uow
+
+    def search_index(self) -> SearchIndex:
+        """The process's index (the indexer's when there is one: one writer per process)."""
+        if self.indexer is not None:
+            return self.indexer.index
+        if self._index is None:
+            from search import SearchIndex
+
+            self._index = SearchIndex(self.settings.index_path)
+        return self._index
 
     @property
     def tmp_dir(self) -> Path:

@@ -29,7 +29,7 @@ TEXT_CAP = 200_000
 
 def attachment_text(session: Session, store: ObjectStore, att: Attachment, *, ocr: bool) -> tuple[str, str]:
     """The text of one attachment, extracted once and kept as a ``text`` rendition."""
-    from search import extract_text
+    from search.extract import extract_text
 
     assert att.id is not None
     cached = session.exec(select(Rendition).where(Rendition.attachment_id == att.id, Rendition.kind == "text")).first()

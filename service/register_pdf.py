@@ -1,7 +1,7 @@
 """The printable receive register (ทะเบียนหนังสือรับ, domain.md §3.3): landscape A4, Thai, fpdf2 with shaping.
 
 Pure function: rows in, PDF bytes out. The column headings repeat at the top of every page, each page
-carries the title, the unit and the year, and a page number at the bottom; long Thai text wraps inside its cell.
+carries the title, the unit and the year, a page number at the bottom; long Thai text wraps inside its cell.
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ class _PageFrame:
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
     def placement_ctm(self, px: float, py: float) -> tuple[float, float, float, float, float, float]:
-        """The matrix that draws an upright (as displayed) object with its lower-left corner at display (px, py)."""
+        """The matrix drawing an upright (as displayed) object with its lower-left corner at (px, py)."""
         x0, y0, w, h = self.x0, self.y0, self.width, self.height
         if self.rotate == 90:
             return 0, 1, -1, 0, x0 + w - py, y0 + px

@@ -57,6 +57,8 @@ def _too_big(limit: int) -> TooLarge:
 async def read_upload(request: Request, *, tmp_dir: Path, max_files: int, max_file_bytes: int) -> Upload:
     """Parse a multipart body chunk by chunk; on any error every temp file is removed."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
+    if ctype == b"application/x-www-form-urlencoded":
+        return await _read_urlencoded(request)
     if ctype != b"multipart/form-data" or b"boundary" not in params:
         raise InvalidInput("expected multipart/form-data", thai="รูปแบบคำขอไม่ถูกต้อง (ต้องเป็น multipart/form-data)")
     declared = request.headers.get("content-length")
@@ -156,6 +158,22 @@ async def read_upload(request: Request, *, tmp_dir: Path, max_files: int, max_fi
             f.staged.path.unlink(missing_ok=True)
     upload.files = kept
     return upload
+
+
+async def _read_urlencoded(request: Request) -> Upload:
+    """A form without files (metadata only) may come urlencoded."""
+    from urllib.parse import parse_qsl
+
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FIELD_BYTES * 4:
+            raise TooLarge("the form is too large", thai="ข้อมูลในแบบฟอร์มยาวเกินไป")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the form is not valid UTF-8", thai="ข้อความไม่ใช่ UTF-8 (อักษรไทยเสีย)") from exc
+    return Upload(fields=dict(pairs))
 
 
 def _discard(upload: Upload, state: dict[str, object]) -> None:

@@ -285,14 +285,27 @@ def font(weight: str) -> FileResponse:
     return FileResponse(path, media_type="font/ttf", headers={"Cache-Control": "public, max-age=86400"})
 
 
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, page: PageDep, q: str = "", date: str = "", letter_type: str = "",
+                urgency: str = "", sort: str = "relevance", p: int = 1) -> HTMLResponse:
+    from service.searching import SearchParams, search_letters
+
+    app = app_of(request)
+    result = None
+    error = None
+    if q or date or letter_type or urgency:
+        try:
+            result = search_letters(app, page.actor, SearchParams(q=q, date=date, letter_type=letter_type,
+                                                                  urgency=urgency, sort=sort, page=p),
+                                    where=where(request))
+        except SarabanError as exc:
+            error = exc
+    return render(request, "search.html", page, q=q, date=date, letter_type=letter_type, urgency=urgency,
+                  sort=sort, result=result, error=error, p=p)
+
+
 def mount_web(app: FastAPI) -> None:
     app.include_router(router)
-    try:
-        from service.search_web import router as search_router
-
-        app.include_router(search_router)
-    except ImportError:  # search pages arrive with the search capability
-        pass
 
 
 __all__ = ["be_year", "mount_web", "render_error_page"]

@@ -1,7 +1,7 @@
 """Realistic test documents: Thai official letters as text PDFs, scans (images), broken files.
 
 Importable by every test: ``from tests.samples import thai_letter_pdf, scanned_letter_pdf, ...``.
-Everything is generated in memory with fpdf2 (HarfBuzz shaping) and Pillow (raqm layout) using the Thai font from
+Everything is generated in memory with fpdf2 (HarfBuzz shaping) and Pillow (raqm) using the Thai font from
 ``service.fonts``; the functions are deterministic (same arguments, same content; fpdf2 stamps no dates
 because ``creation_date`` is fixed).
 """
@@ -113,7 +113,7 @@ class _Letter(FPDF):
         self.cell(text=text, h=_LINE_H)
 
     def right_block(self, lines: tuple[str, ...], *, y: float, x: float | None = None) -> float:
-        """Lines left-aligned at ``x`` (right-aligned to the right margin when x is None); returns the next y."""
+        """Lines left-aligned at ``x`` (right-aligned to the margin when x is None); returns the next y."""
         self.set_font("thai", "", _BODY_SIZE)
         for line in lines:
             if x is None:
@@ -200,8 +200,9 @@ def thai_letter_pdf(
 
     for page_no in range(2, pages + 1):
         pdf.add_page()
-        pdf.text_at(0, 12, f"- {_thai(page_no)} -")
+        pdf.set_font("thai", "", _BODY_SIZE)
         pdf.set_xy(0, 12)
+        pdf.cell(w=_PAGE_W, h=_LINE_H, text=f"- {_thai(page_no)} -", align="C")
         y = 25.0
         for para in CONTINUATION:
             y = pdf.paragraph(para, y)
@@ -271,7 +272,7 @@ def letter_gif(*, text: str = SCANNED_TEXT) -> bytes:
 
 
 def scanned_letter_pdf(*, text: str = SCANNED_TEXT) -> bytes:
-    """A one-page A4 PDF whose only content is a 200 dpi image of the letter, no text layer (for OCR tests)."""
+    """A one-page A4 PDF whose only content is a 200 dpi image of the letter (for OCR tests)."""
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_auto_page_break(auto=False)
     pdf.set_creation_date(FIXED_DATE)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.corpus import SCHOOL_NAMES, SENDER_CODES, generate, thai_digits, to_index_doc  # noqa: E402
-from search import SearchIndex, SearchQuery  # noqa: E402
+from eval.corpus import SCHOOL_NAMES, SENDER_CODES, generate, thai_digits, to_index_doc
+from search import SearchIndex, SearchQuery
 
 
 def dir_size(path: Path) -> int:
@@ -63,7 +63,7 @@ def main() -> None:
 
     rng = random.Random(1)
     words = ["ทุน", "ประเมิน", "จมน้ำ", "กยศ.", "ยาเสพติด", "ศึกษา", "งบประมาณ", "อบรม", "คุ้มครอง",
-             "สงเคราะห์", "ประจำปี", "คณะกรรมการ", "ใบสำคัญรับเงิน"] + list(SCHOOL_NAMES)
+             "สงเคราะห์", "ประจำปี", "คณะกรรมการ", "ใบสำคัญรับเงิน", *SCHOOL_NAMES]
     phrases = ['"ทุนการศึกษา ประจำปี"', '"การป้องกันการจมน้ำ"', '"ต่อต้านยาเสพติดโลก"', '"พาน้องกลับมาเรียน"',
                '"คณะกรรมการสถานศึกษาขั้นพื้นฐาน"', '"ประเมินผลการบริหาร"', '"เงินให้กู้ยืมเพื่อการศึกษา"']
     who = ["unit:1", "auditor"]

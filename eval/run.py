@@ -9,9 +9,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.corpus import generate, to_index_doc  # noqa: E402
-from eval.queries import build_queries  # noqa: E402
-from search import SearchIndex, SearchQuery  # noqa: E402
+from eval.corpus import generate, to_index_doc
+from eval.queries import build_queries
+from search import SearchIndex, SearchQuery
 
 DEFINITION = """definitions (R = relevant set from the letters' own facts, top = the engine's ranked ids):
   recall@10    = |R ∩ top[:10]| / min(10, |R|)
@@ -40,7 +40,8 @@ def main(n: int = 480, verbose: bool = "-v" in sys.argv) -> tuple[float, float]:
             p = len(q.relevant & set(top[:k])) / k
             per_kind[q.kind].append((r, p))
             if verbose and (r < 1 or p < 1):
-                print(f"  {q.kind:10s} {q.text!r:40s} |R|={len(q.relevant):3d} total={res.total:3d} R={r:.2f} P={p:.2f}")
+                print(f"  {q.kind:10s} {q.text!r:40s} |R|={len(q.relevant):3d} total={res.total:3d} "
+                      f"R={r:.2f} P={p:.2f}")
         ix.close()
     allrp = [x for v in per_kind.values() for x in v]
     print(f"corpus {len(letters)} letters, {len(allrp)} queries")

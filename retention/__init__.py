@@ -1,0 +1,1 @@
+"""Archive rules (retention classes, keep-until, loans, destruction lists): arrives with the archive capability."""

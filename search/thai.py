@@ -514,10 +514,7 @@ class ThaiTokenizer(Tokenizer):  # type: ignore[misc]
             norm, offs = normalize_with_map(value)
         else:
             norm, offs = normalize(value), []
-        if expand:
-            terms = index_terms(norm)
-        else:
-            terms = [(w, i, s, e) for i, (w, s, e) in enumerate(segment_spans(norm))]
+        terms = index_terms(norm) if expand else [(w, i, s, e) for i, (w, s, e) in enumerate(segment_spans(norm))]
         for word, p, s, e in terms:
             t.text = word
             t.boost = 1.0

@@ -41,8 +41,12 @@ ActorDep = Annotated[Actor, Depends(bearer_actor)]
 
 @router.post("/auth/token")
 def token(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> dict[str, Any]:
-    secret, actor, _ = sign_in(app_of(request), request, username=username, password=password, kind="api")
-    return {"access_token": secret, "token_type": "bearer", "expires_in": app_of(request).settings.token_ttl_minutes * 60}
+    secret, _, _ = sign_in(app_of(request), request, username=username, password=password, kind="api")
+    return {
+        "access_token": secret,
+        "token_type": "bearer",
+        "expires_in": app_of(request).settings.token_ttl_minutes * 60,
+    }
 
 
 @router.post("/auth/revoke")
@@ -67,20 +71,38 @@ def password(request: Request, actor: ActorDep, body: PasswordChange) -> dict[st
         user = uow.session.get(User, actor.id)
         assert user is not None
         change_password(uow.session, user=user, old=body.old_password, new=body.new_password, now=app.clock())
-        audit.record(uow.session, at=app.clock(), action="password_changed", actor=actor, object_type="user",
-                     object_id=actor.id, where=where(request))
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="password_changed",
+            actor=actor,
+            object_type="user",
+            object_id=actor.id,
+            where=where(request),
+        )
     return {"changed": True}
 
 
 @router.get("/me")
 def me(actor: ActorDep) -> dict[str, Any]:
-    return {"id": actor.id, "username": actor.username, "full_name": actor.full_name, "clearance": actor.clearance,
-            "roles": [{"unit_id": u, "role": r.value} for u, r in sorted(actor.roles)]}
+    return {
+        "id": actor.id,
+        "username": actor.username,
+        "full_name": actor.full_name,
+        "clearance": actor.clearance,
+        "roles": [{"unit_id": u, "role": r.value} for u, r in sorted(actor.roles)],
+    }
 
 
 def registry_json(r: Registry) -> dict[str, Any]:
-    return {"id": r.id, "code": r.code, "name": r.name, "kind": r.kind, "unit_id": r.unit_id,
-            "secret": r.kind in SECRET_KINDS}
+    return {
+        "id": r.id,
+        "code": r.code,
+        "name": r.name,
+        "kind": r.kind,
+        "unit_id": r.unit_id,
+        "secret": r.kind in SECRET_KINDS,
+    }
 
 
 @router.get("/registries")
@@ -89,8 +111,11 @@ def registries(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
     with app.tx() as uow:
         rows = uow.session.exec(select(Registry).order_by(col(Registry.id))).all()
         return [
-            registry_json(r) for r in rows
-            if r.kind not in SECRET_KINDS or actor.has_role(Role.SECRET_REGISTRAR, r.unit_id) or actor.has_role(Role.ADMIN)
+            registry_json(r)
+            for r in rows
+            if r.kind not in SECRET_KINDS
+            or actor.has_role(Role.SECRET_REGISTRAR, r.unit_id)
+            or actor.has_role(Role.ADMIN)
         ]
 
 
@@ -101,8 +126,7 @@ async def receive(request: Request, registry_id: int, actor: ActorDep) -> JSONRe
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     try:
         if "meta" not in upload.fields:
-            raise InvalidInput("the form needs a 'meta' field holding the letter as JSON",
-                               thai="ไม่มีข้อมูลหนังสือ (meta)")
+            raise InvalidInput("the form needs a 'meta' field holding the letter as JSON", thai="ไม่มีข้อมูลหนังสือ (meta)")
         data = parse_letter_meta(upload.fields["meta"])
     except Exception:
         upload.discard()
@@ -116,25 +140,46 @@ async def receive(request: Request, registry_id: int, actor: ActorDep) -> JSONRe
 
 @router.get("/registries/{registry_id}/entries", response_model=None)
 def entries(
-    request: Request, registry_id: int, actor: ActorDep,
-    year: Annotated[str | None, Query()] = None, format: Literal["json", "csv", "pdf"] = "json",  # noqa: A002
+    request: Request,
+    registry_id: int,
+    actor: ActorDep,
+    year: Annotated[str | None, Query()] = None,
+    format: Literal["json", "csv", "pdf"] = "json",
 ) -> Response | dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         year_be = _year(year, app.clock())
-        registry, rows = register_entries(uow.session, actor, registry_id=registry_id, year=year_be,
-                                          tz=app.settings.timezone)
+        registry, rows = register_entries(
+            uow.session, actor, registry_id=registry_id, year=year_be, tz=app.settings.timezone
+        )
         unit = uow.session.get(Unit, registry.unit_id)
-        audit.record(uow.session, at=app.clock(), action="export", actor=actor, object_type="registry",
-                     object_id=registry_id, where=where(request), year=year_be, format=format, rows=len(rows))
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="export",
+            actor=actor,
+            object_type="registry",
+            object_id=registry_id,
+            where=where(request),
+            year=year_be,
+            format=format,
+            rows=len(rows),
+        )
     if format == "csv":
-        return Response(entries_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="register-{registry.code}-{year_be}.csv"'})
+        return Response(
+            entries_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="register-{registry.code}-{year_be}.csv"'},
+        )
     if format == "pdf":
-        pdf = entries_pdf(registry, unit.name if unit else "", year_be, rows,
-                          thai_digits=app.settings.stamp_digits == "thai")
-        return Response(pdf, media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="register-{registry.code}-{year_be}.pdf"'})
+        pdf = entries_pdf(
+            registry, unit.name if unit else "", year_be, rows, thai_digits=app.settings.stamp_digits == "thai"
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="register-{registry.code}-{year_be}.pdf"'},
+        )
     return {"registry": registry_json(registry), "year": year_be, "entries": [e.as_dict() for e in rows]}
 
 
@@ -150,7 +195,9 @@ def _year(raw: str | None, now: datetime) -> int:
 
 @router.get("/letters")
 def letters(
-    request: Request, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    request: Request,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     app = app_of(request)
@@ -159,11 +206,23 @@ def letters(
         from sqlalchemy import func
 
         total = uow.session.exec(select(func.count()).select_from(Letter).where(visible)).one()
-        rows = uow.session.exec(select(Letter).where(visible).order_by(col(Letter.id).desc()).offset(offset).limit(limit)).all()
-        return {"total": total, "letters": [
-            {"id": r.id, "subject": r.subject, "sender": r.sender, "letter_no": r.letter_no,
-             "urgency_level": r.urgency, "created_at": local(r.created_at).isoformat()} for r in rows
-        ]}
+        rows = uow.session.exec(
+            select(Letter).where(visible).order_by(col(Letter.id).desc()).offset(offset).limit(limit)
+        ).all()
+        return {
+            "total": total,
+            "letters": [
+                {
+                    "id": r.id,
+                    "subject": r.subject,
+                    "sender": r.sender,
+                    "letter_no": r.letter_no,
+                    "urgency_level": r.urgency,
+                    "created_at": local(r.created_at).isoformat(),
+                }
+                for r in rows
+            ],
+        }
 
 
 @router.get("/letters/{letter_id}")
@@ -171,8 +230,16 @@ def letter(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         row = get_visible_letter(uow.session, actor, letter_id)
-        audit.record(uow.session, at=app.clock(), action="view", actor=actor, object_type="letter",
-                     object_id=letter_id, letter_id=letter_id, where=where(request))
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="view",
+            actor=actor,
+            object_type="letter",
+            object_id=letter_id,
+            letter_id=letter_id,
+            where=where(request),
+        )
         return letter_view(uow.session, row, tz=app.settings.timezone)
 
 
@@ -187,9 +254,17 @@ class RouteIn(BaseModel):
 def route(request: Request, letter_id: int, actor: ActorDep, body: RouteIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
-        r = route_letter(uow.session, actor=actor, letter_id=letter_id, to_unit_id=body.to_unit_id,
-                         to_user_id=body.to_user_id, instruction=body.instruction, due_at=body.due_at,
-                         now=app.clock(), where=where(request))
+        r = route_letter(
+            uow.session,
+            actor=actor,
+            letter_id=letter_id,
+            to_unit_id=body.to_unit_id,
+            to_user_id=body.to_user_id,
+            instruction=body.instruction,
+            due_at=body.due_at,
+            now=app.clock(),
+            where=where(request),
+        )
         letter_id_ = r.letter_id
         route_id = r.id
     if app.indexer is not None:
@@ -207,20 +282,35 @@ def _download(request: Request, actor: Actor, attachment_id: int, *, stamped: bo
         att = get_visible_attachment(uow.session, actor, attachment_id)
         sha, size, media, name = att.sha256, att.size, att.media_type, att.filename
         if stamped:
-            r = uow.session.exec(select(Rendition).where(Rendition.attachment_id == attachment_id,
-                                                        Rendition.kind == "stamped")).first()
+            r = uow.session.exec(
+                select(Rendition).where(Rendition.attachment_id == attachment_id, Rendition.kind == "stamped")
+            ).first()
             if r is None:
                 raise NotFound("this attachment has no stamped copy", thai="ไฟล์นี้ไม่มีฉบับประทับตรารับ")
             sha, size, media, name = r.sha256, r.size, r.media_type, f"stamped-{name.rsplit('.', 1)[0]}.pdf"
-        audit.record(uow.session, at=app.clock(), action="download", actor=actor, object_type="attachment",
-                     object_id=attachment_id, letter_id=att.letter_id, where=where(request),
-                     rendition="stamped" if stamped else "original", sha256=sha)
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="download",
+            actor=actor,
+            object_type="attachment",
+            object_id=attachment_id,
+            letter_id=att.letter_id,
+            where=where(request),
+            rendition="stamped" if stamped else "original",
+            sha256=sha,
+        )
     from urllib.parse import quote
 
     return StreamingResponse(
-        _stream(app, sha), media_type=media,
-        headers={"Content-Length": str(size), "Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}",
-                 "ETag": f'"{sha}"', "X-Content-Type-Options": "nosniff"},
+        _stream(app, sha),
+        media_type=media,
+        headers={
+            "Content-Length": str(size),
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}",
+            "ETag": f'"{sha}"',
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -262,8 +352,9 @@ def _day_bound(raw: str | None, *, end: bool, tz: str = "Asia/Bangkok") -> datet
     return to_db(moment)
 
 
-def audit_events(request: Request, actor: Actor, *, letter_id: int | None, since: str | None,
-                 until: str | None, limit: int = 10_000) -> list[dict[str, Any]]:
+def audit_events(
+    request: Request, actor: Actor, *, letter_id: int | None, since: str | None, until: str | None, limit: int = 10_000
+) -> list[dict[str, Any]]:
     if not actor.has_role(Role.AUDITOR):
         raise Forbidden("only auditors read the audit trail", thai="เฉพาะผู้ตรวจสอบเท่านั้นที่ดูบันทึกการใช้งานได้")
     app = app_of(request)
@@ -280,12 +371,32 @@ def audit_events(request: Request, actor: Actor, *, letter_id: int | None, since
         hidden = select(Letter.id).where(Letter.secrecy > 0).where(col(Letter.id).not_in(visible_letter_ids(actor)))
         stmt = stmt.where((col(AuditEvent.letter_id).is_(None)) | col(AuditEvent.letter_id).not_in(hidden))
         rows = uow.session.exec(stmt.limit(limit)).all()
-        audit.record(uow.session, at=app.clock(), action="audit_export", actor=actor, where=where(request),
-                     letter_id=None, filter_letter_id=letter_id, since=since, until=until, rows=len(rows))
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="audit_export",
+            actor=actor,
+            where=where(request),
+            letter_id=None,
+            filter_letter_id=letter_id,
+            since=since,
+            until=until,
+            rows=len(rows),
+        )
         return [
-            {"seq": e.seq, "at": local(e.at).isoformat(), "actor": e.actor, "actor_id": e.actor_id,
-             "action": e.action, "object_type": e.object_type, "object_id": e.object_id, "letter_id": e.letter_id,
-             "ip": e.ip, "detail": json.loads(e.detail), "hash": e.hash}
+            {
+                "seq": e.seq,
+                "at": local(e.at).isoformat(),
+                "actor": e.actor,
+                "actor_id": e.actor_id,
+                "action": e.action,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "letter_id": e.letter_id,
+                "ip": e.ip,
+                "detail": json.loads(e.detail),
+                "hash": e.hash,
+            }
             for e in rows
         ]
 
@@ -303,13 +414,20 @@ def events_csv(events: list[dict[str, Any]]) -> str:
 
 @router.get("/audit/events", response_model=None)
 def events(
-    request: Request, actor: ActorDep, letter_id: int | None = None, since: str | None = None,
-    until: str | None = None, format: Literal["json", "csv"] = "json",  # noqa: A002
+    request: Request,
+    actor: ActorDep,
+    letter_id: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    format: Literal["json", "csv"] = "json",
 ) -> Response | list[dict[str, Any]]:
     rows = audit_events(request, actor, letter_id=letter_id, since=since, until=until)
     if format == "csv":
-        return Response(events_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="audit-events.csv"'})
+        return Response(
+            events_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit-events.csv"'},
+        )
     return rows
 
 
@@ -336,12 +454,27 @@ def create_user_route(request: Request, actor: ActorDep, body: UserIn) -> dict[s
     from service.users import create_user
 
     with app.tx() as uow:
-        user = create_user(uow.session, username=body.username, password=body.password, full_name=body.full_name,
-                           clearance=body.clearance, roles=[(r["unit"], r["role"]) for r in body.roles],
-                           now=app.clock())
-        audit.record(uow.session, at=app.clock(), action="user_created", actor=actor, object_type="user",
-                     object_id=user.id or "", where=where(request), username=user.username,
-                     roles=[f"{r['unit']}:{r['role']}" for r in body.roles], clearance=body.clearance)
+        user = create_user(
+            uow.session,
+            username=body.username,
+            password=body.password,
+            full_name=body.full_name,
+            clearance=body.clearance,
+            roles=[(r["unit"], r["role"]) for r in body.roles],
+            now=app.clock(),
+        )
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="user_created",
+            actor=actor,
+            object_type="user",
+            object_id=user.id or "",
+            where=where(request),
+            username=user.username,
+            roles=[f"{r['unit']}:{r['role']}" for r in body.roles],
+            clearance=body.clearance,
+        )
         return {"id": user.id, "username": user.username}
 
 
@@ -364,8 +497,15 @@ def reset_password_route(request: Request, actor: ActorDep, user_id: int, body: 
         from service.auth import revoke_all
 
         revoke_all(uow.session, user_id=user_id, now=app.clock())
-        audit.record(uow.session, at=app.clock(), action="password_reset", actor=actor, object_type="user",
-                     object_id=user_id, where=where(request))
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="password_reset",
+            actor=actor,
+            object_type="user",
+            object_id=user_id,
+            where=where(request),
+        )
     return {"reset": True}
 
 
@@ -373,9 +513,18 @@ def reset_password_route(request: Request, actor: ActorDep, user_id: int, body: 
 def units(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
     app = app_of(request)
     with app.tx() as uow:
-        return [{"id": u.id, "code": u.code, "name": u.name, "short_name": u.short_name, "parent_id": u.parent_id,
-                 "internal": u.internal, "letter_code": u.letter_code}
-                for u in uow.session.exec(select(Unit).order_by(col(Unit.id)))]
+        return [
+            {
+                "id": u.id,
+                "code": u.code,
+                "name": u.name,
+                "short_name": u.short_name,
+                "parent_id": u.parent_id,
+                "internal": u.internal,
+                "letter_code": u.letter_code,
+            }
+            for u in uow.session.exec(select(Unit).order_by(col(Unit.id)))
+        ]
 
 
 @router.get("/users")
@@ -383,23 +532,56 @@ def users(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
     app = app_of(request)
     with app.tx() as uow:
         members = uow.session.exec(select(Membership)).all()
-        return [{"id": u.id, "username": u.username, "full_name": u.full_name,
-                 **({"clearance": u.clearance, "roles": [{"unit_id": m.unit_id, "role": m.role} for m in members
-                                                           if m.user_id == u.id]} if actor.has_role(Role.ADMIN) else {})}
-                for u in uow.session.exec(select(User).order_by(col(User.id)))]
+        return [
+            {
+                "id": u.id,
+                "username": u.username,
+                "full_name": u.full_name,
+                **(
+                    {
+                        "clearance": u.clearance,
+                        "roles": [{"unit_id": m.unit_id, "role": m.role} for m in members if m.user_id == u.id],
+                    }
+                    if actor.has_role(Role.ADMIN)
+                    else {}
+                ),
+            }
+            for u in uow.session.exec(select(User).order_by(col(User.id)))
+        ]
 
 
 @router.get("/search")
 def search(
-    request: Request, actor: ActorDep, q: str = "", date: str = "", registry_id: int | None = None,
-    unit_id: int | None = None, letter_type: str = "", urgency: str = "", secrecy: str = "", channel: str = "",
-    has_attachment: bool | None = None, sort: str = "relevance",
-    page: Annotated[int, Query(ge=1)] = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    request: Request,
+    actor: ActorDep,
+    q: str = "",
+    date: str = "",
+    registry_id: int | None = None,
+    unit_id: int | None = None,
+    letter_type: str = "",
+    urgency: str = "",
+    secrecy: str = "",
+    channel: str = "",
+    has_attachment: bool | None = None,
+    sort: str = "relevance",
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """Full-text search; every result, count and snippet passes the access rule."""
     from service.searching import SearchParams, search_letters
 
-    params = SearchParams(q=q, date=date, registry_id=registry_id, unit_id=unit_id, letter_type=letter_type,
-                          urgency=urgency, secrecy=secrecy, channel=channel, has_attachment=has_attachment,
-                          sort=sort, page=page, per_page=per_page)
+    params = SearchParams(
+        q=q,
+        date=date,
+        registry_id=registry_id,
+        unit_id=unit_id,
+        letter_type=letter_type,
+        urgency=urgency,
+        secrecy=secrecy,
+        channel=channel,
+        has_attachment=has_attachment,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
     return search_letters(app_of(request), actor, params, where=where(request))

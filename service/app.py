@@ -23,8 +23,12 @@ def create_app(saraban: Saraban) -> FastAPI:
         if saraban.indexer is not None:
             saraban.indexer.stop()
 
-    app = FastAPI(title="Saraban", version="0.1.0", lifespan=lifespan,
-                  description="ระบบสารบรรณ — Thai government document registry")
+    app = FastAPI(
+        title="Saraban",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="ระบบสารบรรณ — Thai government document registry",
+    )
     app.state.saraban = saraban
     app.add_exception_handler(SarabanError, saraban_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -146,7 +146,9 @@ def revoke_all(session: Session, *, user_id: int, now: datetime) -> None:
 
 def load_actor(session: Session, user: User) -> Actor:
     assert user.id is not None
-    roles = frozenset((m.unit_id, Role(m.role)) for m in session.exec(select(Membership).where(Membership.user_id == user.id)))
+    roles = frozenset(
+        (m.unit_id, Role(m.role)) for m in session.exec(select(Membership).where(Membership.user_id == user.id))
+    )
     return Actor(id=user.id, username=user.username, clearance=user.clearance, roles=roles, full_name=user.full_name)
 
 

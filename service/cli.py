@@ -71,8 +71,10 @@ def seed_demo_if_empty(app) -> None:  # type: ignore[no-untyped-def]
             out.print("demo: the database already has users; nothing seeded")
             return
         users = seed_demo(uow.session, now=app.clock())
-    out.print("[bold]Demo office seeded[/bold] (สพป.ขอนแก่น เขต ๕). Users, all with the password "
-              f"[bold]{DEMO_PASSWORD}[/bold]:")
+    out.print(
+        "[bold]Demo office seeded[/bold] (สพป.ขอนแก่น เขต ๕). Users, all with the password "
+        f"[bold]{DEMO_PASSWORD}[/bold]:"
+    )
     for username, roles in users:
         out.print(f"  {username:10} {roles}")
 
@@ -125,8 +127,13 @@ def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add
 
     app = _context()
     index = SearchIndex(app.settings.index_path)
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=out) as progress:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=out,
+    ) as progress:
         task = progress.add_task("indexing", total=None)
 
         def tick(done: int, total: int) -> None:
@@ -155,10 +162,26 @@ def user_create(
         out.print("[red]--role takes UNIT_CODE:ROLE[/red]")
         raise typer.Exit(2)
     with app.tx() as uow:
-        user = create_user(uow.session, username=username, password=password, full_name=full_name,
-                           clearance=clearance, roles=[(u, r) for u, r in pairs], now=app.clock())
-        audit.record(uow.session, at=app.clock(), action="user_created", actor_name="cli", object_type="user",
-                     object_id=user.id or "", username=username, roles=role, clearance=clearance)
+        user = create_user(
+            uow.session,
+            username=username,
+            password=password,
+            full_name=full_name,
+            clearance=clearance,
+            roles=[(u, r) for u, r in pairs],
+            now=app.clock(),
+        )
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="user_created",
+            actor_name="cli",
+            object_type="user",
+            object_id=user.id or "",
+            username=username,
+            roles=role,
+            clearance=clearance,
+        )
     out.print(f"created {username}")
 
 
@@ -184,8 +207,14 @@ def user_reset(
         user.password_hash, user.failed_logins, user.locked_until = hash_password(password), 0, None
         uow.session.add(user)
         revoke_all(uow.session, user_id=user.id, now=app.clock())
-        audit.record(uow.session, at=app.clock(), action="password_reset", actor_name="cli", object_type="user",
-                     object_id=user.id)
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="password_reset",
+            actor_name="cli",
+            object_type="user",
+            object_id=user.id,
+        )
     out.print(f"password of {username} reset")
 
 

@@ -53,8 +53,14 @@ def build(settings: Settings, *, clock: Clock = system_clock, with_indexer: bool
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     s = settings
     store = open_store(
-        s.store, root=s.store_path, endpoint=s.s3_endpoint, access_key=s.s3_access_key,
-        secret_key=s.s3_secret_key, bucket=s.s3_bucket, secure=s.s3_secure, region=s.s3_region,
+        s.store,
+        root=s.store_path,
+        endpoint=s.s3_endpoint,
+        access_key=s.s3_access_key,
+        secret_key=s.s3_secret_key,
+        bucket=s.s3_bucket,
+        secure=s.s3_secure,
+        region=s.s3_region,
     )
     app = Saraban(settings=s, engine=make_engine(s.sqlalchemy_url), store=store, clock=clock)
     if with_indexer:

@@ -59,6 +59,14 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
         session.add(Unit(code=ocode, name=oname, short_name=oshort, internal=False))
     session.flush()
     for username, full_name, clearance, roles in USERS:
-        create_user(session, username=username, password=DEMO_PASSWORD, full_name=full_name, clearance=clearance,
-                    roles=list(roles), now=now, check_policy=False)
+        create_user(
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=full_name,
+            clearance=clearance,
+            roles=list(roles),
+            now=now,
+            check_policy=False,
+        )
     return [(u, ",".join(r for _, r in roles)) for u, _, _, roles in USERS]

@@ -31,13 +31,23 @@ def where(request: Request) -> audit.Where:
     return audit.Where(ip=request.client.host if request.client else "")
 
 
-def record_failure(app: Saraban, request: Request, *, action: str, actor: Actor | None = None,
-                   actor_name: str = "", **detail: Any) -> None:
+def record_failure(
+    app: Saraban, request: Request, *, action: str, actor: Actor | None = None, actor_name: str = "", **detail: Any
+) -> None:
     """Audit a refusal in its own transaction: the request's own work was rolled back."""
     try:
         with app.tx() as uow:
-            audit.record(uow.session, at=app.clock(), action=action, actor=actor, actor_name=actor_name,
-                         where=where(request), path=request.url.path, method=request.method, **detail)
+            audit.record(
+                uow.session,
+                at=app.clock(),
+                action=action,
+                actor=actor,
+                actor_name=actor_name,
+                where=where(request),
+                path=request.url.path,
+                method=request.method,
+                **detail,
+            )
     except Exception:
         log.exception("could not audit %s", action)
 
@@ -55,8 +65,15 @@ def sign_in(app: Saraban, request: Request, *, username: str, password: str, kin
         try:
             user = authenticate(uow.session, username=username, password=password, now=now, policy=policy)
         except Unauthenticated as exc:
-            audit.record(uow.session, at=now, action="sign_in_failed", actor_name=username[:64],
-                         where=where(request), reason=exc.code, channel=kind)
+            audit.record(
+                uow.session,
+                at=now,
+                action="sign_in_failed",
+                actor_name=username[:64],
+                where=where(request),
+                reason=exc.code,
+                channel=kind,
+            )
             error = exc
         else:
             ttl = timedelta(minutes=s.token_ttl_minutes)
@@ -131,8 +148,12 @@ def render_error(request: Request, exc: SarabanError) -> Response:
 
         return render_error_page(request, exc)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-    return JSONResponse(problem(exc, instance=request.url.path), status_code=exc.status,
-                        media_type="application/problem+json", headers=headers)
+    return JSONResponse(
+        problem(exc, instance=request.url.path),
+        status_code=exc.status,
+        media_type="application/problem+json",
+        headers=headers,
+    )
 
 
 async def saraban_error_handler(request: Request, exc: Exception) -> Response:
@@ -170,7 +191,6 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
         from service.web import render_error_page
 
         return render_error_page(request, err)
-    return JSONResponse(problem(err, instance=request.url.path), status_code=exc.status_code,
-                        media_type="application/problem+json")
-
-
+    return JSONResponse(
+        problem(err, instance=request.url.path), status_code=exc.status_code, media_type="application/problem+json"
+    )

@@ -20,7 +20,6 @@ from storage import ObjectStore
 
 if TYPE_CHECKING:
     from search import IndexDoc, SearchIndex
-
     from service.context import Saraban
 
 log = logging.getLogger(__name__)
@@ -44,8 +43,15 @@ def attachment_text(session: Session, store: ObjectStore, att: Attachment, *, oc
         sha = store.put_bytes(data)
         from service.letters import record_rendition
 
-        record_rendition(session, attachment_id=att.id, kind="text", sha256=sha, size=len(data),
-                         media_type="text/plain; charset=utf-8", now=att.created_at)
+        record_rendition(
+            session,
+            attachment_id=att.id,
+            kind="text",
+            sha256=sha,
+            size=len(data),
+            media_type="text/plain; charset=utf-8",
+            now=att.created_at,
+        )
     return text, extracted.status
 
 
@@ -54,10 +60,13 @@ def build_doc(session: Session, store: ObjectStore, letter: Letter, *, ocr: bool
 
     assert letter.id is not None
     regs = session.exec(
-        select(Registration, Registry).join(Registry, col(Registry.id) == Registration.registry_id)
+        select(Registration, Registry)
+        .join(Registry, col(Registry.id) == Registration.registry_id)
         .where(Registration.letter_id == letter.id)
     ).all()
-    atts = session.exec(select(Attachment).where(Attachment.letter_id == letter.id).order_by(col(Attachment.position))).all()
+    atts = session.exec(
+        select(Attachment).where(Attachment.letter_id == letter.id).order_by(col(Attachment.position))
+    ).all()
     texts, statuses = [], []
     for att in atts:
         text, status = attachment_text(session, store, att, ocr=ocr)
@@ -181,8 +190,14 @@ class Indexer:
                 return
 
 
-def reindex(app: Saraban, index: SearchIndex, *, resume: bool, batch: int = 200,
-            progress: Callable[[int, int], None] | None = None) -> int:
+def reindex(
+    app: Saraban,
+    index: SearchIndex,
+    *,
+    resume: bool,
+    batch: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Rebuild the index from the database and the stored originals; with ``resume`` skip what is there."""
     with app.tx() as uow:
         ids = [i for i in uow.session.exec(select(Letter.id).order_by(col(Letter.id))) if i is not None]

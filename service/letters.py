@@ -30,7 +30,6 @@ from service.models import (
 )
 from service.roles import SECRECY_LABELS, SECRET_KINDS, URGENCY_LABELS, Role
 from service.thai import be_year, clean_text, local, normalise_letter_no, parse_date, text_problem
-from service.uploads import CheckedFile
 from service.vocab import LETTER_TYPES, parse_channel, parse_letter_type, parse_secrecy, parse_urgency
 
 # ---------------------------------------------------------------------------------------------- input
@@ -117,9 +116,18 @@ class LetterIn(BaseModel):
 
 
 _FIELD_TH = {
-    "letter_no": "ที่", "letter_date": "ลงวันที่", "sender": "จาก", "recipient": "ถึง", "subject": "เรื่อง",
-    "summary": "สาระสำคัญ", "letter_type": "ชนิดหนังสือ", "urgency": "ชั้นความเร็ว", "secrecy": "ชั้นความลับ",
-    "channel": "ช่องทาง", "remarks": "หมายเหตุ", "deliver_by": "ส่งภายใน",
+    "letter_no": "ที่",
+    "letter_date": "ลงวันที่",
+    "sender": "จาก",
+    "recipient": "ถึง",
+    "subject": "เรื่อง",
+    "summary": "สาระสำคัญ",
+    "letter_type": "ชนิดหนังสือ",
+    "urgency": "ชั้นความเร็ว",
+    "secrecy": "ชั้นความลับ",
+    "channel": "ช่องทาง",
+    "remarks": "หมายเหตุ",
+    "deliver_by": "ส่งภายใน",
 }
 
 
@@ -172,7 +180,7 @@ def next_number(session: Session, *, registry_id: int, year: int) -> int:
         .on_conflict_do_update(
             index_elements=["registry_id", "year"], set_={"last_number": NumberCounter.last_number + 1}
         )
-        .returning(NumberCounter.last_number)
+        .returning(col(NumberCounter.last_number))
     )
     return int(session.execute(stmt).scalar_one())
 
@@ -195,7 +203,8 @@ def refresh_access(session: Session, letter: Letter) -> set[str]:
     places = [
         RegistryPlace(kind=reg.kind, unit_id=reg.unit_id, ancestors=unit_ancestors(session, reg.unit_id))
         for reg in session.exec(
-            select(Registry).join(Registration, col(Registration.registry_id) == Registry.id)
+            select(Registry)
+            .join(Registration, col(Registration.registry_id) == Registry.id)
             .where(Registration.letter_id == letter.id)
         )
     ]
@@ -360,15 +369,25 @@ def receive_letter(
     session.flush()
     refresh_access(session, letter)
     audit.record(
-        session, at=now, action="register", actor=actor, object_type="registration", object_id=registration.id or "",
-        letter_id=letter.id, where=where, registry=registry.code, year=year, number=number,
+        session,
+        at=now,
+        action="register",
+        actor=actor,
+        object_type="registration",
+        object_id=registration.id or "",
+        letter_id=letter.id,
+        where=where,
+        registry=registry.code,
+        year=year,
+        number=number,
         attachments=[a.sha256 for a in attachments],
     )
     return Received(letter=letter, registration=registration, attachments=attachments)
 
 
-def record_rendition(session: Session, *, attachment_id: int, kind: str, sha256: str, size: int,
-                     media_type: str, now: datetime) -> Rendition:
+def record_rendition(
+    session: Session, *, attachment_id: int, kind: str, sha256: str, size: int, media_type: str, now: datetime
+) -> Rendition:
     existing = session.exec(
         select(Rendition).where(Rendition.attachment_id == attachment_id, Rendition.kind == kind)
     ).first()
@@ -377,8 +396,9 @@ def record_rendition(session: Session, *, attachment_id: int, kind: str, sha256:
         session.add(existing)
         session.flush()
         return existing
-    row = Rendition(attachment_id=attachment_id, kind=kind, sha256=sha256, size=size, media_type=media_type,
-                    created_at=to_db(now))
+    row = Rendition(
+        attachment_id=attachment_id, kind=kind, sha256=sha256, size=size, media_type=media_type, created_at=to_db(now)
+    )
     session.add(row)
     session.flush()
     return row
@@ -391,10 +411,14 @@ def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -
     """The letter with its registrations, attachments and routes, as plain JSON-ready values."""
     assert letter.id is not None
     regs = session.exec(
-        select(Registration, Registry).join(Registry, col(Registry.id) == Registration.registry_id)
-        .where(Registration.letter_id == letter.id).order_by(col(Registration.id))
+        select(Registration, Registry)
+        .join(Registry, col(Registry.id) == Registration.registry_id)
+        .where(Registration.letter_id == letter.id)
+        .order_by(col(Registration.id))
     ).all()
-    atts = session.exec(select(Attachment).where(Attachment.letter_id == letter.id).order_by(col(Attachment.position))).all()
+    atts = session.exec(
+        select(Attachment).where(Attachment.letter_id == letter.id).order_by(col(Attachment.position))
+    ).all()
     stamped = {
         r.attachment_id: r
         for r in session.exec(
@@ -426,8 +450,13 @@ def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -
         "attachments": [attachment_view(a, stamped.get(a.id or 0)) for a in atts],
         "routes": [
             {
-                "id": r.id, "to_unit_id": r.to_unit_id, "to_user_id": r.to_user_id, "instruction": r.instruction,
-                "due_at": _iso(r.due_at), "routed_at": _iso(r.routed_at), "acknowledged_at": _iso(r.acknowledged_at),
+                "id": r.id,
+                "to_unit_id": r.to_unit_id,
+                "to_user_id": r.to_user_id,
+                "instruction": r.instruction,
+                "due_at": _iso(r.due_at),
+                "routed_at": _iso(r.routed_at),
+                "acknowledged_at": _iso(r.acknowledged_at),
             }
             for r in routes
         ],
@@ -440,16 +469,28 @@ def _iso(moment: datetime | None) -> str | None:
 
 def registration_view(reg: Registration, registry: Registry) -> dict[str, Any]:
     return {
-        "id": reg.id, "registry_id": reg.registry_id, "registry_code": registry.code, "registry_name": registry.name,
-        "year": reg.year, "number": reg.number, "registered_at": _iso(reg.registered_at),
-        "action": reg.action, "remarks": reg.remarks, "cancelled": reg.cancelled,
+        "id": reg.id,
+        "registry_id": reg.registry_id,
+        "registry_code": registry.code,
+        "registry_name": registry.name,
+        "year": reg.year,
+        "number": reg.number,
+        "registered_at": _iso(reg.registered_at),
+        "action": reg.action,
+        "remarks": reg.remarks,
+        "cancelled": reg.cancelled,
     }
 
 
 def attachment_view(a: Attachment, stamped: Rendition | None) -> dict[str, Any]:
     return {
-        "id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size, "media_type": a.media_type,
-        "pages": a.pages, "stamped_id": stamped.id if stamped else None,
+        "id": a.id,
+        "filename": a.filename,
+        "sha256": a.sha256,
+        "size": a.size,
+        "media_type": a.media_type,
+        "pages": a.pages,
+        "stamped_id": stamped.id if stamped else None,
         "stamped_sha256": stamped.sha256 if stamped else None,
     }
 
@@ -462,4 +503,8 @@ def get_visible_attachment(session: Session, actor: Actor, attachment_id: int) -
 
 
 def count_visible(session: Session, actor: Actor) -> int:
-    return int(session.exec(select(func.count()).select_from(Letter).where(col(Letter.id).in_(visible_letter_ids(actor)))).one())
+    return int(
+        session.exec(
+            select(func.count()).select_from(Letter).where(col(Letter.id).in_(visible_letter_ids(actor)))
+        ).one()
+    )

@@ -96,9 +96,7 @@ class Letter(SQLModel, table=True):
 class Registration(SQLModel, table=True):
     """การลงทะเบียน: a letter entered in a registry under (registry, B.E. year, number)."""
 
-    __table_args__ = (
-        UniqueConstraint("registry_id", "year", "number", name="uq_registration_number"),
-    )
+    __table_args__ = (UniqueConstraint("registry_id", "year", "number", name="uq_registration_number"),)
     id: int | None = Field(default=None, primary_key=True)
     letter_id: int = Field(foreign_key="letter.id", index=True)
     registry_id: int = Field(foreign_key="registry.id", index=True)

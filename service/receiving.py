@@ -83,8 +83,12 @@ def register_received(
 def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
     app.store.put(checked.staged)
     return StoredFile(
-        filename=checked.filename, sha256=checked.staged.sha256, size=checked.staged.size,
-        media_type=checked.media.media_type, kind=checked.media.kind, pages=checked.pages,
+        filename=checked.filename,
+        sha256=checked.staged.sha256,
+        size=checked.staged.size,
+        media_type=checked.media.media_type,
+        kind=checked.media.kind,
+        pages=checked.pages,
     )
 
 
@@ -94,8 +98,12 @@ def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str) -> 
         if f.kind in STAMPABLE:
             assert att.id is not None
             return StampJob(
-                attachment_id=att.id, sha256=f.sha256, kind=f.kind, unit_name=unit_name,
-                number=received.registration.number, registered_at=received.registration.registered_at,
+                attachment_id=att.id,
+                sha256=f.sha256,
+                kind=f.kind,
+                unit_name=unit_name,
+                number=received.registration.number,
+                registered_at=received.registration.registered_at,
             )
     return None
 
@@ -105,7 +113,9 @@ def stamp_attachment(app: Saraban, job: StampJob) -> None:
     from service.stamp import ReceiveStamp, image_to_pdf, stamp_pdf
 
     stamp = ReceiveStamp(
-        unit_name=job.unit_name, number=job.number, received_at=local(job.registered_at, app.settings.timezone),
+        unit_name=job.unit_name,
+        number=job.number,
+        received_at=local(job.registered_at, app.settings.timezone),
         thai_digits=app.settings.stamp_digits == "thai",
     )
     with app.store.local_path(job.sha256) as src:
@@ -119,8 +129,13 @@ def stamp_attachment(app: Saraban, job: StampJob) -> None:
     sha = app.store.put_bytes(data)
     with app.tx() as uow:
         record_rendition(
-            uow.session, attachment_id=job.attachment_id, kind="stamped", sha256=sha, size=len(data),
-            media_type="application/pdf", now=app.clock(),
+            uow.session,
+            attachment_id=job.attachment_id,
+            kind="stamped",
+            sha256=sha,
+            size=len(data),
+            media_type="application/pdf",
+            now=app.clock(),
         )
 
 

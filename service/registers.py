@@ -44,7 +44,9 @@ class Entry:
 def readable_registry(session: Session, actor: Actor, registry_id: int) -> Registry:
     registry = visible_registry(session, actor, registry_id)
     if not may_read_registry(
-        actor, registry_kind=registry.kind, registry_unit_id=registry.unit_id,
+        actor,
+        registry_kind=registry.kind,
+        registry_unit_id=registry.unit_id,
         ancestors=unit_ancestors(session, registry.unit_id),
     ):
         raise Forbidden(f"you may not read registry {registry.code}", thai="ท่านไม่มีสิทธิ์เปิดทะเบียนนี้")
@@ -64,8 +66,14 @@ def _action_text(session: Session, letter_id: int) -> str:
 
 
 def register_entries(
-    session: Session, actor: Actor, *, registry_id: int, year: int, newest_first: bool = False,
-    limit: int | None = None, tz: str = "Asia/Bangkok",
+    session: Session,
+    actor: Actor,
+    *,
+    registry_id: int,
+    year: int,
+    newest_first: bool = False,
+    limit: int | None = None,
+    tz: str = "Asia/Bangkok",
 ) -> tuple[Registry, list[Entry]]:
     registry = readable_registry(session, actor, registry_id)
     order = col(Registration.number).desc() if newest_first else col(Registration.number)
@@ -83,12 +91,20 @@ def register_entries(
         assert reg.id is not None and letter.id is not None
         entries.append(
             Entry(
-                registration_id=reg.id, letter_id=letter.id, number=reg.number, letter_no=letter.letter_no,
+                registration_id=reg.id,
+                letter_id=letter.id,
+                number=reg.number,
+                letter_no=letter.letter_no,
                 letter_date=format_thai_date(letter.letter_date, thai_digits=False) if letter.letter_date else "",
-                sender=letter.sender, recipient=letter.recipient, subject=letter.subject,
-                action=reg.action or _action_text(session, letter.id), remarks=reg.remarks or letter.remarks,
+                sender=letter.sender,
+                recipient=letter.recipient,
+                subject=letter.subject,
+                action=reg.action or _action_text(session, letter.id),
+                remarks=reg.remarks or letter.remarks,
                 registered_at=format_thai_datetime(reg.registered_at, tz=tz),
-                urgency=URGENCY_LABELS[letter.urgency - 1], urgency_level=letter.urgency, cancelled=reg.cancelled,
+                urgency=URGENCY_LABELS[letter.urgency - 1],
+                urgency_level=letter.urgency,
+                cancelled=reg.cancelled,
             )
         )
     return registry, entries

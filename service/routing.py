@@ -18,21 +18,29 @@ ROUTERS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK, Role.DIRECTOR, Role.S
 
 
 def route_letter(
-    session: Session, *, actor: Actor, letter_id: int, to_unit_id: int | None = None, to_user_id: int | None = None,
-    instruction: str = "", due_at: datetime | None = None, now: datetime, where: audit.Where | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    letter_id: int,
+    to_unit_id: int | None = None,
+    to_user_id: int | None = None,
+    instruction: str = "",
+    due_at: datetime | None = None,
+    now: datetime,
+    where: audit.Where | None = None,
 ) -> Routing:
     letter = get_visible_letter(session, actor, letter_id)
     if (to_unit_id is None) == (to_user_id is None):
         raise InvalidInput("route to exactly one unit or one user", thai="เลือกส่งต่อถึงหน่วยงานหรือบุคคลอย่างใดอย่างหนึ่ง")
     holders = {
         reg.unit_id: reg.kind
-        for reg in session.exec(
-            select(Registry).join(Registration).where(Registration.letter_id == letter_id)
-        )
+        for reg in session.exec(select(Registry).join(Registration).where(Registration.letter_id == letter_id))
     }
     may = any(actor.has_role(role, unit) for unit in holders for role in ROUTERS) or actor.has_role(Role.DIRECTOR)
     if letter.secrecy > 0:
-        may = any(kind in SECRET_KINDS and actor.has_role(Role.SECRET_REGISTRAR, unit) for unit, kind in holders.items())
+        may = any(
+            kind in SECRET_KINDS and actor.has_role(Role.SECRET_REGISTRAR, unit) for unit, kind in holders.items()
+        )
         if to_unit_id is not None:
             raise InvalidInput(
                 "a secret letter is routed to named, cleared people only",
@@ -52,14 +60,27 @@ def route_letter(
     if to_unit_id is not None and session.get(Unit, to_unit_id) is None:
         raise NotFound("no such unit", thai="ไม่พบหน่วยงานผู้รับ")
     route = Routing(
-        letter_id=letter_id, from_user_id=actor.id, to_unit_id=to_unit_id, to_user_id=to_user_id,
-        instruction=instruction.strip(), due_at=to_db(due_at) if due_at else None, routed_at=to_db(now),
+        letter_id=letter_id,
+        from_user_id=actor.id,
+        to_unit_id=to_unit_id,
+        to_user_id=to_user_id,
+        instruction=instruction.strip(),
+        due_at=to_db(due_at) if due_at else None,
+        routed_at=to_db(now),
     )
     session.add(route)
     session.flush()
     refresh_access(session, letter)
     audit.record(
-        session, at=now, action="route", actor=actor, object_type="letter", object_id=letter_id, letter_id=letter_id,
-        where=where, to_unit_id=to_unit_id, to_user_id=to_user_id,
+        session,
+        at=now,
+        action="route",
+        actor=actor,
+        object_type="letter",
+        object_id=letter_id,
+        letter_id=letter_id,
+        where=where,
+        to_unit_id=to_unit_id,
+        to_user_id=to_user_id,
     )
     return route

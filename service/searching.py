@@ -67,26 +67,45 @@ def search_letters(app: Saraban, actor: Actor, params: SearchParams, *, where: a
         # Defence in depth: the database's own rule confirms each hit before anything about it is shown.
         letters = {
             row.id: row
-            for row in s.exec(select(Letter).where(col(Letter.id).in_(ids), col(Letter.id).in_(visible_letter_ids(actor))))
+            for row in s.exec(
+                select(Letter).where(col(Letter.id).in_(ids), col(Letter.id).in_(visible_letter_ids(actor)))
+            )
         }
         regs: dict[int, list[str]] = {}
         for reg, registry in s.exec(
-            select(Registration, Registry).join(Registry, col(Registry.id) == Registration.registry_id)
+            select(Registration, Registry)
+            .join(Registry, col(Registry.id) == Registration.registry_id)
             .where(col(Registration.letter_id).in_(list(letters)))
         ):
             regs.setdefault(reg.letter_id, []).append(f"{registry.name} {reg.number}/{reg.year}")
-        audit.record(s, at=app.clock(), action="search", actor=actor, where=where, q=query.text[:200],
-                     date=params.date, total=result.total)
+        audit.record(
+            s,
+            at=app.clock(),
+            action="search",
+            actor=actor,
+            where=where,
+            q=query.text[:200],
+            date=params.date,
+            total=result.total,
+        )
     results = []
     for hit in result.hits:
         letter = letters.get(hit.doc_id)
         if letter is None:
             continue
-        results.append({
-            "letter_id": hit.doc_id, "score": round(hit.score, 4), "snippet": hit.snippet,
-            "subject": letter.subject, "sender": letter.sender, "letter_no": letter.letter_no,
-            "letter_date": letter.letter_date.isoformat() if letter.letter_date else None,
-            "urgency": URGENCY_LABELS[letter.urgency - 1], "urgency_level": letter.urgency,
-            "secrecy": SECRECY_LABELS[letter.secrecy], "registrations": regs.get(hit.doc_id, []),
-        })
+        results.append(
+            {
+                "letter_id": hit.doc_id,
+                "score": round(hit.score, 4),
+                "snippet": hit.snippet,
+                "subject": letter.subject,
+                "sender": letter.sender,
+                "letter_no": letter.letter_no,
+                "letter_date": letter.letter_date.isoformat() if letter.letter_date else None,
+                "urgency": URGENCY_LABELS[letter.urgency - 1],
+                "urgency_level": letter.urgency,
+                "secrecy": SECRECY_LABELS[letter.secrecy],
+                "registrations": regs.get(hit.doc_id, []),
+            }
+        )
     return {"total": result.total, "page": query.page, "per_page": query.per_page, "results": results}

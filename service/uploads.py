@@ -111,13 +111,10 @@ async def read_upload(request: Request, *, tmp_dir: Path, max_files: int, max_fi
         staging = state.get("staging")
         if isinstance(staging, Staging):
             staged = staging.finish()
-            if staged.size == 0 and not state.get("filename"):
-                staged.path.unlink(missing_ok=True)  # an empty file input in a browser form
-            else:
-                upload.files.append(IncomingFile(filename=str(state["filename"]), staged=staged))
+            upload.files.append(IncomingFile(filename=str(state["filename"]), staged=staged))
             state.pop("staging")
-        elif "buffer" in state:
-            raw = bytes(state["buffer"])  # type: ignore[arg-type]
+        elif isinstance(buffer := state.get("buffer"), bytearray):
+            raw = bytes(buffer)
             try:
                 upload.fields[str(state["name"])] = raw.decode("utf-8")
             except UnicodeDecodeError as exc:

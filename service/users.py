@@ -14,15 +14,26 @@ from service.roles import Role
 
 
 def unit_by_code(session: Session, code: str | int) -> Unit:
-    unit = session.get(Unit, code) if isinstance(code, int) else session.exec(select(Unit).where(Unit.code == code)).first()
+    unit = (
+        session.get(Unit, code)
+        if isinstance(code, int)
+        else session.exec(select(Unit).where(Unit.code == code)).first()
+    )
     if unit is None:
         raise NotFound(f"no unit {code!r}", thai=f"ไม่พบหน่วยงาน {code}")
     return unit
 
 
 def create_user(
-    session: Session, *, username: str, password: str, full_name: str = "", clearance: int = 0,
-    roles: list[tuple[str | int, str]], now: datetime, check_policy: bool = True,
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    full_name: str = "",
+    clearance: int = 0,
+    roles: list[tuple[str | int, str]],
+    now: datetime,
+    check_policy: bool = True,
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
@@ -33,8 +44,13 @@ def create_user(
         raise Conflict(f"user {username!r} exists", thai=f"มีผู้ใช้ {username} อยู่แล้ว")
     if check_policy:
         check_password_policy(password)
-    user = User(username=username, full_name=full_name, password_hash=hash_password(password), clearance=clearance,
-                created_at=to_db(now))
+    user = User(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        clearance=clearance,
+        created_at=to_db(now),
+    )
     session.add(user)
     session.flush()
     assert user.id is not None

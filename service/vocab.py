@@ -18,26 +18,49 @@ _TYPE_ALIASES: dict[str, str] = {
     **{label: code for code, label in LETTER_TYPES.items()},
     **{label.removeprefix("หนังสือ"): code for code, label in LETTER_TYPES.items()},
     "บันทึกข้อความ": "internal",
-    "คำสั่ง": "directive", "ระเบียบ": "directive", "ข้อบังคับ": "directive",
-    "ประกาศ": "public_relations", "แถลงการณ์": "public_relations", "ข่าว": "public_relations",
+    "คำสั่ง": "directive",
+    "ระเบียบ": "directive",
+    "ข้อบังคับ": "directive",
+    "ประกาศ": "public_relations",
+    "แถลงการณ์": "public_relations",
+    "ข่าว": "public_relations",
     "pr": "public_relations",
-    "หนังสือรับรอง": "evidence", "รายงานการประชุม": "evidence", "บันทึก": "evidence",
-    "1": "external", "2": "internal", "3": "stamped", "4": "directive", "5": "public_relations", "6": "evidence",
+    "หนังสือรับรอง": "evidence",
+    "รายงานการประชุม": "evidence",
+    "บันทึก": "evidence",
+    "1": "external",
+    "2": "internal",
+    "3": "stamped",
+    "4": "directive",
+    "5": "public_relations",
+    "6": "evidence",
 }
 CHANNELS: dict[str, str] = {"paper": "กระดาษ", "electronic": "ระบบอิเล็กทรอนิกส์", "email": "อีเมล"}
 _CHANNEL_ALIASES = {
-    **{c: c for c in CHANNELS}, **{v: k for k, v in CHANNELS.items()},
-    "e-mail": "email", "อิเล็กทรอนิกส์": "electronic", "ไปรษณีย์": "paper", "หนังสือ": "paper",
+    **{c: c for c in CHANNELS},
+    **{v: k for k, v in CHANNELS.items()},
+    "e-mail": "email",
+    "อิเล็กทรอนิกส์": "electronic",
+    "ไปรษณีย์": "paper",
+    "หนังสือ": "paper",
 }
 _URGENCY_ALIASES = {
     **{label: i for i, label in enumerate(URGENCY_LABELS, start=1)},
-    "normal": 1, "urgent": 2, "very_urgent": 3, "most_urgent": 4,
+    "normal": 1,
+    "urgent": 2,
+    "very_urgent": 3,
+    "most_urgent": 4,
     **{str(i): i for i in range(1, 5)},
 }
 _SECRECY_ALIASES = {
     **{label: i for i, label in enumerate(SECRECY_LABELS)},
-    "": 0, "ไม่มี": 0, "ปกติ": 0, "ปกปิด": 1,  # ปกปิด was abolished in 2544 and counts as ลับ (domain.md §2)
-    "secret": 1, "confidential": 1, "top_secret": 3,
+    "": 0,
+    "ไม่มี": 0,
+    "ปกติ": 0,
+    "ปกปิด": 1,  # ปกปิด was abolished in 2544 and counts as ลับ (domain.md §2)
+    "secret": 1,
+    "confidential": 1,
+    "top_secret": 3,
     **{str(i): i for i in range(4)},
 }
 

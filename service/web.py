@@ -25,8 +25,13 @@ from service.thai import be_year, format_thai_datetime, local
 from service.vocab import CHANNELS, LETTER_TYPES
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.globals.update(URGENCY_LABELS=URGENCY_LABELS, SECRECY_LABELS=SECRECY_LABELS, LETTER_TYPES=LETTER_TYPES,
-                             CHANNELS=CHANNELS, ROLE_TH=ROLE_TH)
+templates.env.globals.update(
+    URGENCY_LABELS=URGENCY_LABELS,
+    SECRECY_LABELS=SECRECY_LABELS,
+    LETTER_TYPES=LETTER_TYPES,
+    CHANNELS=CHANNELS,
+    ROLE_TH=ROLE_TH,
+)
 templates.env.filters["thai_dt"] = lambda v: format_thai_datetime(datetime.fromisoformat(v)) if v else ""
 router = APIRouter()
 
@@ -58,39 +63,56 @@ PageDep = Annotated[Page, Depends(page_user)]
 
 def check_csrf(page: Page, token: str | None) -> None:
     if not token or not hmac.compare_digest(token, page.csrf):
-        raise CsrfFailed("the form's CSRF token is missing or wrong", thai="แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง")
+        raise CsrfFailed(
+            "the form's CSRF token is missing or wrong", thai="แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"
+        )
 
 
 def render(request: Request, name: str, page: Page | None, status: int = 200, **ctx: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"page": page, "actor": page.actor if page else None, **ctx},
-                                      status_code=status)
+    return templates.TemplateResponse(
+        request, name, {"page": page, "actor": page.actor if page else None, **ctx}, status_code=status
+    )
 
 
 def render_error_page(request: Request, exc: SarabanError) -> Response:
-    return templates.TemplateResponse(request, "error.html", {"page": None, "actor": getattr(request.state, "actor", None),
-                                                              "error": exc}, status_code=exc.status)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"page": None, "actor": getattr(request.state, "actor", None), "error": exc},
+        status_code=exc.status,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- sign-in
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/", reason: str = "") -> HTMLResponse:  # noqa: A002
+def login_form(request: Request, next: str = "/", reason: str = "") -> HTMLResponse:
     message = {"token_invalid": "เซสชันหมดอายุ กรุณาลงชื่อเข้าใช้ใหม่"}.get(reason, "")
     return render(request, "login.html", None, next=next if next.startswith("/") else "/", message=message)
 
 
 @router.post("/login", response_model=None)
-def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
-          next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
     app = app_of(request)
     try:
         secret, _, _ = sign_in(app, request, username=username, password=password, kind="session")
     except Unauthenticated as exc:
         return render(request, "login.html", None, status=401, next=next, message=exc.thai, username=username)
     resp = RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", status_code=303)
-    resp.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=app.settings.cookie_secure,
-                    max_age=app.settings.token_ttl_minutes * 60)
+    resp.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=app.settings.cookie_secure,
+        max_age=app.settings.token_ttl_minutes * 60,
+    )
     return resp
 
 
@@ -113,8 +135,13 @@ def password_form(request: Request, page: PageDep) -> HTMLResponse:
 
 
 @router.post("/password", response_model=None)
-def password_change(request: Request, page: PageDep, old_password: Annotated[str, Form()],
-                    new_password: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> Response:
+def password_change(
+    request: Request,
+    page: PageDep,
+    old_password: Annotated[str, Form()],
+    new_password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
     check_csrf(page, csrf)
     from service import audit
     from service.auth import change_password
@@ -126,8 +153,15 @@ def password_change(request: Request, page: PageDep, old_password: Annotated[str
             user = uow.session.get(User, page.actor.id)
             assert user is not None
             change_password(uow.session, user=user, old=old_password, new=new_password, now=app.clock())
-            audit.record(uow.session, at=app.clock(), action="password_changed", actor=page.actor,
-                         object_type="user", object_id=page.actor.id, where=where(request))
+            audit.record(
+                uow.session,
+                at=app.clock(),
+                action="password_changed",
+                actor=page.actor,
+                object_type="user",
+                object_id=page.actor.id,
+                where=where(request),
+            )
     except SarabanError as exc:
         return render(request, "password.html", page, status=exc.status, message=exc.thai)
     resp = RedirectResponse("/login", status_code=303)
@@ -145,8 +179,16 @@ def _readable_registries(request: Request, actor: Actor) -> list[Registry]:
     app = app_of(request)
     with app.tx() as uow:
         rows = uow.session.exec(select(Registry).order_by(col(Registry.id))).all()
-        return [r for r in rows if may_read_registry(actor, registry_kind=r.kind, registry_unit_id=r.unit_id,
-                                                     ancestors=unit_ancestors(uow.session, r.unit_id))]
+        return [
+            r
+            for r in rows
+            if may_read_registry(
+                actor,
+                registry_kind=r.kind,
+                registry_unit_id=r.unit_id,
+                ancestors=unit_ancestors(uow.session, r.unit_id),
+            )
+        ]
 
 
 @router.get("/", response_model=None)
@@ -167,12 +209,28 @@ def register_page(request: Request, registry_id: int, page: PageDep, year: str |
     app = app_of(request)
     with app.tx() as uow:
         y = _year(year, app.clock())
-        registry, rows = register_entries(uow.session, page.actor, registry_id=registry_id, year=y,
-                                          newest_first=True, limit=500, tz=app.settings.timezone)
+        registry, rows = register_entries(
+            uow.session,
+            page.actor,
+            registry_id=registry_id,
+            year=y,
+            newest_first=True,
+            limit=500,
+            tz=app.settings.timezone,
+        )
         unit = uow.session.get(Unit, registry.unit_id)
     may_add = any(page.actor.has_role(r, registry.unit_id) for r in REGISTRARS.get(registry.kind, ()))
-    return render(request, "register.html", page, registry=registry, entries=rows, year=y, unit=unit,
-                  registries=_readable_registries(request, page.actor), may_add=may_add)
+    return render(
+        request,
+        "register.html",
+        page,
+        registry=registry,
+        entries=rows,
+        year=y,
+        unit=unit,
+        registries=_readable_registries(request, page.actor),
+        may_add=may_add,
+    )
 
 
 @router.get("/registers/{registry_id}/receive", response_class=HTMLResponse)
@@ -185,8 +243,20 @@ def receive_form(request: Request, registry_id: int, page: PageDep) -> HTMLRespo
     return render(request, "receive.html", page, registry=registry, form={}, secret=registry.kind in SECRET_KINDS)
 
 
-FORM_FIELDS = ("letter_no", "letter_date", "sender", "recipient", "subject", "summary", "letter_type", "urgency",
-               "secrecy", "channel", "remarks", "deliver_by")
+FORM_FIELDS = (
+    "letter_no",
+    "letter_date",
+    "sender",
+    "recipient",
+    "subject",
+    "summary",
+    "letter_type",
+    "urgency",
+    "secrecy",
+    "channel",
+    "remarks",
+    "deliver_by",
+)
 
 
 @router.post("/registers/{registry_id}/receive", response_model=None)
@@ -201,8 +271,15 @@ async def receive_submit(request: Request, registry_id: int, page: PageDep) -> R
     try:
         check_csrf(page, upload.fields.get("csrf"))
         data = parse_letter_meta({k: v for k, v in form.items() if v != ""})
-        result = await run_in_threadpool(register_received, app, actor=page.actor, registry_id=registry_id,
-                                         data=data, upload=upload, where=where(request))
+        result = await run_in_threadpool(
+            register_received,
+            app,
+            actor=page.actor,
+            registry_id=registry_id,
+            data=data,
+            upload=upload,
+            where=where(request),
+        )
     except (Unauthenticated, CsrfFailed, NotFound):
         upload.discard()
         raise
@@ -212,8 +289,16 @@ async def receive_submit(request: Request, registry_id: int, page: PageDep) -> R
 
         with app.tx() as uow:
             registry = visible_registry(uow.session, page.actor, registry_id)
-        return render(request, "receive.html", page, status=exc.status, registry=registry, form=form, error=exc,
-                      secret=registry.kind in SECRET_KINDS)
+        return render(
+            request,
+            "receive.html",
+            page,
+            status=exc.status,
+            registry=registry,
+            form=form,
+            error=exc,
+            secret=registry.kind in SECRET_KINDS,
+        )
     return RedirectResponse(f"/letters/{result['letter_id']}?registered=1", status_code=303)
 
 
@@ -228,8 +313,16 @@ def letter_page(request: Request, letter_id: int, page: PageDep, registered: int
     with app.tx() as uow:
         letter = get_visible_letter(uow.session, page.actor, letter_id)
         view = letter_view(uow.session, letter, tz=app.settings.timezone)
-        audit.record(uow.session, at=app.clock(), action="view", actor=page.actor, object_type="letter",
-                     object_id=letter_id, letter_id=letter_id, where=where(request))
+        audit.record(
+            uow.session,
+            at=app.clock(),
+            action="view",
+            actor=page.actor,
+            object_type="letter",
+            object_id=letter_id,
+            letter_id=letter_id,
+            where=where(request),
+        )
     history = None
     if page.actor.has_role(Role.AUDITOR):
         from service.api import audit_events
@@ -262,7 +355,7 @@ def audit_page(request: Request, page: PageDep, since: str = "", until: str = ""
 
 
 @router.get("/audit/export", response_model=None)
-def audit_export(request: Request, page: PageDep, since: str = "", until: str = "", format: str = "csv") -> Response:  # noqa: A002
+def audit_export(request: Request, page: PageDep, since: str = "", until: str = "", format: str = "csv") -> Response:
     import json
 
     from service.api import audit_events, events_csv
@@ -270,10 +363,16 @@ def audit_export(request: Request, page: PageDep, since: str = "", until: str = 
     rows = audit_events(request, page.actor, letter_id=None, since=since or None, until=until or None)
     name = f"audit-{since or 'all'}-{until or 'all'}"
     if format == "json":
-        return Response(json.dumps(rows, ensure_ascii=False, indent=1), media_type="application/json",
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.json"})
-    return Response(events_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.csv"})
+        return Response(
+            json.dumps(rows, ensure_ascii=False, indent=1),
+            media_type="application/json",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.json"},
+        )
+    return Response(
+        events_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.csv"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------- assets
@@ -286,8 +385,16 @@ def font(weight: str) -> FileResponse:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, page: PageDep, q: str = "", date: str = "", letter_type: str = "",
-                urgency: str = "", sort: str = "relevance", p: int = 1) -> HTMLResponse:
+def search_page(
+    request: Request,
+    page: PageDep,
+    q: str = "",
+    date: str = "",
+    letter_type: str = "",
+    urgency: str = "",
+    sort: str = "relevance",
+    p: int = 1,
+) -> HTMLResponse:
     from service.searching import SearchParams, search_letters
 
     app = app_of(request)
@@ -295,13 +402,27 @@ def search_page(request: Request, page: PageDep, q: str = "", date: str = "", le
     error = None
     if q or date or letter_type or urgency:
         try:
-            result = search_letters(app, page.actor, SearchParams(q=q, date=date, letter_type=letter_type,
-                                                                  urgency=urgency, sort=sort, page=p),
-                                    where=where(request))
+            result = search_letters(
+                app,
+                page.actor,
+                SearchParams(q=q, date=date, letter_type=letter_type, urgency=urgency, sort=sort, page=p),
+                where=where(request),
+            )
         except SarabanError as exc:
             error = exc
-    return render(request, "search.html", page, q=q, date=date, letter_type=letter_type, urgency=urgency,
-                  sort=sort, result=result, error=error, p=p)
+    return render(
+        request,
+        "search.html",
+        page,
+        q=q,
+        date=date,
+        letter_type=letter_type,
+        urgency=urgency,
+        sort=sort,
+        result=result,
+        error=error,
+        p=p,
+    )
 
 
 def mount_web(app: FastAPI) -> None:

@@ -4,10 +4,9 @@ Revision ID: 20261121_0001
 Revises: 
 Create Date: 2026-11-21 02:14:18.711574
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '20261121_0001'
 down_revision = None

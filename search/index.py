@@ -334,6 +334,7 @@ def make_snippet(fields: dict[str, Any], terms: frozenset[str]) -> str:
                 mode="index",
             )
             if out and "<mark>" in out:
+                out = out.replace("</mark><mark>", "")  # adjacent words of one query term: one mark
                 n = len({normalize(html.unescape(m)) for m in _MARK_RE.findall(out)})
                 if n > best_n:
                     best, best_n = str(out), n

@@ -5,14 +5,13 @@ once per process (thread-safe) on first use.
 
 Index side vs query side
 ------------------------
-* ``mode="index"`` (what Whoosh uses while indexing): every word token is emitted at its own position, followed
-  by the *sub-words* of compound tokens at the same position (like synonyms), so ``ทุน`` finds ``ทุนการศึกษา``.
-* ``mode="query"``: only the word tokens; no sub-word expansion, so a query for ``ทุนการศึกษา`` does not
-  degrade into ``ทุน OR การ OR ศึกษา``.
-
-Sub-words of a token are the dictionary words that lie on *some* complete segmentation of the token into
-dictionary words, cut at Thai character-cluster (TCC) boundaries: ``การประเมินผล`` → ``การ``, ``ประเมิน``,
-``ผล``, ``การประเมิน``, ``ประเมินผล``. See ``search/README.md`` for the options measured.
+* ``mode="index"`` (indexing, highlighting): each word newmm finds is split into *atoms* (its finest split into
+  dictionary words at Thai character-cluster boundaries, e.g. ``การประเมินผล`` → ``การ|ประ|เมิน|ผล``); positions
+  count atoms; the index gets the words, their atoms and every dictionary word that is a run of consecutive atoms
+  (``ประเมิน``, ``ประเมินผล``, ``การประเมิน``, also across newmm's cuts: ``ประจำปี`` in ``ประจำ|ปีงบประมาณ``), each
+  at the position of its first atom. So ``ทุน`` finds ``ทุนการศึกษา``.
+* ``mode="query"``: only the words, no expansion, so ``ทุนการศึกษา`` is one term and precision stays high.
+  Phrases are matched as the sequence of their atoms at consecutive positions.
 """
 
 from __future__ import annotations
@@ -485,7 +484,7 @@ class ThaiTokenizer(Tokenizer):  # type: ignore[misc]
     def __hash__(self) -> int:
         return hash(("ThaiTokenizer", self.expand_subwords))
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,  # noqa: FBT001, FBT002 - whoosh's signature

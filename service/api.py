@@ -367,9 +367,18 @@ def audit_events(
             stmt = stmt.where(AuditEvent.at >= lo)
         if hi:
             stmt = stmt.where(AuditEvent.at < hi)
-        # Events about secret letters stay with those who may see the letter.
+        # Events about secret letters and secret registries stay with those who may see them.
         hidden = select(Letter.id).where(Letter.secrecy > 0).where(col(Letter.id).not_in(visible_letter_ids(actor)))
         stmt = stmt.where((col(AuditEvent.letter_id).is_(None)) | col(AuditEvent.letter_id).not_in(hidden))
+        secret_registries = [
+            str(r.id)
+            for r in uow.session.exec(select(Registry).where(col(Registry.kind).in_(sorted(SECRET_KINDS))))
+            if not actor.has_role(Role.SECRET_REGISTRAR, r.unit_id)
+        ]
+        if secret_registries:
+            stmt = stmt.where(
+                (AuditEvent.object_type != "registry") | col(AuditEvent.object_id).not_in(secret_registries)
+            )
         rows = uow.session.exec(stmt.limit(limit)).all()
         audit.record(
             uow.session,

@@ -34,9 +34,24 @@ def where(request: Request) -> audit.Where:
 def record_failure(
     app: Saraban, request: Request, *, action: str, actor: Actor | None = None, actor_name: str = "", **detail: Any
 ) -> None:
-    """Audit a refusal in its own transaction: the request's own work was rolled back."""
+    """Audit a refusal in its own transaction: the request's own work was rolled back.
+
+    The letter or registry named in the path is recorded as the event's object, so the audit trail's own
+    access rule (``service.api.audit_events``) keeps refusals about secret matters from uncleared readers.
+    """
+    params = request.path_params
+    letter_id = params.get("letter_id")
+    obj_type, obj_id = "", ""
+    for key, kind in (("registry_id", "registry"), ("attachment_id", "attachment"), ("letter_id", "letter")):
+        if key in params:
+            obj_type, obj_id = kind, str(params[key])
     try:
         with app.tx() as uow:
+            if obj_type == "attachment" and str(obj_id).isdigit():
+                from service.models import Attachment
+
+                att = uow.session.get(Attachment, int(obj_id))
+                letter_id = att.letter_id if att else None
             audit.record(
                 uow.session,
                 at=app.clock(),
@@ -44,6 +59,9 @@ def record_failure(
                 actor=actor,
                 actor_name=actor_name,
                 where=where(request),
+                object_type=obj_type,
+                object_id=obj_id,
+                letter_id=int(letter_id) if letter_id is not None and str(letter_id).isdigit() else None,
                 path=request.url.path,
                 method=request.method,
                 **detail,

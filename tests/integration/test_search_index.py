@@ -64,7 +64,8 @@ def test_word_compound_phrase(ix: SearchIndex) -> None:
     assert ids(ix, text="ประเมิน") == [2]  # inside การประเมินผล / ประเมินผล
     assert set(ids(ix, text="ศึกษา")) == {1, 2}
     assert set(ids(ix, ["unit:2"], text="นักเรียน")) == {3}
-    assert ids(ix, text='"ป้องกันการจมน้ำ"') == [3]
+    assert ids(ix, ["unit:2"], text='"ป้องกันการจมน้ำ"') == [3]
+    assert ids(ix, ["unit:2"], text="ป้องกันการจมน้ำ") == [3]
     assert ids(ix, text='"ทุนการศึกษา ประจำปี"') == [1]
     assert ids(ix, text='"ประจำปี ทุนการศึกษา"') == []  # order matters in a phrase
 

@@ -377,7 +377,7 @@ def audit_events(
         ]
         if secret_registries:
             stmt = stmt.where(
-                (AuditEvent.object_type != "registry") | col(AuditEvent.object_id).not_in(secret_registries)
+                (col(AuditEvent.object_type) != "registry") | col(AuditEvent.object_id).not_in(secret_registries)
             )
         rows = uow.session.exec(stmt.limit(limit)).all()
         audit.record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +17,7 @@ from service.access import Actor
 from service.auth import LoginPolicy, authenticate, issue_token, load_actor, resolve_token
 from service.clock import from_db
 from service.context import Saraban
-from service.errors import Forbidden, SarabanError, Unauthenticated
+from service.errors import Forbidden, NotFound, SarabanError, Unauthenticated
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "saraban_session"
@@ -157,9 +158,13 @@ def render_error(request: Request, exc: SarabanError) -> Response:
     actor = getattr(request.state, "actor", None)
     if isinstance(exc, Forbidden):
         record_failure(app, request, action="permission_denied", actor=actor, reason=exc.detail)
+    elif isinstance(exc, NotFound) and actor is not None:
+        # a signed-in user asking for what they may not see (or what is not there): probing is worth recording
+        record_failure(app, request, action="not_found", actor=actor, reason=exc.detail)
     if wants_html(request):
         if isinstance(exc, Unauthenticated):
-            resp = RedirectResponse(f"/login?next={request.url.path}&reason={exc.code}", status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            resp = RedirectResponse(f"/login?next={quote(target, safe='')}&reason={exc.code}", status_code=303)
             resp.delete_cookie(SESSION_COOKIE)
             return resp
         from service.web import render_error_page

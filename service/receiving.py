@@ -62,7 +62,7 @@ def register_received(
         registry_row = uow.session.get(Registry, registry_id)
         assert registry_row is not None
         unit = uow.session.get(Unit, registry_row.unit_id)
-        job = _stamp_job(received, stored, unit.name if unit else "")
+        job = _stamp_job(received, stored, (unit.short_name or unit.name) if unit else "")
         letter_id = received.letter.id
         assert letter_id is not None
         if job is not None:
@@ -166,7 +166,16 @@ def restamp_missing(app: Saraban) -> int:
                 continue
             unit = s.get(Unit, registry.unit_id)
             assert att.id is not None
-            jobs.append(StampJob(att.id, att.sha256, kind, unit.name if unit else "", reg.number, reg.registered_at))
+            jobs.append(
+                StampJob(
+                    att.id,
+                    att.sha256,
+                    kind,
+                    (unit.short_name or unit.name) if unit else "",
+                    reg.number,
+                    reg.registered_at,
+                )
+            )
     for job in jobs:
         stamp_attachment(app, job)
         count += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -21,7 +21,7 @@ from service.http import SESSION_COOKIE, app_of, record_failure, resolve, sign_i
 from service.letters import get_visible_letter, letter_view, parse_letter_meta
 from service.models import Registry, Unit
 from service.roles import REGISTRARS, ROLE_TH, SECRECY_LABELS, SECRET_KINDS, URGENCY_LABELS, Role
-from service.thai import be_year, format_thai_datetime, local
+from service.thai import be_year, format_thai_date, format_thai_datetime, local
 from service.vocab import CHANNELS, LETTER_TYPES
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -33,6 +33,7 @@ templates.env.globals.update(
     ROLE_TH=ROLE_TH,
 )
 templates.env.filters["thai_dt"] = lambda v: format_thai_datetime(datetime.fromisoformat(v)) if v else ""
+templates.env.filters["thai_d"] = lambda v: format_thai_date(date.fromisoformat(v), thai_digits=False) if v else ""
 router = APIRouter()
 
 

@@ -66,8 +66,13 @@ def pdf_part(data: bytes, name: str = "letter.pdf") -> FileSpec:
 
 def receive(client: TestClient, headers: dict[str, str], reg: int, m: dict[str, Any] | None = None,
             files: list[FileSpec] | None = None) -> httpx.Response:
-    data = {"meta": json.dumps(m if m is not None else meta(), ensure_ascii=False)}
-    return client.post(f"/api/v1/registries/{reg}/receive", headers=headers, data=data, files=files or None)
+    parts = [meta_part(m if m is not None else meta()), *(files or [])]
+    return client.post(f"/api/v1/registries/{reg}/receive", headers=headers, files=parts)
+
+
+def meta_part(m: dict[str, Any] | str) -> tuple[str, tuple[None, str]]:
+    """The meta JSON as a plain multipart field (no file name)."""
+    return ("meta", (None, m if isinstance(m, str) else json.dumps(m, ensure_ascii=False)))
 
 
 def ok(r: httpx.Response) -> dict[str, Any]:
@@ -326,10 +331,9 @@ Send = Callable[[Office], httpx.Response]
 def _post(m: dict[str, Any] | None = None, files: list[FileSpec] | None = None, *,
           raw_meta: str | None = None, no_meta: bool = False, headers: dict[str, str] | None = None) -> Send:
     def send(o: Office) -> httpx.Response:
-        data = {} if no_meta else {"meta": raw_meta if raw_meta is not None else json.dumps(m or meta(), ensure_ascii=False)}
-        if not data and not files:
-            data = {"note": "nothing"}  # still a multipart body
-        return o.client.post(f"/api/v1/registries/{o.reg}/receive", data=data, files=files or None,
+        parts: list[Any] = [] if no_meta else [meta_part(raw_meta if raw_meta is not None else (m or meta()))]
+        parts += files or [("remarks", (None, "no meta here"))]
+        return o.client.post(f"/api/v1/registries/{o.reg}/receive", files=parts,
                              headers=o.headers if headers is None else headers)
     return send
 

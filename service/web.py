@@ -376,6 +376,130 @@ def audit_export(request: Request, page: PageDep, since: str = "", until: str = 
     )
 
 
+# ---------------------------------------------------------------------------------------------- admin
+
+
+def _admin(page: Page) -> None:
+    if not page.actor.has_role(Role.ADMIN):
+        raise Forbidden("administrators only", thai="เฉพาะผู้ดูแลระบบ")
+
+
+def _users_page(request: Request, page: Page, *, status: int = 200, message: str = "", error: str = "") -> HTMLResponse:
+    from service.models import Membership, User
+
+    app = app_of(request)
+    with app.tx() as uow:
+        units = uow.session.exec(select(Unit).where(Unit.internal == True).order_by(col(Unit.id))).all()  # noqa: E712
+        names = {u.id: u.short_name or u.name for u in units}
+        users = [
+            (
+                u,
+                [
+                    f"{ROLE_TH.get(Role(m.role), m.role)} · {names.get(m.unit_id, m.unit_id)}"
+                    for m in uow.session.exec(select(Membership).where(Membership.user_id == u.id))
+                ],
+            )
+            for u in uow.session.exec(select(User).order_by(col(User.id)))
+        ]
+    return render(
+        request,
+        "users.html",
+        page,
+        status=status,
+        users=users,
+        units=units,
+        roles=list(Role),
+        message=message,
+        error=error,
+    )
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, page: PageDep) -> HTMLResponse:
+    _admin(page)
+    return _users_page(request, page)
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def users_create(
+    request: Request,
+    page: PageDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    unit: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    full_name: Annotated[str, Form()] = "",
+    clearance: Annotated[int, Form()] = 0,
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    _admin(page)
+    check_csrf(page, csrf)
+    from service import audit
+    from service.users import create_user
+
+    app = app_of(request)
+    try:
+        with app.tx() as uow:
+            user = create_user(
+                uow.session,
+                username=username,
+                password=password,
+                full_name=full_name,
+                clearance=clearance,
+                roles=[(unit, role)],
+                now=app.clock(),
+            )
+            audit.record(
+                uow.session,
+                at=app.clock(),
+                action="user_created",
+                actor=page.actor,
+                object_type="user",
+                object_id=user.id or "",
+                where=where(request),
+                username=username,
+                roles=[f"{unit}:{role}"],
+                clearance=clearance,
+            )
+    except SarabanError as exc:
+        return _users_page(request, page, status=exc.status, error=exc.thai)
+    return _users_page(request, page, message=f"สร้างผู้ใช้ {username} แล้ว")
+
+
+@router.post("/admin/users/{user_id}/password", response_class=HTMLResponse)
+def users_reset(
+    request: Request, user_id: int, page: PageDep, password: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    _admin(page)
+    check_csrf(page, csrf)
+    from service import audit
+    from service.auth import check_password_policy, hash_password, revoke_all
+    from service.models import User
+
+    app = app_of(request)
+    try:
+        check_password_policy(password)
+        with app.tx() as uow:
+            user = uow.session.get(User, user_id)
+            if user is None:
+                raise NotFound("no such user", thai="ไม่พบผู้ใช้")
+            user.password_hash, user.failed_logins, user.locked_until = hash_password(password), 0, None
+            uow.session.add(user)
+            revoke_all(uow.session, user_id=user_id, now=app.clock())
+            audit.record(
+                uow.session,
+                at=app.clock(),
+                action="password_reset",
+                actor=page.actor,
+                object_type="user",
+                object_id=user_id,
+                where=where(request),
+            )
+    except SarabanError as exc:
+        return _users_page(request, page, status=exc.status, error=exc.thai)
+    return _users_page(request, page, message="ตั้งรหัสผ่านใหม่แล้ว")
+
+
 # ---------------------------------------------------------------------------------------------- assets
 
 

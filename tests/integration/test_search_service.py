@@ -1,0 +1,121 @@
+"""Search through the service: OCR of scans, and an index that can be lost and rebuilt exactly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from search.extract import ocr_available
+from service.app import create_app
+from service.context import Saraban
+from tests.conftest import MakeSaraban, login, need, registry_id
+from tests.samples import scanned_letter_pdf, thai_letter_pdf
+
+TOPICS = ["ทุนการศึกษา", "การป้องกันการจมน้ำ", "การประเมินผล", "กองทุนเงินให้กู้ยืมเพื่อการศึกษา", "ลูกเสือ"]
+
+
+def _receive(client: TestClient, h: dict[str, str], reg: int, meta: dict[str, str], pdf: bytes | None) -> int:
+    files = [("files", ("a.pdf", pdf, "application/pdf"))] if pdf else None
+    r = client.post(f"/api/v1/registries/{reg}/receive", headers=h, data={"meta": json.dumps(meta)}, files=files)
+    assert r.status_code == 201, r.text
+    return int(r.json()["letter_id"])
+
+
+def _results(client: TestClient, h: dict[str, str], q: str) -> list[int]:
+    body = client.get("/api/v1/search", params={"q": q, "per_page": 100}, headers=h).json()
+    return sorted(r["letter_id"] for r in body["results"])
+
+
+def test_scanned_letter_is_found_by_a_word_of_its_body(make_saraban: MakeSaraban) -> None:
+    need(ocr_available(), "tesseract with the Thai model (tesseract-ocr-tha) is not installed")
+    app = make_saraban(with_indexer=True)
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        scan = scanned_letter_pdf(text="โรงเรียนขอรายงานผลการฝึกอบรมว่ายน้ำเพื่อเอาชีวิตรอด")
+        letter = _receive(
+            client, h, registry_id(client, h, "central"), {"sender": "รร.บ้านหนองแวง", "subject": "รายงานผล"}, scan
+        )
+        assert app.indexer is not None and app.indexer.wait_idle(120)
+        # Tesseract reads most words exactly; it may drop a tone mark above ำ (น้ำ → นํา), so test other words
+        assert letter in _results(client, h, "ฝึกอบรม")
+        assert letter in _results(client, h, "ชีวิต")
+        status = client.get(f"/api/v1/letters/{letter}", headers=h).json()["index_status"]
+        assert status.startswith("indexed")
+
+
+def _reindex_cli(app: Saraban, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SARABAN_DATA_DIR": str(app.settings.data_dir),
+        "SARABAN_DATABASE_URL": app.settings.database_url,
+        "SARABAN_OCR": "off",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "service", "reindex", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_lost_index_is_rebuilt_with_the_same_results(make_saraban: MakeSaraban) -> None:
+    app = make_saraban(with_indexer=True, ocr="off")
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        for i in range(12):
+            topic = TOPICS[i % len(TOPICS)]
+            _receive(
+                client,
+                h,
+                reg,
+                {"sender": "สพฐ.", "subject": f"เรื่อง{topic} ครั้งที่ {i}", "letter_no": f"ศธ ๐๔๐๐๖/{i + 1}"},
+                thai_letter_pdf(extra_body=f"รายละเอียด{topic}") if i % 2 else None,
+            )
+        assert app.indexer is not None and app.indexer.wait_idle(60)
+        queries = ["ทุน", "จมน้ำ", "ประเมิน", "ศธ04006/3", "ลูกเสือ", '"การป้องกันการจมน้ำ"']
+        before = {q: _results(client, h, q) for q in queries}
+        assert all(before.values()), before
+        app.indexer.stop()  # the indexer dies and its index is lost ...
+        shutil.rmtree(app.settings.index_path)
+        late = _receive(
+            client, h, reg, {"sender": "สพฐ.", "subject": "ทุนการศึกษาพระราชทาน"}, None
+        )  # ... registering goes on
+        app.engine.dispose()
+        run = _reindex_cli(app)
+        assert run.returncode == 0, run.stderr
+        resumed = _reindex_cli(app, "--resume")
+        assert resumed.returncode == 0 and "indexed 0 letter" in resumed.stdout
+    rebuilt = make_saraban_index_client(app)
+    for q in queries:
+        expected = sorted(set(before[q]) | ({late} if q == "ทุน" else set()))
+        assert rebuilt(q) == expected, q
+
+
+def make_saraban_index_client(app: Saraban) -> Callable[[str], list[int]]:
+    """Query the rebuilt index directly, as `central` would."""
+    from sqlmodel import select
+
+    from search import SearchIndex, SearchQuery
+    from service.access import actor_principals
+    from service.auth import load_actor
+    from service.models import User
+
+    index = SearchIndex(Path(app.settings.index_path))
+    with app.tx() as uow:
+        user = uow.session.exec(select(User).where(User.username == "central")).one()
+        principals = sorted(actor_principals(load_actor(uow.session, user)))
+
+    def query(q: str) -> list[int]:
+        return sorted(h.doc_id for h in index.search(SearchQuery(text=q, per_page=100), principals=principals).hits)
+
+    return query

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service import audit
 from service.access import Actor
-from service.auth import change_password, check_password_policy, hash_password, revoke_token
+from service.auth import change_password, revoke_token
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.http import app_of, bearer_actor, sign_in, where
 from service.letters import (
@@ -471,18 +471,8 @@ def create_user_route(request: Request, actor: ActorDep, body: UserIn) -> dict[s
             clearance=body.clearance,
             roles=[(r["unit"], r["role"]) for r in body.roles],
             now=app.clock(),
-        )
-        audit.record(
-            uow.session,
-            at=app.clock(),
-            action="user_created",
             actor=actor,
-            object_type="user",
-            object_id=user.id or "",
             where=where(request),
-            username=user.username,
-            roles=[f"{r['unit']}:{r['role']}" for r in body.roles],
-            clearance=body.clearance,
         )
         return {"id": user.id, "username": user.username}
 
@@ -495,25 +485,12 @@ class PasswordReset(BaseModel):
 def reset_password_route(request: Request, actor: ActorDep, user_id: int, body: PasswordReset) -> dict[str, Any]:
     _require_admin(actor)
     app = app_of(request)
-    check_password_policy(body.password)
-    with app.tx() as uow:
-        user = uow.session.get(User, user_id)
-        if user is None:
-            raise NotFound("no such user", thai="ไม่พบผู้ใช้")
-        user.password_hash = hash_password(body.password)
-        user.failed_logins, user.locked_until = 0, None
-        uow.session.add(user)
-        from service.auth import revoke_all
+    from service.users import reset_password, user_by_id
 
-        revoke_all(uow.session, user_id=user_id, now=app.clock())
-        audit.record(
-            uow.session,
-            at=app.clock(),
-            action="password_reset",
-            actor=actor,
-            object_type="user",
-            object_id=user_id,
-            where=where(request),
+    with app.tx() as uow:
+        user = user_by_id(uow.session, user_id)
+        reset_password(
+            uow.session, user=user, password=body.password, now=app.clock(), actor=actor, where=where(request)
         )
     return {"reset": True}
 

@@ -153,7 +153,6 @@ def user_create(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:
     """Create a user with one or more roles."""
-    from service import audit
     from service.users import create_user
 
     app = _context()
@@ -162,7 +161,7 @@ def user_create(
         out.print("[red]--role takes UNIT_CODE:ROLE[/red]")
         raise typer.Exit(2)
     with app.tx() as uow:
-        user = create_user(
+        create_user(
             uow.session,
             username=username,
             password=password,
@@ -170,17 +169,7 @@ def user_create(
             clearance=clearance,
             roles=[(u, r) for u, r in pairs],
             now=app.clock(),
-        )
-        audit.record(
-            uow.session,
-            at=app.clock(),
-            action="user_created",
             actor_name="cli",
-            object_type="user",
-            object_id=user.id or "",
-            username=username,
-            roles=role,
-            clearance=clearance,
         )
     out.print(f"created {username}")
 
@@ -193,28 +182,16 @@ def user_reset(
     """Set a new password, unlock the account and sign out its sessions."""
     from sqlmodel import select
 
-    from service import audit
-    from service.auth import check_password_policy, hash_password, revoke_all
     from service.models import User
+    from service.users import reset_password
 
     app = _context()
-    check_password_policy(password)
     with app.tx() as uow:
         user = uow.session.exec(select(User).where(User.username == username)).first()
-        if user is None or user.id is None:
+        if user is None:
             out.print(f"[red]no user {username}[/red]")
             raise typer.Exit(1)
-        user.password_hash, user.failed_logins, user.locked_until = hash_password(password), 0, None
-        uow.session.add(user)
-        revoke_all(uow.session, user_id=user.id, now=app.clock())
-        audit.record(
-            uow.session,
-            at=app.clock(),
-            action="password_reset",
-            actor_name="cli",
-            object_type="user",
-            object_id=user.id,
-        )
+        reset_password(uow.session, user=user, password=password, now=app.clock(), actor_name="cli")
     out.print(f"password of {username} reset")
 
 

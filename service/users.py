@@ -6,7 +6,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from service.auth import check_password_policy, hash_password
+from service import audit
+from service.access import Actor
+from service.auth import check_password_policy, hash_password, revoke_all
 from service.clock import to_db
 from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Membership, Unit, User
@@ -34,6 +36,9 @@ def create_user(
     roles: list[tuple[str | int, str]],
     now: datetime,
     check_policy: bool = True,
+    actor: Actor | None = None,
+    actor_name: str = "",
+    where: audit.Where | None = None,
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
@@ -63,4 +68,52 @@ def create_user(
         assert unit.id is not None
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=r.value))
     session.flush()
+    audit.record(
+        session,
+        at=now,
+        action="user_created",
+        actor=actor,
+        actor_name=actor_name,
+        object_type="user",
+        object_id=user.id,
+        where=where,
+        username=username,
+        clearance=clearance,
+        roles=[f"{u}:{r}" for u, r in roles],
+    )
+    return user
+
+
+def reset_password(
+    session: Session,
+    *,
+    user: User,
+    password: str,
+    now: datetime,
+    actor: Actor | None = None,
+    actor_name: str = "",
+    where: audit.Where | None = None,
+) -> None:
+    """An administrator sets a new password: the account is unlocked and its sessions and tokens are revoked."""
+    check_password_policy(password)
+    assert user.id is not None
+    user.password_hash, user.failed_logins, user.locked_until = hash_password(password), 0, None
+    session.add(user)
+    revoke_all(session, user_id=user.id, now=now)
+    audit.record(
+        session,
+        at=now,
+        action="password_reset",
+        actor=actor,
+        actor_name=actor_name,
+        object_type="user",
+        object_id=user.id,
+        where=where,
+    )
+
+
+def user_by_id(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user", thai="ไม่พบผู้ใช้")
     return user

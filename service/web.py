@@ -434,13 +434,12 @@ def users_create(
 ) -> HTMLResponse:
     _admin(page)
     check_csrf(page, csrf)
-    from service import audit
     from service.users import create_user
 
     app = app_of(request)
     try:
         with app.tx() as uow:
-            user = create_user(
+            create_user(
                 uow.session,
                 username=username,
                 password=password,
@@ -448,18 +447,8 @@ def users_create(
                 clearance=clearance,
                 roles=[(unit, role)],
                 now=app.clock(),
-            )
-            audit.record(
-                uow.session,
-                at=app.clock(),
-                action="user_created",
                 actor=page.actor,
-                object_type="user",
-                object_id=user.id or "",
                 where=where(request),
-                username=username,
-                roles=[f"{unit}:{role}"],
-                clearance=clearance,
             )
     except SarabanError as exc:
         return _users_page(request, page, status=exc.status, error=exc.thai)
@@ -472,28 +461,14 @@ def users_reset(
 ) -> HTMLResponse:
     _admin(page)
     check_csrf(page, csrf)
-    from service import audit
-    from service.auth import check_password_policy, hash_password, revoke_all
-    from service.models import User
+    from service.users import reset_password, user_by_id
 
     app = app_of(request)
     try:
-        check_password_policy(password)
         with app.tx() as uow:
-            user = uow.session.get(User, user_id)
-            if user is None:
-                raise NotFound("no such user", thai="ไม่พบผู้ใช้")
-            user.password_hash, user.failed_logins, user.locked_until = hash_password(password), 0, None
-            uow.session.add(user)
-            revoke_all(uow.session, user_id=user_id, now=app.clock())
-            audit.record(
-                uow.session,
-                at=app.clock(),
-                action="password_reset",
-                actor=page.actor,
-                object_type="user",
-                object_id=user_id,
-                where=where(request),
+            user = user_by_id(uow.session, user_id)
+            reset_password(
+                uow.session, user=user, password=password, now=app.clock(), actor=page.actor, where=where(request)
             )
     except SarabanError as exc:
         return _users_page(request, page, status=exc.status, error=exc.thai)

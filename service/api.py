@@ -134,7 +134,6 @@ async def receive(request: Request, registry_id: int, actor: ActorDep) -> JSONRe
     result = await run_in_threadpool(
         register_received, app, actor=actor, registry_id=registry_id, data=data, upload=upload, where=where(request)
     )
-    result.pop("letter", None)
     return JSONResponse(result, status_code=201)
 
 

@@ -19,13 +19,14 @@ from service.letters import (
     LetterIn,
     Received,
     StoredFile,
+    attachment_view,
     check_may_register,
-    letter_view,
     receive_letter,
     record_rendition,
+    registration_view,
     visible_registry,
 )
-from service.models import Attachment, Registry, Unit
+from service.models import Attachment, Registry, Rendition, Unit
 from service.thai import local
 from service.uploads import CheckedFile, Upload, check_file
 
@@ -48,36 +49,44 @@ def register_received(
 ) -> dict[str, Any]:
     try:
         checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
-        with app.tx() as uow:  # fail fast before storing anything: the registry and the clerk's right
-            registry = visible_registry(uow.session, actor, registry_id)
-            check_may_register(uow.session, actor, registry, data.secrecy)
+        if checked:  # fail fast before storing anything: the registry and the clerk's right
+            with app.tx() as uow:
+                registry = visible_registry(uow.session, actor, registry_id)
+                check_may_register(uow.session, actor, registry, data.secrecy)
         stored = [_store(app, c) for c in checked]
     finally:
         upload.discard()
     now = app.clock()
+    stamped: list[Rendition] = []
     with app.tx() as uow:
         received = receive_letter(
             uow.session, actor=actor, registry_id=registry_id, data=data, files=stored, now=now, where=where
         )
         registry_row = uow.session.get(Registry, registry_id)
-        assert registry_row is not None
+        assert registry_row is not None and received.letter.id is not None
         unit = uow.session.get(Unit, registry_row.unit_id)
-        job = _stamp_job(received, stored, (unit.short_name or unit.name) if unit else "")
-        letter_id = received.letter.id
-        assert letter_id is not None
+        job = _stamp_job(
+            received,
+            stored,
+            (unit.short_name or unit.name) if unit else "",
+            max_bytes=app.settings.stamp_max_mb * 1024 * 1024,
+        )
         if job is not None:
-            uow.after_commit(lambda: stamp_attachment(app, job))
+            uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
         if app.indexer is not None:
-            indexer = app.indexer
+            indexer, letter_id = app.indexer, received.letter.id
             uow.after_commit(lambda: indexer.enqueue(letter_id))
-    with app.tx() as uow:
-        view = letter_view(uow.session, received.letter, tz=app.settings.timezone)
-    return {
-        "letter_id": letter_id,
-        "registration": view["registrations"][0],
-        "attachments": view["attachments"],
-        "letter": view,
-    }
+        attachments = [attachment_view(a, None) for a in received.attachments]
+        response = {
+            "letter_id": received.letter.id,
+            "registration": registration_view(received.registration, registry_row),
+            "attachments": attachments,
+        }
+    for rendition in stamped:
+        for view in attachments:
+            if view["id"] == rendition.attachment_id:
+                view["stamped_id"], view["stamped_sha256"] = rendition.id, rendition.sha256
+    return response
 
 
 def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
@@ -92,10 +101,16 @@ def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
     )
 
 
-def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str) -> StampJob | None:
-    """The main document is the first PDF or image; it carries the receive stamp (domain.md §3.2)."""
+def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, max_bytes: int) -> StampJob | None:
+    """The main document is the first PDF or image; it carries the receive stamp (domain.md §3.2).
+
+    A main document above ``max_bytes`` is stamped later by ``saraban verify --repair`` (outside the server),
+    because stamping holds the PDF in memory.
+    """
     for att, f in zip(received.attachments, stored, strict=True):
         if f.kind in STAMPABLE:
+            if f.size > max_bytes:
+                return None
             assert att.id is not None
             return StampJob(
                 attachment_id=att.id,
@@ -108,7 +123,7 @@ def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str) -> 
     return None
 
 
-def stamp_attachment(app: Saraban, job: StampJob) -> None:
+def stamp_attachment(app: Saraban, job: StampJob) -> Rendition:
     """Produce and record the stamped copy; idempotent, so `saraban verify --repair` can re-run it."""
     from service.stamp import ReceiveStamp, image_to_pdf, stamp_pdf
 
@@ -128,7 +143,7 @@ def stamp_attachment(app: Saraban, job: StampJob) -> None:
                 data = stamp_pdf(pdf, stamp)
     sha = app.store.put_bytes(data)
     with app.tx() as uow:
-        record_rendition(
+        return record_rendition(
             uow.session,
             attachment_id=job.attachment_id,
             kind="stamped",
@@ -143,7 +158,7 @@ def restamp_missing(app: Saraban) -> int:
     """Re-create stamped copies that a crash after commit left missing."""
     from sqlmodel import col, select
 
-    from service.models import Registration, Rendition
+    from service.models import Registration
 
     count = 0
     with app.tx() as uow:
@@ -155,7 +170,11 @@ def restamp_missing(app: Saraban) -> int:
             .join(Registry, col(Registry.id) == Registration.registry_id)
             .order_by(col(Attachment.letter_id), col(Attachment.position), col(Registration.id))
         ).all()
-        stamped = {r.attachment_id for r in s.exec(select(Rendition).where(Rendition.kind == "stamped"))}
+        stamped = {
+            r.attachment_id
+            for r in s.exec(select(Rendition).where(Rendition.kind == "stamped"))
+            if app.store.exists(r.sha256)  # a row whose object vanished needs a new stamp too
+        }
         jobs = []
         for att, reg, registry in rows:
             kind = _kind_of(att.media_type)

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from fpdf import FPDF
 from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
@@ -142,11 +142,14 @@ def render_stamp(stamp: ReceiveStamp, layout: StampLayout = DEFAULT_LAYOUT) -> b
 # Reading and checking PDFs
 
 
-def _reader(data: bytes) -> PdfReader:
-    if not data.lstrip()[:1024].find(b"%PDF-") >= 0:
+def _reader(data: bytes | BinaryIO) -> PdfReader:
+    stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
+    head = stream.read(1024)
+    stream.seek(0)
+    if not head.lstrip().find(b"%PDF-") >= 0:
         raise InvalidPdf("not a PDF (no %PDF- header)")
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
+        reader = PdfReader(stream, strict=False)
         if reader.is_encrypted:
             try:
                 ok = reader.decrypt("")
@@ -165,8 +168,12 @@ def _reader(data: bytes) -> PdfReader:
 
 
 def pdf_page_count(src: Path) -> int:
-    """The number of pages; raises InvalidPdf when the file is unreadable, empty or password-protected."""
-    return len(_reader(src.read_bytes()).pages)
+    """The number of pages; raises InvalidPdf when the file is unreadable, empty or password-protected.
+
+    Reads lazily from the file: a large PDF is never loaded whole.
+    """
+    with src.open("rb") as fh:
+        return len(_reader(fh).pages)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -268,9 +275,7 @@ def _overlap(r: Rect, s: Rect) -> float:
 
 def _is_mark(ch: str) -> bool:
     o = ord(ch)
-    return (
-        o == 0x0E31 or 0x0E34 <= o <= 0x0E3A or 0x0E47 <= o <= 0x0E4E or 0x0300 <= o <= 0x036F or o == 0x200B
-    )
+    return o == 0x0E31 or 0x0E34 <= o <= 0x0E3A or 0x0E47 <= o <= 0x0E4E or 0x0300 <= o <= 0x036F or o == 0x200B
 
 
 def _text_width_em(text: str) -> float:
@@ -370,9 +375,7 @@ def _graphics(page: Any) -> tuple[list[_PlacedImage], list[Rect]]:
                     continue
                 subtype = xobj.get("/Subtype")
                 if subtype == "/Image":
-                    images.append(
-                        _PlacedImage(_transform_rect(ctm, (0, 0, 1, 1)), ctm, name if depth == 0 else None)
-                    )
+                    images.append(_PlacedImage(_transform_rect(ctm, (0, 0, 1, 1)), ctm, name if depth == 0 else None))
                 elif subtype == "/Form" and depth < 2 and isinstance(xobj, StreamObject):
                     matrix = xobj.get("/Matrix")
                     form_m: Matrix = _IDENTITY
@@ -517,9 +520,7 @@ def choose_stamp_rect(page: Any, layout: StampLayout = DEFAULT_LAYOUT) -> Rect:
         rect = frame.rect_to_display(r)
         if _area(rect) < 0.5 * page_area:
             obstacles.append((rect, 0.4))
-    obstacles = [
-        (r, wt) for r, wt in obstacles if _overlap(r, quarter) > 0 or (_area(r) == 0 and _touches(r, quarter))
-    ]
+    obstacles = [(r, wt) for r, wt in obstacles if _overlap(r, quarter) > 0 or (_area(r) == 0 and _touches(r, quarter))]
 
     best: Rect | None = None
     best_cost = math.inf

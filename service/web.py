@@ -286,6 +286,8 @@ async def receive_submit(request: Request, registry_id: int, page: PageDep) -> R
         raise
     except SarabanError as exc:
         upload.discard()
+        if isinstance(exc, Forbidden):  # shown on the form, so the shared renderer does not see it: audit here
+            record_failure(app, request, action="permission_denied", actor=page.actor, reason=exc.detail)
         from service.letters import visible_registry
 
         with app.tx() as uow:

@@ -219,6 +219,6 @@ READ_CASES = [
 
 @pytest.mark.parametrize(("who", "kind", "unit", "expected"), READ_CASES,
                          ids=[f"{c[0].username}-{c[1]}-{c[2]}" for c in READ_CASES])
-def test_may_read_registry(who: Actor, kind: str, unit: int, expected: bool) -> None:
+def test_may_read_registry(who: Actor, kind: str, unit: int, expected: bool) -> None:  # noqa: FBT001
     """domain.md §2: registers are need-to-know; the secret register is its registrar's alone."""
     assert may_read_registry(who, registry_kind=kind, registry_unit_id=unit, ancestors=ANC.get(unit, ())) is expected

@@ -1,0 +1,353 @@
+"""Registration benchmark over real HTTP: the server runs as its own process, clients are threads with httpx.
+
+    uv run python bench/register.py                       # SQLite in a temp data dir, 4 clients
+    uv run python bench/register.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    uv run python bench/register.py --workers 2 --clients 8
+
+Measures registrations/s and p50/p95 latency for (a) metadata only, (b) a 1-page PDF, (c) a 20-page PDF,
+then the server's peak RSS growth while one ~200 MB PDF is uploaded (streamed from disk; psutil samples the
+server's process tree every 20 ms). Targets: (a) >= 300/s, (b) >= 30/s with p95 <= 200 ms at 4 clients,
+RSS growth <= 64 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+
+PASSWORD = "saraban-demo"
+MB = 1024 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def saraban_command() -> list[str]:
+    script = Path(sys.executable).parent / "saraban"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return ["uv", "run", "saraban"]
+
+
+# ---------------------------------------------------------------------------------------------- the server
+
+
+class Server:
+    def __init__(self, *, data_dir: Path, database_url: str, workers: int, max_file_mb: int) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "SARABAN_DATA_DIR": str(data_dir),
+            "SARABAN_DATABASE_URL": database_url,
+            "SARABAN_MAX_FILE_MB": str(max_file_mb),
+            "SARABAN_STORE": "local",
+            "SARABAN_HOST": "127.0.0.1",
+            "SARABAN_PORT": str(self.port),
+        }
+        self.log = (data_dir.parent / "server.log").open("wb")
+        cmd = [*saraban_command(), "serve", "--demo", "--port", str(self.port), "--workers", str(workers)]
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=data_dir.parent, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while True:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"server exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit("server did not start within 120 s")
+            time.sleep(0.2)
+
+    def processes(self) -> list[psutil.Process]:
+        """The server's process tree (uvicorn master and workers, not the uv wrapper's memory alone)."""
+        try:
+            root = psutil.Process(self.proc.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def rss(self) -> int:
+        total = 0
+        for p in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += p.memory_info().rss
+        return total
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+# ---------------------------------------------------------------------------------------------- clients
+
+
+def token(base: str) -> str:
+    r = httpx.post(f"{base}/api/v1/auth/token", data={"username": "central", "password": PASSWORD}, timeout=60)
+    r.raise_for_status()
+    return str(r.json()["access_token"])
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return (self.requests - self.errors) / self.seconds
+
+    def row(self) -> str:
+        lat = self.latencies or [0.0]
+        return (f"{self.name:<22} {self.requests:>6} {self.errors:>4} {self.rate:>9.1f} "
+                f"{pct(lat, 0.5) * 1000:>8.1f} {pct(lat, 0.95) * 1000:>8.1f} {max(lat) * 1000:>8.1f}")
+
+
+Files = list[tuple[str, tuple[str | None, bytes | str, str] | tuple[None, str]]]
+
+
+def run_phase(name: str, base: str, reg: int, tokens: list[str], n: int, files: Callable[[int], Files],
+              warmup: int = 5) -> Result:
+    clients = len(tokens)
+    latencies: list[float] = []
+    errors: list[str] = []
+    counter = iter(range(n))
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+
+    def work(tok: str) -> None:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {tok}"}, timeout=300) as http:
+            for i in range(warmup):  # connection and first-request costs stay out of the numbers
+                http.post(f"/api/v1/registries/{reg}/receive", files=files(-1 - i))
+            start.wait()
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                t0 = time.perf_counter()
+                r = http.post(f"/api/v1/registries/{reg}/receive", files=files(i))
+                dt = time.perf_counter() - t0
+                with lock:
+                    if r.status_code == 201:
+                        latencies.append(dt)
+                    else:
+                        errors.append(f"{r.status_code} {r.text[:200]}")
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - t0
+    if errors:
+        print(f"  {name}: {len(errors)} errors, first: {errors[0]}", file=sys.stderr)
+    return Result(name, n, seconds, latencies, len(errors))
+
+
+def meta_part(i: int) -> tuple[str, tuple[None, str]]:
+    meta = {"letter_no": f"ศธ ๐๔๐๔๕/{i}", "letter_date": "๒๓ มีนาคม ๒๕๖๕", "sender": "สพฐ.",
+            "subject": f"ทดสอบความเร็วการลงทะเบียน {i}", "urgency": "ปกติ"}
+    return ("meta", (None, json.dumps(meta, ensure_ascii=False)))
+
+
+# ---------------------------------------------------------------------------------------------- big PDF
+
+
+def write_big_pdf(path: Path, size: int) -> None:
+    """A valid one-page PDF of about ``size`` bytes, written streaming: the bulk is an embedded file of random
+    (incompressible) bytes, referenced from the catalog's /EmbeddedFiles name tree."""
+    page_text = b"BT /F1 24 Tf 72 720 Td (Big attachment test) Tj ET"
+    head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    offsets: dict[int, int] = {}
+    with path.open("wb") as f:
+        f.write(head)
+
+        def obj(num: int, body: bytes) -> None:
+            offsets[num] = f.tell()
+            f.write(f"{num} 0 obj\n".encode() + body + b"\nendobj\n")
+
+        obj(1, b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(data.bin) 6 0 R] >> >> >>")
+        obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+        obj(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 7 0 R >> >> >>")
+        obj(4, f"<< /Length {len(page_text)} >>\nstream\n".encode() + page_text + b"\nendstream")
+        body_len = max(0, size - 2048)
+        offsets[5] = f.tell()
+        f.write(f"5 0 obj\n<< /Type /EmbeddedFile /Length {body_len} >>\nstream\n".encode())
+        left = body_len
+        while left:
+            chunk = os.urandom(min(left, 4 * MB))
+            f.write(chunk)
+            left -= len(chunk)
+        f.write(b"\nendstream\nendobj\n")
+        obj(6, b"<< /Type /Filespec /F (data.bin) /UF (data.bin) /EF << /F 5 0 R >> >>")
+        obj(7, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+        xref = f.tell()
+        f.write(b"xref\n0 8\n0000000000 65535 f \n")
+        for num in range(1, 8):
+            f.write(f"{offsets[num]:010d} 00000 n \n".encode())
+        f.write(f"trailer\n<< /Size 8 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+
+
+def big_upload(server: Server, base: str, reg: int, tok: str, path: Path) -> tuple[int, float, int, int]:
+    """Upload ``path`` streamed from disk; returns (peak RSS growth, seconds, HTTP status, baseline RSS)."""
+    time.sleep(1.0)
+    baseline = server.rss()
+    peak = baseline
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, server.rss())
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t0 = time.perf_counter()
+    with path.open("rb") as f, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {tok}"},
+                                            timeout=1800) as http:
+        r = http.post(f"/api/v1/registries/{reg}/receive",
+                      files=[meta_part(10**6), ("files", (path.name, f, "application/pdf"))])
+    seconds = time.perf_counter() - t0
+    time.sleep(0.5)  # after-commit work (the stamp) runs before the response; let the sampler see the tail
+    done.set()
+    sampler.join()
+    if r.status_code != 201:
+        print(f"  big upload: {r.status_code} {r.text[:300]}", file=sys.stderr)
+    return peak - baseline, seconds, r.status_code, baseline
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite in the temp data dir)")
+    ap.add_argument("--workers", type=int, default=1, help="server processes")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent client threads")
+    ap.add_argument("--meta", type=int, default=1000, help="metadata-only registrations")
+    ap.add_argument("--pdf1", type=int, default=200, help="registrations with a 1-page PDF")
+    ap.add_argument("--pdf20", type=int, default=50, help="registrations with a 20-page PDF")
+    ap.add_argument("--big-mb", type=int, default=200, help="size of the big PDF (0: skip)")
+    ap.add_argument("--keep", action="store_true", help="keep the temp directory")
+    args = ap.parse_args()
+
+    from tests.samples import thai_letter_pdf
+
+    work = Path(tempfile.mkdtemp(prefix="saraban-bench-"))
+    data_dir = work / "var"
+    data_dir.mkdir()
+    pdf1 = thai_letter_pdf(pages=1)
+    pdf20 = thai_letter_pdf(pages=20)
+    print(f"server: {' '.join(saraban_command())} serve --workers {args.workers}; "
+          f"db: {args.database_url.split('@')[-1] if args.database_url else 'sqlite'}; clients: {args.clients}; "
+          f"cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}")
+    server = Server(data_dir=data_dir, database_url=args.database_url, workers=args.workers,
+                    max_file_mb=max(300, args.big_mb + 50))
+    results: list[Result] = []
+    big: tuple[int, float, int, int] | None = None
+    try:
+        base = server.url
+        tokens = [token(base) for _ in range(args.clients)]
+        regs = httpx.get(f"{base}/api/v1/registries", headers={"Authorization": f"Bearer {tokens[0]}"}).json()
+        reg = next(r["id"] for r in regs if r["code"] == "central")
+
+        def with_pdf(data: bytes, name: str) -> Callable[[int], Files]:
+            # a distinct file each time (the store deduplicates identical bytes); the suffix is after %%EOF
+            return lambda i: [meta_part(i), ("files", (name, data + f"\n% {i}\n".encode(), "application/pdf"))]
+
+        phases: list[tuple[str, int, Callable[[int], Files]]] = [
+            ("metadata only", args.meta, lambda i: [meta_part(i)]),
+            ("1-page PDF", args.pdf1, with_pdf(pdf1, "letter.pdf")),
+            ("20-page PDF", args.pdf20, with_pdf(pdf20, "letter20.pdf")),
+        ]
+        for name, n, files in phases:
+            if n > 0:
+                print(f"running {name} x {n} ...", flush=True)
+                results.append(run_phase(name, base, reg, tokens, n, files))
+        if args.big_mb > 0:
+            path = work / "big.pdf"
+            print(f"writing a {args.big_mb} MB PDF ...", flush=True)
+            write_big_pdf(path, args.big_mb * MB)
+            print(f"uploading {path.stat().st_size / MB:.0f} MB ...", flush=True)
+            big = big_upload(server, base, reg, tokens[0], path)
+            path.unlink()
+    finally:
+        server.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print(f"{'phase':<22} {'n':>6} {'err':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print("-" * 71)
+    for r in results:
+        print(r.row())
+    if big is not None:
+        growth, seconds, status, baseline = big
+        print(f"\n{args.big_mb} MB PDF upload: HTTP {status} in {seconds:.1f} s; server RSS baseline "
+              f"{baseline / MB:.0f} MB, peak growth {growth / MB:.1f} MB")
+    print("\ntargets (at 4 clients):")
+    by = {r.name: r for r in results}
+    checks: list[tuple[str, bool]] = []
+    if "metadata only" in by:
+        checks.append((f"metadata only >= 300/s: {by['metadata only'].rate:.1f}/s", by["metadata only"].rate >= 300))
+    if "1-page PDF" in by:
+        r = by["1-page PDF"]
+        p95 = pct(r.latencies or [0.0], 0.95) * 1000
+        checks.append((f"1-page PDF >= 30/s: {r.rate:.1f}/s", r.rate >= 30))
+        checks.append((f"1-page PDF p95 <= 200 ms: {p95:.0f} ms", p95 <= 200))
+    if big is not None:
+        checks.append((f"RSS growth <= 64 MB for {args.big_mb} MB: {big[0] / MB:.1f} MB",
+                       big[0] <= 64 * MB and big[2] == 201))
+    for text, passed in checks:
+        print(f"  [{'ok' if passed else 'MISS'}] {text}")
+    sys.exit(0 if all(p for _, p in checks) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -67,16 +67,18 @@ def _pdftotext(path: Path, max_pages: int) -> str | None:
 def _pypdf_text(path: Path, max_pages: int) -> tuple[str, int]:
     from pypdf import PdfReader
 
-    reader = PdfReader(str(path))
-    pages = reader.pages[:max_pages]
-    return "\n".join((p.extract_text() or "") for p in pages), len(pages)
+    with path.open("rb") as fh:  # a path would make pypdf read the whole file into memory; a handle stays lazy
+        reader = PdfReader(fh)
+        pages = reader.pages[:max_pages]
+        return "\n".join((p.extract_text() or "") for p in pages), len(pages)
 
 
 def _page_count(path: Path, max_pages: int) -> int:
     try:
         from pypdf import PdfReader
 
-        return min(len(PdfReader(str(path)).pages), max_pages)
+        with path.open("rb") as fh:  # lazy: never the whole file in memory
+            return min(len(PdfReader(fh).pages), max_pages)
     except Exception:
         return 1
 

@@ -144,6 +144,23 @@ def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add
     out.print(f"indexed {done} letter(s)")
 
 
+@cli.command()
+def worker(once: Annotated[bool, typer.Option(help="Index what is pending, then stop.")] = False) -> None:
+    """Index pending letters (for SARABAN_INDEX_MODE=worker, where servers do not index themselves)."""
+    from search import SearchIndex
+    from service.indexing import run_worker
+
+    app = _context()
+    index = SearchIndex(app.settings.index_path)
+    out.print("indexing worker started" + (" (once)" if once else ""))
+    try:
+        done = run_worker(app, index, once=once)
+    except KeyboardInterrupt:
+        done = 0
+    index.close()
+    out.print(f"indexed {done} letter(s)")
+
+
 @user_cli.command("create")
 def user_create(
     username: str,

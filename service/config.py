@@ -25,6 +25,9 @@ class Settings(BaseSettings):
 
     index_dir: Path | None = None  # empty: data_dir / "index"
     ocr: Literal["auto", "off"] = "auto"
+    # thread: each server process indexes after commit (embedded default);
+    # worker: servers only mark letters pending and `saraban worker` indexes them (the shape that scales)
+    index_mode: Literal["thread", "worker"] = "thread"
 
     max_files: int = 10
     max_file_mb: int = 50

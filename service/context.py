@@ -29,9 +29,13 @@ class Saraban:
     indexer: Indexer | None = field(default=None)
     _index: SearchIndex | None = field(default=None, repr=False)
 
+    read_engine: Engine | None = None
+
     @contextmanager
-    def tx(self) -> Iterator[UnitOfWork]:
-        with transaction(self.engine) as uow:
+    def tx(self, *, readonly: bool = False) -> Iterator[UnitOfWork]:
+        """A transaction; ``readonly`` work (nothing written, not even audit) may run beside the writer."""
+        engine = self.read_engine if readonly and self.read_engine is not None else self.engine
+        with transaction(engine) as uow:
             yield uow
 
     def search_index(self) -> SearchIndex:
@@ -62,8 +66,10 @@ def build(settings: Settings, *, clock: Clock = system_clock, with_indexer: bool
         secure=s.s3_secure,
         region=s.s3_region,
     )
-    app = Saraban(settings=s, engine=make_engine(s.sqlalchemy_url), store=store, clock=clock)
-    if with_indexer:
+    url = s.sqlalchemy_url
+    read_engine = make_engine(url, readonly=True) if url.startswith("sqlite") else None
+    app = Saraban(settings=s, engine=make_engine(url), store=store, clock=clock, read_engine=read_engine)
+    if with_indexer and s.index_mode == "thread":
         from service.indexing import Indexer
 
         app.indexer = Indexer(app)

@@ -16,8 +16,11 @@ log = logging.getLogger(__name__)
 SideEffect = Callable[[], None]
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` (tech-notes: "Running numbers")."""
+def make_engine(url: str, *, echo: bool = False, readonly: bool = False) -> Engine:
+    """An engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` (tech-notes: "Running numbers").
+
+    A ``readonly`` SQLite engine begins deferred: readers never queue behind the write lock (WAL).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 60})
 
@@ -34,7 +37,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
             # A writer takes the lock up front; otherwise two deferred transactions deadlock on upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -110,7 +110,7 @@ def resolve(app: Saraban, request: Request, *, secret: str, kind: str) -> tuple[
     now = app.clock()
     idle = timedelta(minutes=app.settings.session_idle_minutes) if kind == "session" else None
     try:
-        with app.tx() as uow:
+        with app.tx(readonly=kind == "api") as uow:  # bearer checks write nothing; sessions slide their timer
             token, user = resolve_token(uow.session, secret=secret, kind=kind, now=now, idle=idle)
             if kind == "session" and (now - from_db(token.last_seen_at)).total_seconds() > 30:
                 token.last_seen_at = now

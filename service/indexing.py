@@ -144,6 +144,8 @@ class Indexer:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="saraban-indexer", daemon=True)
             self._thread.start()
+            for letter_id in pending_letters(self.app):  # what a crash left unindexed
+                self.enqueue(letter_id)
 
     def enqueue(self, letter_id: int) -> None:
         self.idle.clear()
@@ -215,3 +217,35 @@ def reindex(
         if progress:
             progress(done, len(todo))
     return done
+
+
+def pending_letters(app: Saraban, *, limit: int = 10_000) -> list[int]:
+    """Letters registered (or changed) but not yet indexed: the database is the indexing queue."""
+    with app.tx(readonly=True) as uow:
+        rows = uow.session.exec(
+            select(Letter.id).where(Letter.index_status == "pending").order_by(col(Letter.id)).limit(limit)
+        )
+        return [i for i in rows if i is not None]
+
+
+def run_worker(
+    app: Saraban,
+    index: SearchIndex,
+    *,
+    once: bool,
+    interval: float = 1.0,
+    batch: int = 200,
+    stop: threading.Event | None = None,
+) -> int:
+    """The indexing worker: index pending letters in batches until stopped (or once)."""
+    import time
+
+    done = 0
+    while True:
+        ids = pending_letters(app, limit=batch)
+        if ids:
+            done += index_letters(app, index, ids)
+            continue
+        if once or (stop is not None and stop.is_set()):
+            return done
+        time.sleep(interval)

@@ -50,7 +50,7 @@ def register_received(
     try:
         checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
         if checked:  # fail fast before storing anything: the registry and the clerk's right
-            with app.tx() as uow:
+            with app.tx(readonly=True) as uow:
                 registry = visible_registry(uow.session, actor, registry_id)
                 check_may_register(uow.session, actor, registry, data.secrecy)
         stored = [_store(app, c) for c in checked]

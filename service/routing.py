@@ -71,6 +71,8 @@ def route_letter(
     session.add(route)
     session.flush()
     refresh_access(session, letter)
+    letter.index_status = "pending"  # its readers changed: the index must learn them
+    session.add(letter)
     audit.record(
         session,
         at=now,

@@ -90,6 +90,8 @@ def make_saraban(tmp_path: Path) -> Iterator[MakeSaraban]:
         if app.indexer is not None:
             app.indexer.stop()
         app.engine.dispose()
+        if app.read_engine is not None:
+            app.read_engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

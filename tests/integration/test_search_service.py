@@ -119,3 +119,22 @@ def make_saraban_index_client(app: Saraban) -> Callable[[str], list[int]]:
         return sorted(h.doc_id for h in index.search(SearchQuery(text=q, per_page=100), principals=principals).hits)
 
     return query
+
+
+def test_worker_mode_indexes_what_servers_leave_pending(make_saraban: MakeSaraban) -> None:
+    """SARABAN_INDEX_MODE=worker: servers only mark letters pending; `saraban worker` indexes them."""
+    from search import SearchIndex
+    from service.indexing import pending_letters, run_worker
+
+    app = make_saraban(with_indexer=True, index_mode="worker", ocr="off")
+    assert app.indexer is None
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        ids = [_receive(client, h, reg, {"sender": "สพฐ.", "subject": f"ทุนการศึกษา รอบที่ {i}"}, None) for i in range(3)]
+        assert pending_letters(app) == ids
+        index = SearchIndex(app.settings.index_path)
+        assert run_worker(app, index, once=True) == 3
+        index.close()
+        assert pending_letters(app) == []
+        assert _results(client, h, "ทุน") == ids

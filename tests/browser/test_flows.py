@@ -183,7 +183,7 @@ def test_who_may_see_what(live_server: LiveServerFactory, new_page: NewPage, api
     # --- the auditor exports today's audit trail as CSV (asked for /audit first: sign-in leads back there)
     page = new_page()
     page.goto(f"{server.url}/audit")
-    page.wait_for_url(re.compile(r"/login\?next=/audit"))
+    page.wait_for_url(re.compile(r"/login\?next=(/|%2F)audit"))
     page.fill("#username", "auditor")
     page.fill("#password", DEMO_PASSWORD)
     page.click("button[type=submit]")

@@ -33,7 +33,7 @@ pytest_plugins = ["tests.s3server"]
 PG_ADMIN_URL = os.environ.get("SARABAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-def need(condition: bool, reason: str) -> None:
+def need(condition: bool, reason: str) -> None:  # noqa: FBT001 (reads like assert)
     """Skip locally, fail under CI: CI must run every kind of test."""
     if not condition:
         if os.environ.get("CI"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
@@ -21,10 +20,10 @@ from service.auth import change_password, revoke_token
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.http import app_of, bearer_actor, sign_in, where
 from service.letters import (
+    count_visible,
     get_visible_attachment,
-    get_visible_letter,
-    letter_view,
     parse_letter_meta,
+    read_letter,
     visible_letter_ids,
 )
 from service.models import AuditEvent, Letter, Membership, Registry, Rendition, Unit, User
@@ -202,9 +201,7 @@ def letters(
     app = app_of(request)
     with app.tx() as uow:
         visible = col(Letter.id).in_(visible_letter_ids(actor))
-        from sqlalchemy import func
-
-        total = uow.session.exec(select(func.count()).select_from(Letter).where(visible)).one()
+        total = count_visible(uow.session, actor)
         rows = uow.session.exec(
             select(Letter).where(visible).order_by(col(Letter.id).desc()).offset(offset).limit(limit)
         ).all()
@@ -228,18 +225,9 @@ def letters(
 def letter(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
-        row = get_visible_letter(uow.session, actor, letter_id)
-        audit.record(
-            uow.session,
-            at=app.clock(),
-            action="view",
-            actor=actor,
-            object_type="letter",
-            object_id=letter_id,
-            letter_id=letter_id,
-            where=where(request),
+        return read_letter(
+            uow.session, actor, letter_id, now=app.clock(), where=where(request), tz=app.settings.timezone
         )
-        return letter_view(uow.session, row, tz=app.settings.timezone)
 
 
 class RouteIn(BaseModel):
@@ -271,10 +259,6 @@ def route(request: Request, letter_id: int, actor: ActorDep, body: RouteIn) -> d
     return {"id": route_id, "letter_id": letter_id_}
 
 
-def _stream(app: Any, sha: str) -> Iterator[bytes]:
-    yield from app.store.iter_chunks(sha)
-
-
 def _download(request: Request, actor: Actor, attachment_id: int, *, stamped: bool) -> StreamingResponse:
     app = app_of(request)
     with app.tx() as uow:
@@ -302,7 +286,7 @@ def _download(request: Request, actor: Actor, attachment_id: int, *, stamped: bo
     from urllib.parse import quote
 
     return StreamingResponse(
-        _stream(app, sha),
+        app.store.iter_chunks(sha),
         media_type=media,
         headers={
             "Content-Length": str(size),

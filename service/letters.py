@@ -502,6 +502,30 @@ def get_visible_attachment(session: Session, actor: Actor, attachment_id: int) -
     return att
 
 
+def read_letter(
+    session: Session,
+    actor: Actor,
+    letter_id: int,
+    *,
+    now: datetime,
+    where: audit.Where | None = None,
+    tz: str = "Asia/Bangkok",
+) -> dict[str, Any]:
+    """Open a letter the actor may see; every reading is audited."""
+    letter = get_visible_letter(session, actor, letter_id)
+    audit.record(
+        session,
+        at=now,
+        action="view",
+        actor=actor,
+        object_type="letter",
+        object_id=letter_id,
+        letter_id=letter_id,
+        where=where,
+    )
+    return letter_view(session, letter, tz=tz)
+
+
 def count_visible(session: Session, actor: Actor) -> int:
     return int(
         session.exec(

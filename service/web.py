@@ -18,10 +18,10 @@ from service.access import Actor
 from service.errors import Forbidden, NotFound, SarabanError, Unauthenticated
 from service.fonts import thai_font
 from service.http import SESSION_COOKIE, app_of, record_failure, resolve, sign_in, where
-from service.letters import get_visible_letter, letter_view, parse_letter_meta
+from service.letters import parse_letter_meta, read_letter
 from service.models import Registry, Unit
 from service.roles import REGISTRARS, ROLE_TH, SECRECY_LABELS, SECRET_KINDS, URGENCY_LABELS, Role
-from service.thai import be_year, format_thai_date, format_thai_datetime, local
+from service.thai import format_thai_date, format_thai_datetime, local
 from service.vocab import CHANNELS, LETTER_TYPES
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -310,21 +310,10 @@ async def receive_submit(request: Request, registry_id: int, page: PageDep) -> R
 
 @router.get("/letters/{letter_id}", response_class=HTMLResponse)
 def letter_page(request: Request, letter_id: int, page: PageDep, registered: int = 0) -> HTMLResponse:
-    from service import audit
-
     app = app_of(request)
     with app.tx() as uow:
-        letter = get_visible_letter(uow.session, page.actor, letter_id)
-        view = letter_view(uow.session, letter, tz=app.settings.timezone)
-        audit.record(
-            uow.session,
-            at=app.clock(),
-            action="view",
-            actor=page.actor,
-            object_type="letter",
-            object_id=letter_id,
-            letter_id=letter_id,
-            where=where(request),
+        view = read_letter(
+            uow.session, page.actor, letter_id, now=app.clock(), where=where(request), tz=app.settings.timezone
         )
     history = None
     if page.actor.has_role(Role.AUDITOR):
@@ -529,6 +518,3 @@ def search_page(
 
 def mount_web(app: FastAPI) -> None:
     app.include_router(router)
-
-
-__all__ = ["be_year", "mount_web", "render_error_page"]

@@ -2,18 +2,75 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import threading
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
 SideEffect = Callable[[], None]
+
+
+class WriteGate:
+    """One SQLite writer at a time, queued in order instead of polling.
+
+    SQLite serialises writers itself, but a writer that finds the lock taken sleeps in SQLite's busy handler
+    (1, 2, 5, 10 … 100 ms naps) and often oversleeps the transaction that held it — under load most of a
+    request's time went there. The gate queues writers before ``BEGIN IMMEDIATE``: threads of one process on a
+    lock, processes (server workers, the index worker, the CLI) on ``flock`` of a file beside the database,
+    which wakes the next waiter as soon as the holder lets go. Re-entrant within a thread.
+    """
+
+    def __init__(self, lock_file: Path | None) -> None:
+        self._lock = threading.RLock()
+        self._lock_file = lock_file
+        self._fd: int | None = None
+        self._pid = 0
+        self._depth = 0
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked child must not share the parent's lock
+            assert self._lock_file is not None
+            self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._lock:
+            self._depth += 1
+            try:
+                if self._depth == 1 and self._lock_file is not None:
+                    fd = self._file()
+                    fcntl.flock(fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+                    try:
+                        yield
+                    finally:
+                        fcntl.flock(fd, fcntl.LOCK_UN)
+                else:
+                    yield
+            finally:
+                self._depth -= 1
+
+
+_gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_lock_file(url: str) -> Path | None:
+    database = make_url(url).database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).with_name(Path(database).name + ".write-lock")
 
 
 def make_engine(url: str, *, echo: bool = False, readonly: bool = False) -> Engine:
@@ -39,6 +96,8 @@ def make_engine(url: str, *, echo: bool = False, readonly: bool = False) -> Engi
             # A writer takes the lock up front; otherwise two deferred transactions deadlock on upgrade.
             conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
+        if not readonly:
+            _gates[engine] = WriteGate(_sqlite_lock_file(url))
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -72,7 +131,9 @@ class UnitOfWork:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[UnitOfWork]:
     """Open a transaction; commit when the block ends normally, roll back on any exception."""
-    with Session(engine, expire_on_commit=False) as session:
+    gate = _gates.get(engine)
+    held: AbstractContextManager[None] = gate.hold() if gate is not None else nullcontext()
+    with held, Session(engine, expire_on_commit=False) as session:
         uow = UnitOfWork(session)
         try:
             yield uow

@@ -14,8 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import audit
 from service.access import Actor
-from service.auth import LoginPolicy, authenticate, issue_token, load_actor, resolve_token
-from service.clock import from_db
+from service.auth import LoginPolicy, authenticate, issue_token, load_actor, resolve_token, touch_session
 from service.context import Saraban
 from service.errors import Forbidden, NotFound, SarabanError, Unauthenticated
 
@@ -111,11 +110,10 @@ def resolve(app: Saraban, request: Request, *, secret: str, kind: str) -> tuple[
     idle = timedelta(minutes=app.settings.session_idle_minutes) if kind == "session" else None
     try:
         with app.tx(readonly=kind == "api") as uow:  # bearer checks write nothing; sessions slide their timer
-            token, user = resolve_token(uow.session, secret=secret, kind=kind, now=now, idle=idle)
-            if kind == "session" and (now - from_db(token.last_seen_at)).total_seconds() > 30:
-                token.last_seen_at = now
-                uow.session.add(token)
-            return load_actor(uow.session, user), token.csrf_token
+            token = resolve_token(uow.session, secret=secret, kind=kind, now=now, idle=idle)
+            if kind == "session" and (now - token.last_seen_at).total_seconds() > 30:
+                touch_session(uow.session, token_id=token.id, now=now)
+            return token.actor, token.csrf_token
     except Unauthenticated as exc:
         record_failure(app, request, action="auth_refused", reason=exc.detail, channel=kind)
         raise

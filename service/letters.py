@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from sqlalchemy import func
+from sqlalchemy import Connection, bindparam, func, insert
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from service import audit
 from service.access import Actor, RegistryPlace, RoutePlace, actor_principals, letter_principals, may_register
@@ -164,6 +166,17 @@ def _thai_msg(msg: str) -> str:
     return msg
 
 
+# ---------------------------------------------------------------------------------------------- statements
+
+# Plain statements for the paths every registration takes (the ORM's per-query cost showed in profiles).
+_UNIT_T, _REGISTRY_T = Unit.__table__, Registry.__table__  # type: ignore[attr-defined]
+_UNIT_PARENT = sql_select(_UNIT_T.c.parent_id).where(_UNIT_T.c.id == bindparam("unit_id"))
+_REGISTRY_PLACE = (
+    sql_select(_REGISTRY_T, _UNIT_T.c.name.label("unit_name"), _UNIT_T.c.short_name.label("unit_short_name"))
+    .join(_UNIT_T, _UNIT_T.c.id == _REGISTRY_T.c.unit_id)
+    .where(_REGISTRY_T.c.id == bindparam("registry_id"))
+)
+
 # ---------------------------------------------------------------------------------------------- numbering
 
 
@@ -173,27 +186,34 @@ def next_number(session: Session, *, registry_id: int, year: int) -> int:
     domain.md §3.3: numbers run consecutively through the calendar year. A rolled-back transaction rolls the
     counter back too, so no number is lost or handed out twice (tech-notes "Running numbers").
     """
-    dialect = session.get_bind().dialect.name
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(NumberCounter)
-    stmt = (
-        ins.values(registry_id=registry_id, year=year, last_number=1)
-        .on_conflict_do_update(
-            index_elements=["registry_id", "year"], set_={"last_number": NumberCounter.last_number + 1}
-        )
-        .returning(col(NumberCounter.last_number))
+    conn = session.connection()
+    stmt = _advance_counter(conn.dialect.name)
+    return int(conn.execute(stmt, {"registry_id": registry_id, "year": year}).scalar_one())
+
+
+@functools.cache
+def _advance_counter(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO UPDATE … RETURNING``, built once per dialect (it runs under the write lock)."""
+    table = NumberCounter.__table__  # type: ignore[attr-defined]
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return (
+        ins.values(registry_id=bindparam("registry_id"), year=bindparam("year"), last_number=1)
+        .on_conflict_do_update(index_elements=["registry_id", "year"], set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)
     )
-    return int(session.execute(stmt).scalar_one())
 
 
 # ---------------------------------------------------------------------------------------------- access
 
 
 def unit_ancestors(session: Session, unit_id: int) -> list[int]:
+    """The unit's parent, grandparent, … up to the root (a cycle stops the walk)."""
+    conn = session.connection()
     chain: list[int] = []
-    unit = session.get(Unit, unit_id)
-    while unit is not None and unit.parent_id is not None and unit.parent_id not in chain:
-        chain.append(unit.parent_id)
-        unit = session.get(Unit, unit.parent_id)
+    parent = conn.execute(_UNIT_PARENT, {"unit_id": unit_id}).scalar()
+    while parent is not None and parent not in chain:
+        chain.append(parent)
+        parent = conn.execute(_UNIT_PARENT, {"unit_id": parent}).scalar()
     return chain
 
 
@@ -253,13 +273,17 @@ def _sees(session: Session, actor: Actor, letter_id: int) -> bool:
 def visible_registry(session: Session, actor: Actor, registry_id: int) -> Registry:
     """A registry the actor may know about; secret registries exist only for their registrars (and admins)."""
     registry = session.get(Registry, registry_id)
-    if registry is None or (
+    if registry is None or _hidden(actor, registry):
+        raise NotFound(f"registry {registry_id} not found", thai="ไม่พบทะเบียนนี้")
+    return registry
+
+
+def _hidden(actor: Actor, registry: Registry) -> bool:
+    return (
         registry.kind in SECRET_KINDS
         and not actor.has_role(Role.SECRET_REGISTRAR, registry.unit_id)
         and not actor.has_role(Role.ADMIN)
-    ):
-        raise NotFound(f"registry {registry_id} not found", thai="ไม่พบทะเบียนนี้")
-    return registry
+    )
 
 
 # ---------------------------------------------------------------------------------------------- receive
@@ -307,22 +331,61 @@ class Received:
     attachments: list[Attachment]
 
 
-def receive_letter(
+def _insert(conn: Connection, row: SQLModel) -> int:
+    """INSERT one new row with plain SQL (no unit of work) and return its id; ``row`` stays a detached value.
+
+    The hot path of registration writes four or five rows under SQLite's write lock; the ORM's flush machinery
+    cost more than the statements themselves.
+    """
+    table = row.__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(row, c.name) for c in table.columns if c.name != "id"}  # model defaults applied
+    return int(conn.execute(insert(table).returning(table.c.id), values).scalar_one())
+
+
+@dataclass(frozen=True)
+class ReceiptPlan:
+    """What registering into a registry needs to know beforehand: checked, computed outside the write lock."""
+
+    registry: Registry
+    unit_name: str
+    principals: frozenset[str]
+
+
+def plan_receipt(session: Session, actor: Actor, registry_id: int, secrecy: int) -> ReceiptPlan:
+    """Check the clerk's right to the registry and derive the new letter's readers (reads only)."""
+    row = session.connection().execute(_REGISTRY_PLACE, {"registry_id": registry_id}).first()
+    registry = Registry(id=row.id, code=row.code, name=row.name, kind=row.kind, unit_id=row.unit_id) if row else None
+    if row is None or registry is None or _hidden(actor, registry):
+        raise NotFound(f"registry {registry_id} not found", thai="ไม่พบทะเบียนนี้")
+    check_may_register(session, actor, registry, secrecy)
+    ancestors = unit_ancestors(session, registry.unit_id)
+    place = RegistryPlace(kind=registry.kind, unit_id=registry.unit_id, ancestors=ancestors)
+    return ReceiptPlan(
+        registry=registry,
+        unit_name=row.unit_short_name or row.unit_name,
+        principals=frozenset(letter_principals(secrecy=secrecy, registries=[place], routes=[])),
+    )
+
+
+def record_receipt(
     session: Session,
+    plan: ReceiptPlan,
     *,
     actor: Actor,
-    registry_id: int,
     data: LetterIn,
     files: list[StoredFile],
     now: datetime,
     where: audit.Where | None = None,
 ) -> Received:
-    """Register a received letter: the next number of the registry for this B.E. year, its rows and audit."""
-    registry = visible_registry(session, actor, registry_id)
-    check_may_register(session, actor, registry, data.secrecy)
+    """The write: the next number of the registry for this B.E. year, the letter's rows, its readers, the audit.
+
+    Kept to the statements that must share the transaction, because on SQLite it runs under the write lock.
+    """
+    registry = plan.registry
     assert registry.id is not None
     year = be_year(local(now))
     number = next_number(session, registry_id=registry.id, year=year)
+    conn = session.connection()
     letter = Letter(
         letter_no=data.letter_no,
         letter_no_norm=normalise_letter_no(data.letter_no),
@@ -340,9 +403,7 @@ def receive_letter(
         created_at=to_db(now),
         created_by=actor.id,
     )
-    session.add(letter)
-    session.flush()
-    assert letter.id is not None
+    letter.id = _insert(conn, letter)
     registration = Registration(
         letter_id=letter.id,
         registry_id=registry.id,
@@ -351,7 +412,7 @@ def receive_letter(
         registered_at=to_db(now),
         registered_by=actor.id,
     )
-    session.add(registration)
+    registration.id = _insert(conn, registration)
     attachments = [
         Attachment(
             letter_id=letter.id,
@@ -365,9 +426,12 @@ def receive_letter(
         )
         for i, f in enumerate(files)
     ]
-    session.add_all(attachments)
-    session.flush()
-    refresh_access(session, letter)
+    for a in attachments:
+        a.id = _insert(conn, a)
+    conn.execute(
+        insert(LetterAccess.__table__),  # type: ignore[attr-defined]
+        [{"letter_id": letter.id, "principal": p} for p in sorted(plan.principals)],
+    )
     audit.record(
         session,
         at=now,
@@ -383,6 +447,21 @@ def receive_letter(
         attachments=[a.sha256 for a in attachments],
     )
     return Received(letter=letter, registration=registration, attachments=attachments)
+
+
+def receive_letter(
+    session: Session,
+    *,
+    actor: Actor,
+    registry_id: int,
+    data: LetterIn,
+    files: list[StoredFile],
+    now: datetime,
+    where: audit.Where | None = None,
+) -> Received:
+    """Register a received letter in one transaction (plan and write together)."""
+    plan = plan_receipt(session, actor, registry_id, data.secrecy)
+    return record_receipt(session, plan, actor=actor, data=data, files=files, now=now, where=where)
 
 
 def record_rendition(

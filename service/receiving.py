@@ -20,11 +20,10 @@ from service.letters import (
     Received,
     StoredFile,
     attachment_view,
-    check_may_register,
-    receive_letter,
+    plan_receipt,
+    record_receipt,
     record_rendition,
     registration_view,
-    visible_registry,
 )
 from service.models import Attachment, Registry, Rendition, Unit
 from service.thai import local
@@ -49,28 +48,19 @@ def register_received(
 ) -> dict[str, Any]:
     try:
         checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
-        if checked:  # fail fast before storing anything: the registry and the clerk's right
-            with app.tx(readonly=True) as uow:
-                registry = visible_registry(uow.session, actor, registry_id)
-                check_may_register(uow.session, actor, registry, data.secrecy)
+        # Reads first, outside the write lock: the registry, the clerk's right, the new letter's readers.
+        # A refusal here comes before anything is stored.
+        with app.tx(readonly=True) as uow:
+            plan = plan_receipt(uow.session, actor, registry_id, data.secrecy)
         stored = [_store(app, c) for c in checked]
     finally:
         upload.discard()
     now = app.clock()
     stamped: list[Rendition] = []
     with app.tx() as uow:
-        received = receive_letter(
-            uow.session, actor=actor, registry_id=registry_id, data=data, files=stored, now=now, where=where
-        )
-        registry_row = uow.session.get(Registry, registry_id)
-        assert registry_row is not None and received.letter.id is not None
-        unit = uow.session.get(Unit, registry_row.unit_id)
-        job = _stamp_job(
-            received,
-            stored,
-            (unit.short_name or unit.name) if unit else "",
-            max_bytes=app.settings.stamp_max_mb * 1024 * 1024,
-        )
+        received = record_receipt(uow.session, plan, actor=actor, data=data, files=stored, now=now, where=where)
+        assert received.letter.id is not None
+        job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
         if job is not None:
             uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
         if app.indexer is not None:
@@ -79,7 +69,7 @@ def register_received(
         attachments = [attachment_view(a, None) for a in received.attachments]
         response = {
             "letter_id": received.letter.id,
-            "registration": registration_view(received.registration, registry_row),
+            "registration": registration_view(received.registration, plan.registry),
             "attachments": attachments,
         }
     for rendition in stamped:

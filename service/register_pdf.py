@@ -221,9 +221,7 @@ def render_register_pdf(
     pdf.add_page()
     _draw_headings(pdf, wrapper)
     for item in rows:
-        _draw_row(
-            pdf, wrapper, _cells(item, thai_digits=thai_digits), style="", fill=False, aligns=_BODY_ALIGN
-        )
+        _draw_row(pdf, wrapper, _cells(item, thai_digits=thai_digits), style="", fill=False, aligns=_BODY_ALIGN)
     if not rows:
         pdf.ln(4)
         pdf.set_font(_FONT, "", 11)

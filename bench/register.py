@@ -105,6 +105,15 @@ class Server:
                 total += p.memory_info().rss
         return total
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server's process tree so far."""
+        total = 0.0
+        for p in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                t = p.cpu_times()
+                total += t.user + t.system
+        return total
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -136,6 +145,8 @@ class Result:
     seconds: float
     latencies: list[float]
     errors: int
+    server_cpu: float = 0.0  # seconds of server CPU spent in the phase
+    client_cpu: float = 0.0  # seconds of this (client) process's CPU in the phase
 
     @property
     def rate(self) -> float:
@@ -144,7 +155,9 @@ class Result:
     def row(self) -> str:
         lat = self.latencies or [0.0]
         return (f"{self.name:<22} {self.requests:>6} {self.errors:>4} {self.rate:>9.1f} "
-                f"{pct(lat, 0.5) * 1000:>8.1f} {pct(lat, 0.95) * 1000:>8.1f} {max(lat) * 1000:>8.1f}")
+                f"{pct(lat, 0.5) * 1000:>8.1f} {pct(lat, 0.95) * 1000:>8.1f} {max(lat) * 1000:>8.1f} "
+                f"{self.server_cpu / max(1, self.requests) * 1000:>8.2f} "
+                f"{self.client_cpu / max(1, self.requests) * 1000:>8.2f}")
 
 
 Part = tuple[str, str | None, bytes, str]  # (field, filename, content, content type)
@@ -345,7 +358,11 @@ def main() -> None:
         for name, n, files in phases:
             if n > 0:
                 print(f"running {name} x {n} ...", flush=True)
-                results.append(run_phase(name, base, reg, tokens, n, files))
+                cpu0, own0 = server.cpu_seconds(), time.process_time()
+                result = run_phase(name, base, reg, tokens, n, files)
+                # both include the warm-up requests: a slight overstatement
+                result.server_cpu, result.client_cpu = server.cpu_seconds() - cpu0, time.process_time() - own0
+                results.append(result)
         if args.big_mb > 0:
             path = work / "big.pdf"
             print(f"writing a {args.big_mb} MB PDF ...", flush=True)
@@ -359,14 +376,17 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
     print()
-    print(f"{'phase':<22} {'n':>6} {'err':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    print("-" * 71)
+    print(f"{'phase':<22} {'n':>6} {'err':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+          f"{'srv cpu':>8} {'cli cpu':>8}")
+    print("-" * 89)
     for r in results:
         print(r.row())
     if big is not None:
         growth, seconds, status, baseline = big
         print(f"\n{args.big_mb} MB PDF upload: HTTP {status} in {seconds:.1f} s; server RSS baseline "
               f"{baseline / MB:.0f} MB, peak growth {growth / MB:.1f} MB")
+    print("(srv/cli cpu: CPU ms per registration of the server's processes and of this client, user + system)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)")
     print("\ntargets (at 4 clients):")
     by = {r.name: r for r in results}
     checks: list[tuple[str, bool]] = []

@@ -2,8 +2,9 @@
 
     uv run python bench/stamp.py                         # 200 runs of each case
     uv run python bench/stamp.py -n 50
-    uv run python bench/stamp.py --compare old_stamp.py  # also time another copy of service/stamp.py,
-                                                         # interleaved with this one (same machine state)
+    uv run python bench/stamp.py --compare old_stamp.py  # also time a one-file copy of the stamp code (such as
+                                                         # `git show ff83cb5:service/stamp.py`, before it became
+                                                         # a package), interleaved with this one (same machine state)
 
 Prints mean / p50 / p95 milliseconds (wall clock and process CPU) for ``render_stamp`` and for ``stamp_pdf`` on
 a 1-page letter, a 20-page letter and a 1-page scan made by ``image_to_pdf``. The first call of each case (font
@@ -75,7 +76,7 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="timed runs per case (default 200)")
-    parser.add_argument("--compare", type=Path, help="another stamp.py to time alongside service/stamp.py")
+    parser.add_argument("--compare", type=Path, help="a one-file stamp module to time alongside service.stamp")
     args = parser.parse_args()
 
     modules = {"current": load(None)}

@@ -34,9 +34,9 @@ class Settings(BaseSettings):
     allowed_types: str = "pdf,jpeg,png,gif,doc,docx,xls,xlsx,zip,rar"
 
     stamp_digits: Literal["thai", "arabic"] = "thai"
-    # pypdf's incremental writer holds a stamped PDF in memory a few times over; larger main documents are
-    # registered and kept, and their stamp is left to `saraban verify --repair --large` on a worker.
-    stamp_max_mb: int = 25
+    # Stamping streams the PDF (memory does not grow with its size), so this is only a ceiling on the copying a
+    # request does: larger main documents are registered and kept, and stamped by `saraban verify --repair`.
+    stamp_max_mb: int = 256
     timezone: str = "Asia/Bangkok"
 
     token_ttl_minutes: int = 8 * 60

@@ -7,6 +7,7 @@ storage before the row that refers to them; derived files (the stamped copy, the
 from __future__ import annotations
 
 import logging
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from service.letters import (
 from service.models import Attachment, Registry, Rendition, Unit
 from service.thai import local
 from service.uploads import CheckedFile, Upload, check_file
+from storage import Staging
 
 log = logging.getLogger(__name__)
 STAMPABLE = frozenset({"pdf", "jpeg", "png", "gif"})
@@ -94,8 +96,8 @@ def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
 def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, max_bytes: int) -> StampJob | None:
     """The main document is the first PDF or image; it carries the receive stamp (domain.md §3.2).
 
-    A main document above ``max_bytes`` is stamped later by ``saraban verify --repair`` (outside the server),
-    because stamping holds the PDF in memory.
+    A main document above ``max_bytes`` (``SARABAN_STAMP_MAX_MB``) is stamped later by ``saraban verify --repair``
+    rather than in the request. Stamping streams the file, so this bounds only the time a request spends copying.
     """
     for att, f in zip(received.attachments, stored, strict=True):
         if f.kind in STAMPABLE:
@@ -114,8 +116,12 @@ def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, 
 
 
 def stamp_attachment(app: Saraban, job: StampJob) -> Rendition:
-    """Produce and record the stamped copy; idempotent, so `saraban verify --repair` can re-run it."""
-    from service.stamp import ReceiveStamp, image_to_pdf, stamp_pdf
+    """Produce and record the stamped copy; idempotent, so `saraban verify --repair` can re-run it.
+
+    The copy is written to a staged temp file (hashed as it is written) and stored from there: neither the
+    original nor the copy is held in memory.
+    """
+    from service.stamp import ReceiveStamp, image_to_pdf, stamp_pdf_to
 
     stamp = ReceiveStamp(
         unit_name=job.unit_name,
@@ -123,22 +129,27 @@ def stamp_attachment(app: Saraban, job: StampJob) -> Rendition:
         received_at=local(job.registered_at, app.settings.timezone),
         thai_digits=app.settings.stamp_digits == "thai",
     )
-    with app.store.local_path(job.sha256) as src:
+    # a derived file: the upload limit does not apply
+    with app.store.local_path(job.sha256) as src, Staging(app.tmp_dir, limit=sys.maxsize) as staging:
         if job.kind == "pdf":
-            data = stamp_pdf(src, stamp)
+            stamp_pdf_to(src, staging, stamp)
         else:
             with tempfile.TemporaryDirectory(dir=app.tmp_dir) as tmp:
                 pdf = Path(tmp) / "image.pdf"
                 pdf.write_bytes(image_to_pdf(src))
-                data = stamp_pdf(pdf, stamp)
-    sha = app.store.put_bytes(data)
+                stamp_pdf_to(pdf, staging, stamp)
+        staged = staging.finish()
+    try:
+        app.store.put(staged)
+    finally:
+        staged.path.unlink(missing_ok=True)
     with app.tx() as uow:
         return record_rendition(
             uow.session,
             attachment_id=job.attachment_id,
             kind="stamped",
-            sha256=sha,
-            size=len(data),
+            sha256=staged.sha256,
+            size=staged.size,
             media_type="application/pdf",
             now=app.clock(),
         )

@@ -73,8 +73,8 @@ class Staging:
         if self._file.closed:
             raise StorageError("this staging has already been finished or discarded")
         try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            # No fsync: a staged file is scratch. The store copies it, checks the hash and makes *that* durable;
+            # after a crash the request had not been answered, so nothing refers to the staged bytes.
             self._file.close()
         except BaseException:
             self.discard()

@@ -51,8 +51,9 @@ def verify(app: Saraban, cwd: Path, *args: str) -> Run:
         "COLUMNS": "400",  # rich wraps long lines at 80 columns otherwise
         "NO_COLOR": "1",
     }
-    p = subprocess.run([*saraban_command(), "verify", *args], capture_output=True, text=True, env=env, cwd=cwd,
-                       timeout=300)
+    p = subprocess.run(
+        [*saraban_command(), "verify", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
     return Run(p.returncode, p.stdout + p.stderr)
 
 
@@ -75,9 +76,14 @@ def registered(make_saraban: MakeSaraban) -> Registered:
         h = login(client, "central")
         reg = registry_id(client, h, "central")
         meta = {"sender": "สพฐ.", "subject": "เชิญประชุม"}
-        r = client.post(f"/api/v1/registries/{reg}/receive", headers=h,
-                        files=[("meta", (None, json.dumps(meta))),
-                               ("files", (FILENAME, thai_letter_pdf(pages=2), "application/pdf"))])
+        r = client.post(
+            f"/api/v1/registries/{reg}/receive",
+            headers=h,
+            files=[
+                ("meta", (None, json.dumps(meta))),
+                ("files", (FILENAME, thai_letter_pdf(pages=2), "application/pdf")),
+            ],
+        )
         assert r.status_code == 201, r.text
         body = r.json()
     att = body["attachments"][0]
@@ -163,3 +169,34 @@ def test_missing_stamped_copy_is_repaired(registered: Registered, tmp_path: Path
     run = verify(registered.app, tmp_path, "--repair")
     assert run.code == 0, run.out
     assert verify(registered.app, tmp_path).code == 0
+
+
+def test_main_document_above_the_stamp_ceiling_is_stamped_by_repair(make_saraban: MakeSaraban, tmp_path: Path) -> None:
+    """Above SARABAN_STAMP_MAX_MB the request registers and keeps the document unstamped; `verify --repair` (which
+    streams the stamped copy to the store like the request does) stamps it."""
+    app = make_saraban(stamp_max_mb=0)
+    pdf = thai_letter_pdf(pages=2)
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        meta = {"sender": "สพฐ.", "subject": "เชิญประชุม"}
+        r = client.post(
+            f"/api/v1/registries/{reg}/receive",
+            headers=h,
+            files=[("meta", (None, json.dumps(meta))), ("files", (FILENAME, pdf, "application/pdf"))],
+        )
+        assert r.status_code == 201, r.text
+        att = r.json()["attachments"][0]
+        assert att["stamped_id"] is None
+        assert client.get(f"/api/v1/attachments/{att['id']}/stamped", headers=h).status_code == 404
+
+        run = verify(app, tmp_path, "--repair")
+        assert run.code == 0, run.out
+        assert "re-stamped 1 attachment(s)" in run.out
+        stamped = client.get(f"/api/v1/attachments/{att['id']}/stamped", headers=h)
+        assert stamped.status_code == 200, stamped.text
+        assert stamped.content.startswith(pdf) and len(stamped.content) > len(pdf)
+        assert hashlib.sha256(stamped.content).hexdigest() != att["sha256"]
+    run = verify(app, tmp_path)
+    assert run.code == 0 and "checked 2 object(s): 0 problem(s), 0 orphan(s)" in run.out, run.out
+    assert not list(app.tmp_dir.glob("staged-*")), "the staged stamped copy is left behind"

@@ -25,7 +25,8 @@ from pypdf.generic import (
 )
 
 from service.fonts import thai_font
-from service.stamp import MM, ReceiveStamp, _operations, _read_page, image_to_pdf, stamp_pdf
+from service.stamp import MM, ReceiveStamp, image_to_pdf, stamp_pdf
+from service.stamp.content import _operations, _read_page
 from tests.samples import thai_letter_pdf
 
 BKK = ZoneInfo("Asia/Bangkok")

@@ -27,8 +27,9 @@ def main(n: int = 480, verbose: bool = "-v" in sys.argv) -> tuple[float, float]:
         per_kind: dict[str, list[tuple[float, float]]] = defaultdict(list)
         full_recall: dict[str, list[float]] = defaultdict(list)
         for q in queries:
-            res = ix.search(SearchQuery(text=q.text, date_from=q.date_from, date_to=q.date_to, per_page=10),
-                            principals=["unit:1"])
+            res = ix.search(
+                SearchQuery(text=q.text, date_from=q.date_from, date_to=q.date_to, per_page=10), principals=["unit:1"]
+            )
             top = [h.doc_id for h in res.hits]
             everything = ix.search(
                 SearchQuery(text=q.text, date_from=q.date_from, date_to=q.date_to, per_page=500),
@@ -40,16 +41,19 @@ def main(n: int = 480, verbose: bool = "-v" in sys.argv) -> tuple[float, float]:
             p = len(q.relevant & set(top[:k])) / k
             per_kind[q.kind].append((r, p))
             if verbose and (r < 1 or p < 1):
-                print(f"  {q.kind:10s} {q.text!r:40s} |R|={len(q.relevant):3d} total={res.total:3d} "
-                      f"R={r:.2f} P={p:.2f}")
+                print(
+                    f"  {q.kind:10s} {q.text!r:40s} |R|={len(q.relevant):3d} total={res.total:3d} R={r:.2f} P={p:.2f}"
+                )
         ix.close()
     allrp = [x for v in per_kind.values() for x in v]
     print(f"corpus {len(letters)} letters, {len(allrp)} queries")
     print(DEFINITION)
     for kind, v in sorted(per_kind.items()):
-        print(f"  {kind:10s} n={len(v):3d}  recall@10 {sum(r for r, _ in v) / len(v):.3f}  "
-              f"precision@10 {sum(p for _, p in v) / len(v):.3f}  "
-              f"recall(all results) {sum(full_recall[kind]) / len(v):.3f}")
+        print(
+            f"  {kind:10s} n={len(v):3d}  recall@10 {sum(r for r, _ in v) / len(v):.3f}  "
+            f"precision@10 {sum(p for _, p in v) / len(v):.3f}  "
+            f"recall(all results) {sum(full_recall[kind]) / len(v):.3f}"
+        )
     rec = sum(r for r, _ in allrp) / len(allrp)
     prec = sum(p for _, p in allrp) / len(allrp)
     print(f"ALL  recall@10 {rec:.3f}  precision@10 {prec:.3f}  (targets 0.95 / 0.90)")

@@ -1,42 +1,73 @@
 """A small full-text index of letters over Whoosh, with a Thai analyzer.
 
 Nothing here knows about the service's models: callers hand in :class:`IndexDoc` values (plain data) and get
-:class:`SearchResult` values back. Access control: every search is filtered by the caller's principals (a Whoosh
-``filter=`` query), so documents the caller may not see are never scored, counted or snippeted.
+:class:`SearchResult` values back. Access control: every search is limited to the documents that share a principal
+with the caller; documents the caller may not see are never scored, counted or snippeted.
+
+Whoosh stores the index (segments, postings, stored fields, deletions, locking); the query side is our own
+(:class:`_Engine`): Whoosh's pure-Python matchers score every matching document and recompute the access filter for
+each query, which is what made broad words, phrases and sender codes slow at 100,000 letters (see README.md).
+The engine reads a term's posting list in one go (block by block, C-level ``zlib``/``pickle``), counts matches
+exactly as a set intersection with the cached allowed-document set, ranks single-word queries with block-max
+early termination, and verifies phrases on the small candidate set left by AND-ing the phrase's atom pairs.
 """
 
 from __future__ import annotations
 
 import html
+import io
+import math
+import pickle
 import re
+import struct
+import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from heapq import heappush, heapreplace, nlargest, nsmallest
+from itertools import accumulate, compress, repeat
+from operator import add, neg
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, Formatter, highlight
+from whoosh.analysis import RegexTokenizer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3Segment, W3TermInfo, W3TermsReader
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.formats import Frequency
+from whoosh.highlight import Formatter
 from whoosh.index import LockError
-from whoosh.query import And, Every, NumericRange, Or, Phrase, Query, Term
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.thai import (
     ThaiTokenizer,
     atoms,
     find_letter_numbers,
+    index_atoms,
+    index_terms,
     letter_no_keys,
     letter_no_query_key,
     normalize,
+    normalize_with_map,
+    pair_terms,
     query_tokens,
 )
 
 __all__ = [
+    "SCHEMA_VERSION",
     "Hit",
     "IndexDoc",
     "SearchIndex",
+    "SearchIndexOutdated",
     "SearchQuery",
     "SearchResult",
     "parse_date_range",
@@ -45,6 +76,16 @@ __all__ = [
 #: How much attachment text is stored for snippets (all of it is indexed).
 STORED_ATTACHMENT_CHARS = 20_000
 INDEX_NAME = "letters"
+#: Version of the index layout (schema + analysis). Stored in :data:`VERSION_FILE` next to the Whoosh files; an
+#: index without it, or with another number, is *outdated*: it can be cleared/rebuilt (``saraban reindex``) but not
+#: searched or written. 1 = the first layout (body with positions, subject indexed); 2 = body without positions +
+#: ``pair`` field (phrases), subject stored only.
+SCHEMA_VERSION = 2
+VERSION_FILE = "SCHEMA_VERSION"
+
+
+class SearchIndexOutdated(RuntimeError):
+    """The index on disk was built by an older version of the search code: rebuild it with ``saraban reindex``."""
 
 
 @dataclass(frozen=True)
@@ -104,10 +145,6 @@ class SearchResult:
 # Schema
 # ----------------------------------------------------------------------------------------------------
 
-#: indexed text: ``body`` holds all the letter's text (subject, number, sender, recipient, summary, instructions,
-#: attachment text), so a query word is ONE posting list (7 per-field lists were 4x slower, see README);
-#: ``subject`` is indexed too (for field-specific use) and every text field is stored for snippets.
-TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 #: where snippets are taken from, in order of preference (field, stored field)
 SNIPPET_FIELDS: tuple[tuple[str, str], ...] = (
     ("subject", "subject"),
@@ -122,11 +159,11 @@ SORTS = ("relevance", "date_desc", "date_asc")
 
 
 def make_schema() -> Schema:
-    ana = ThaiTokenizer()
-
-    def text(*, stored: bool = True) -> TEXT:
-        return TEXT(analyzer=ana, stored=stored, phrase=True)
-
+    """``body`` holds all the letter's text (subject, number, sender, recipient, summary, instructions, attachment
+    text) as words + sub-words, with term frequencies but no positions (a query word is ONE posting list; nothing
+    reads word positions). For phrases, ``pair`` holds each pair of consecutive atoms (``"ทุน การ"``, given
+    pre-split, one per line) and the ``atoms`` column the document's atom sequence (:func:`atom_hashes`). The text
+    fields are stored (not indexed a second time) for snippets."""
     return Schema(
         doc_id=ID(stored=True, unique=True),
         principals=KEYWORD(commas=True, scorable=False, lowercase=False),
@@ -140,8 +177,10 @@ def make_schema() -> Schema:
         date_sort=NUMERIC(numtype=int, bits=32, sortable=True, signed=False),
         letter_key=KEYWORD(commas=True, lowercase=False),
         regno=KEYWORD(commas=True, lowercase=False),
-        body=text(stored=False),
-        subject=text(),
+        body=TEXT(analyzer=ThaiTokenizer(), phrase=False, stored=False),
+        pair=FieldType(Frequency(), RegexTokenizer(r"[^\n]+"), scorable=False),  # no lengths: scored by body's
+        atoms=COLUMN(VarBytesColumn()),
+        subject=STORED,
         letter_no=STORED,
         sender=STORED,
         recipient=STORED,
@@ -160,6 +199,20 @@ def _doc_fields(doc: IndexDoc) -> dict[str, Any]:
     regno: list[str] = []
     for code, year, number in doc.registrations:
         regno += [str(number), f"{number}/{year}", f"{normalize(code).replace(' ', '')}:{year}:{number}"]
+    body = "\n".join(
+        v
+        for v in (
+            doc.subject,
+            doc.letter_no,
+            doc.sender,
+            doc.recipient,
+            doc.summary,
+            doc.instructions,
+            doc.attachment_text,
+        )
+        if v
+    )
+    atom_seq = index_atoms(normalize(body))
     return {
         "doc_id": str(doc.doc_id),
         "principals": ",".join(p.strip() for p in doc.principals if p.strip()),
@@ -179,49 +232,67 @@ def _doc_fields(doc: IndexDoc) -> dict[str, Any]:
         "recipient": doc.recipient,
         "summary": doc.summary,
         "instructions": doc.instructions,
-        "body": "\n".join(
-            v
-            for v in (doc.subject, doc.letter_no, doc.sender, doc.recipient, doc.summary, doc.instructions,
-                      doc.attachment_text)
-            if v
-        ),
+        "body": body,
+        "pair": "\n".join(pair_terms(atom_seq)),
+        "atoms": atom_hashes(atom_seq),
         "attachment_store": doc.attachment_text[:STORED_ATTACHMENT_CHARS],
         "letter_date": doc.letter_date.isoformat() if doc.letter_date else "",
     }
 
 
 # ----------------------------------------------------------------------------------------------------
-# Query building
+# Query plans
 # ----------------------------------------------------------------------------------------------------
 
 _QUOTE_RE = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
 
 
-def _word_query(word: str) -> Query:
-    """One query word over all text fields (the index side holds the sub-words; the query never expands)."""
-    body = Term("body", word)
+@dataclass(frozen=True)
+class Alt:
+    """One way a query part can match: a term of ``field`` (``body``, ``regno``, ``letter_key``), or, for
+    ``field == "pair"``, a phrase: the document has all its pair ``terms`` and its ``atoms`` in a row."""
+
+    field: str
+    terms: tuple[str, ...]
+    boost: float = 1.0
+    atoms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A part of the query; a document matches it if any alternative matches (scores of matching ones add up)."""
+
+    alts: tuple[Alt, ...]
+
+
+def _word_alts(word: str) -> list[Alt]:
+    """One query word (the index side holds the sub-words; the query never expands); short numbers are also
+    registration numbers."""
+    alts = [Alt("body", (word,))]
     if word.isdigit() and len(word) <= 7:
-        return Or([body, Term("regno", word, boost=2.0)])
-    return body
+        alts.append(Alt("regno", (word,), 2.0))
+    return alts
 
 
-def _phrase_query(words: Sequence[str]) -> Query:
-    """Words that must appear in this order: the phrase of their atoms (positions are per atom in the index)."""
+def _phrase_alts(words: Sequence[str]) -> list[Alt]:
+    """Words that must appear in this order: the chain of their atom pairs (positions are per atom)."""
     if len(words) == 1:
-        return _word_query(words[0])
+        return _word_alts(words[0])
     seq: list[str] = []
     for w in words:
         seq.extend(atoms(w))
-    return Phrase("body", seq)
+    if len(seq) == 1:
+        return [Alt("body", (seq[0],))]
+    return [Alt("pair", tuple(dict.fromkeys(pair_terms(seq))), atoms=tuple(seq))]
 
 
-def build_text_query(text: str) -> Query | None:
-    """Free text → Whoosh query: words AND-ed, "quoted phrases" as phrases, letter numbers in any form."""
-    parts: list[Query] = []
+def build_text_query(text: str) -> list[Clause]:
+    """Free text → clauses (AND-ed): words, "quoted phrases" as phrases, letter numbers in any form."""
+    parts: list[Clause] = []
     for m in _QUOTE_RE.finditer(text):
         words = query_tokens(m.group(1))
         if words:
-            parts.append(_phrase_query(words))
+            parts.append(Clause(tuple(_phrase_alts(words))))
     rest = _QUOTE_RE.sub(" ", text).replace('"', " ")
     norm = normalize(rest)
     cut = 0
@@ -232,42 +303,50 @@ def build_text_query(text: str) -> Query | None:
         span = norm[s:e]
         key = letter_no_query_key(span)
         words = query_tokens(span)
-        alts: list[Query] = [Term("letter_key", key, boost=4.0)]
+        alts = [Alt("letter_key", (key,), 4.0)]
         if re.fullmatch(r"\d+/\d+", key):
-            alts.append(Term("regno", key, boost=2.0))
+            alts.append(Alt("regno", (key,), 2.0))
         if words:
-            alts.append(_phrase_query(words))
-        parts.append(Or(alts))
+            alts.extend(_phrase_alts(words))
+        parts.append(Clause(tuple(alts)))
     remaining.append(norm[cut:])
     for chunk in remaining:
         for w in query_tokens(chunk):
-            parts.append(_word_query(w))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else And(parts)
+            parts.append(Clause(tuple(_word_alts(w))))
+    return parts
 
 
-def build_filter(query: SearchQuery, principals: Sequence[str]) -> Query:
-    parts: list[Query] = [Or([Term("principals", p) for p in principals])]
+@dataclass(frozen=True)
+class Filter:
+    """The document set a search is limited to: the caller's principals (any of) AND the form's filters."""
+
+    principals: tuple[str, ...]
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, values): any of the values
+    date_lo: int = 0
+    date_hi: int = 0  # 0: no date range
+
+
+def build_filter(query: SearchQuery, principals: Sequence[str]) -> Filter:
+    terms: list[tuple[str, tuple[str, ...]]] = []
     if query.registry_ids:
-        parts.append(Or([Term("registry", str(i)) for i in query.registry_ids]))
+        terms.append(("registry", tuple(sorted({str(i) for i in query.registry_ids}))))
     if query.unit_ids:
-        parts.append(Or([Term("unit", str(i)) for i in query.unit_ids]))
+        terms.append(("unit", tuple(sorted({str(i) for i in query.unit_ids}))))
     if query.letter_type:
-        parts.append(Term("letter_type", query.letter_type))
+        terms.append(("letter_type", (query.letter_type,)))
     if query.channel:
-        parts.append(Term("channel", query.channel))
+        terms.append(("channel", (query.channel,)))
     if query.urgency is not None:
-        parts.append(Term("urgency", str(query.urgency)))
+        terms.append(("urgency", (str(query.urgency),)))
     if query.secrecy is not None:
-        parts.append(Term("secrecy", str(query.secrecy)))
+        terms.append(("secrecy", (str(query.secrecy),)))
     if query.has_attachment is not None:
-        parts.append(Term("has_attachment", "1" if query.has_attachment else "0"))
+        terms.append(("has_attachment", ("1" if query.has_attachment else "0",)))
+    lo = hi = 0
     if query.date_from or query.date_to:
         lo = _date_int(query.date_from) if query.date_from else 1
         hi = _date_int(query.date_to) if query.date_to else 99991231
-        parts.append(NumericRange("date_sort", lo, hi))
-    return parts[0] if len(parts) == 1 else And(parts)
+    return Filter(tuple(sorted(set(principals))), tuple(terms), lo, hi)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -287,10 +366,6 @@ class MarkFormatter(Formatter):  # type: ignore[misc]
         return "<mark>" + html.escape(text[token.startchar : token.endchar], quote=True) + "</mark>"
 
 
-_FORMATTER = MarkFormatter()
-_SNIPPET_ANALYZER = ThaiTokenizer()
-
-
 def _fallback_snippet(fields: dict[str, Any], limit: int = 160) -> str:
     for name in ("subject", "summary"):
         value = str(fields.get(name) or "").strip()
@@ -303,6 +378,75 @@ def _fallback_snippet(fields: dict[str, Any], limit: int = 160) -> str:
 
 
 _MARK_RE = re.compile(r"<mark>(.*?)</mark>")
+_CHARLIMIT = 2**15  # whoosh.highlight.DEFAULT_CHARLIMIT
+
+
+def fast_highlight(text: str, terms: frozenset[str], *, maxchars: int = 220, surround: int = 60, top: int = 2) -> str:
+    """What ``whoosh.highlight.highlight(text, terms, ThaiTokenizer(), ContextFragmenter(maxchars, surround),
+    MarkFormatter(), top=top, mode="index")`` returns — the same algorithm on plain tuples instead of Token objects
+    and generator layers (it was two thirds of a word query's time). ``tests/unit/test_search_highlight.py`` checks
+    that both agree."""
+    norm, offs = normalize_with_map(text)
+    # the token stream: (start, end, matched, term), in the analyzer's order
+    toks = [(offs[s], offs[e], w in terms, w) for w, _p, s, e in index_terms(norm)]
+    # ContextFragmenter.fragment_tokens
+    frags: list[tuple[int, int, list[tuple[int, int, str]]]] = []
+    first: int | None = None
+    firsts: deque[int] = deque()
+    countdown = -1
+    tks: list[tuple[int, int, str]] = []
+    endchar = 0
+    currentlen = 0
+    for start, endchar, matched, w in toks:
+        tlength = endchar - start
+        if endchar > _CHARLIMIT:
+            break
+        if countdown < 0 and not matched:
+            firsts.append(start)
+            while firsts and endchar - firsts[0] > surround:
+                firsts.popleft()
+        elif currentlen + tlength > maxchars:
+            countdown = 0
+        elif matched:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = start
+                    countdown += surround
+            tks.append((start, endchar, w))
+        if countdown >= 0:
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                frags.append((first if first is not None else (tks[0][0] if tks else 0), endchar, tks))
+                tks = []
+                firsts = deque()
+                first = None
+                currentlen = 0
+    if tks:
+        frags.append((first if first is not None else tks[0][0], endchar, tks))
+    # top_fragments with BasicFragmentScorer, order=FIRST (ties between equal scores: the later fragment)
+    scored = [(len(m) * ((len({w for _s, _e, w in m}) * 100) or 1), start, i) for i, (start, _e, m) in enumerate(frags)]
+    best = sorted((f for f in nlargest(top, scored, key=lambda t: (t[0], t[1])) if f[0] >= 1), key=lambda t: t[1])
+    out: list[str] = []
+    n = len(text)
+    for _score, _start, i in best:
+        start, end, matches = frags[i]
+        start, end = max(0, start), min(n, end)
+        parts: list[str] = []
+        index = start
+        for ms, me, _w in sorted(matches, key=lambda t: (t[0], -(t[1] - t[0]))):
+            if ms < index:
+                continue
+            if ms > index:
+                parts.append(html.escape(text[index:ms], quote=True))
+            parts.append("<mark>" + html.escape(text[ms:me], quote=True) + "</mark>")
+            index = me
+        parts.append(html.escape(text[index:end], quote=True))
+        out.append("".join(parts))
+    return MarkFormatter.between.join(out)
 
 
 def make_snippet(fields: dict[str, Any], terms: frozenset[str]) -> str:
@@ -324,15 +468,7 @@ def make_snippet(fields: dict[str, Any], terms: frozenset[str]) -> str:
                 lo2 = value.rfind(" ", 0, lo) if lo else 0
                 lo = lo2 + 1 if lo2 > lo - 60 else lo
                 value = ("… " if lo else "") + value[lo : lo + 600]
-            out = highlight(
-                value,
-                terms,
-                _SNIPPET_ANALYZER,
-                ContextFragmenter(maxchars=220, surround=60),
-                _FORMATTER,
-                top=2,
-                mode="index",
-            )
+            out = fast_highlight(value, terms)
             if out and "<mark>" in out:
                 out = out.replace("</mark><mark>", "")  # adjacent words of one query term: one mark
                 n = len({normalize(html.unescape(m)) for m in _MARK_RE.findall(out)})
@@ -346,6 +482,753 @@ def make_snippet(fields: dict[str, Any], terms: frozenset[str]) -> str:
 def highlight_terms(text: str) -> frozenset[str]:
     """The words of a free-text query that snippets mark (query words, not the atoms of phrases)."""
     return frozenset(query_tokens(text.replace('"', " ").replace("“", " ").replace("”", " ")))
+
+
+# ----------------------------------------------------------------------------------------------------
+# The query engine: posting lists read in one go, doc sets, block-max top-k, phrase verification
+# ----------------------------------------------------------------------------------------------------
+
+#: BM25 parameters (Whoosh's BM25F defaults, one field)
+BM25_B = 0.75
+BM25_K1 = 1.2
+#: budget of the decoded-postings cache, in postings (one doc number + one weight: 8 bytes), shared by the
+#: segments of one SearchIndex; 0 disables it
+POSTINGS_CACHE_UNITS = 4_000_000
+#: budget of the per-generation cache of document sets (allowed documents per principals / filter, keyword terms),
+#: in documents (~50 bytes each in a Python set)
+SET_CACHE_UNITS = 2_000_000
+#: a phrase's candidates are the AND of its rarest pair terms; a further (commoner) pair is AND-ed in only while its
+#: document frequency is at most this many times the candidates left (reading a long list costs more than checking
+#: a few candidates' atom sequences)
+PAIR_AND_FACTOR = 4
+_INT = struct.Struct("!i")
+_W3_MAGIC = b"W3Bl"
+
+
+@dataclass
+class Postings:
+    """A term's posting list: doc numbers (ascending), weights (term frequency; ``None``: all 1) and per block
+    (start index, max weight, min length byte) for block-max."""
+
+    ids: array  # type: ignore[type-arg]
+    weights: array | None  # type: ignore[type-arg]
+    blocks: list[tuple[int, float, int]]
+
+    @property
+    def df(self) -> int:
+        return len(self.ids)
+
+    def weights_for(self, docs: set[int]) -> dict[int, float]:
+        """Weight of each of ``docs`` that is in this list."""
+        ids = self.ids
+        if self.weights is None:
+            return dict.fromkeys(docs.intersection(ids), 1.0)
+        ws = self.weights
+        n = len(ids)
+        if len(docs) * 8 < n:  # few docs: binary search each
+            out: dict[int, float] = {}
+            for d in docs:
+                i = bisect_left(ids, d)
+                if i < n and ids[i] == d:
+                    out[d] = ws[i]
+            return out
+        mask = list(map(docs.__contains__, ids))
+        return dict(zip(compress(ids, mask), compress(ws, mask), strict=True))
+
+
+_EMPTY = Postings(array("I"), None, [])
+
+
+class _NotW3(Exception):
+    """The segment is not in the layout the fast reader knows: use Whoosh's matchers."""
+
+
+def _read_w3(leaf: Any, fieldname: str, tbytes: bytes, lock: threading.Lock) -> Postings | None:
+    """Read a whole posting list of a Whoosh 3 segment: each block is one zlib-compressed pickle of (delta-coded
+    ids, weights, values), so this is C-level work per block instead of Python work per posting."""
+    terms = getattr(leaf, "_terms", None)
+    if not isinstance(terms, W3TermsReader):
+        raise _NotW3
+    try:
+        ti = terms.term_info(fieldname, tbytes)
+    except (TermNotFound, KeyError):
+        return None
+    if not isinstance(ti, W3TermInfo):
+        raise _NotW3
+    if ti.is_inlined():
+        ids_t, weights_t, _values = ti.inlined_postings()
+        inl = array("f", weights_t)
+        return Postings(
+            array("I", ids_t),
+            None if all(w == 1.0 for w in inl) else inl,
+            [(0, float(max(inl, default=1.0)), int(length_to_byte(ti.min_length() or 0)))],
+        )
+    offset, length = ti.extent()
+    if isinstance(length, tuple):  # whoosh-reloaded's W3TermInfo.from_bytes leaves it a 1-tuple
+        length = length[0]
+    with lock:
+        buf = terms._postfile.get(offset, length)
+    if buf[:4] != _W3_MAGIC:
+        raise _NotW3
+    ids = array("I")
+    wparts: list[tuple[float, int] | tuple[tuple[float, ...]]] = []  # per block: (weight, count) or (weights,)
+    all_ones = True
+    blocks: list[tuple[int, float, int]] = []
+    pos = 4
+    end = len(buf)
+    loads = pickle.loads
+    while pos < end:
+        (blen,) = _INT.unpack_from(buf, pos)
+        pos += 4
+        last = blen < 0
+        blen = -blen if last else blen
+        bio = io.BytesIO(buf[pos : pos + blen])
+        count, _maxid, maxweight, comp, minlb, _maxlb = pickle.load(bio)
+        data = bio.read()
+        if comp:
+            data = zlib.decompress(data)
+        d_ids, d_w, _d_v = loads(data)
+        blocks.append((len(ids), float(maxweight), int(minlb)))
+        ids.extend(accumulate(d_ids))
+        if d_w is None:
+            wparts.append((1.0, count))
+        elif isinstance(d_w, float):
+            wparts.append((d_w, count))
+            all_ones = all_ones and d_w == 1.0
+        else:
+            wparts.append((d_w,))
+            all_ones = False
+        pos += blen
+        if last:
+            break
+    weights: array | None = None  # type: ignore[type-arg]
+    if not all_ones:
+        weights = array("f")
+        for part in wparts:
+            if len(part) == 2:
+                weights.extend(repeat(part[0], part[1]))
+            else:
+                weights.extend(part[0])
+        if len(weights) != len(ids):
+            raise _NotW3
+    return Postings(ids, weights, blocks)
+
+
+def _read_generic(leaf: Any, fieldname: str, text: str) -> Postings | None:
+    """Any Whoosh segment, through its matcher (slow: Python per posting)."""
+    try:
+        m = leaf.postings(fieldname, text)
+    except TermNotFound:
+        return None
+    ids = array("I")
+    weights = array("f")
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return Postings(ids, weights, [(0, float(max(weights, default=1.0)), 0)])
+
+
+def _read_postings(leaf: Any, fieldname: str, text: str, lock: threading.Lock) -> Postings:
+    tbytes = leaf.schema[fieldname].to_bytes(text)
+    try:
+        p = _read_w3(leaf, fieldname, tbytes, lock)
+    except _NotW3:
+        with lock:
+            p = _read_generic(leaf, fieldname, text)
+    return p if p is not None else _EMPTY
+
+
+def _segment_key(leaf: Any) -> str:
+    try:
+        return str(leaf.segment().segment_id())
+    except AttributeError:
+        return f"reader-{id(leaf)}"
+
+
+def _leaf_lengths(leaf: Any, fieldname: str) -> bytes:
+    """The length byte of ``fieldname`` for every document of the segment (BM25's document length)."""
+    n = leaf.doc_count_all()
+    try:
+        creader = leaf._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        if creader is None:
+            return bytes(n)
+        raw = creader._dbfile.get(creader._basepos, creader._count)
+        return (bytes(raw) + bytes(n))[:n]
+    except (AttributeError, TypeError):
+        return bytes(
+            int(length_to_byte(leaf.doc_field_length(d, fieldname, 0) or 0)) if not leaf.is_deleted(d) else 0
+            for d in range(n)
+        )
+
+
+def _leaf_dates(leaf: Any) -> array:  # type: ignore[type-arg]
+    """``date_sort`` of every document of the segment (yyyymmdd, 0 = none)."""
+    n = leaf.doc_count_all()
+    if not leaf.has_column("date_sort"):
+        return array("I", bytes(4 * n))
+    creader = leaf.column_reader("date_sort", translate=False)
+    try:  # the raw column: big-endian unsigned 32-bit numbers (unsigned ints are stored as themselves)
+        if creader._typecode != "I":
+            raise TypeError
+        out = array("I", creader._dbfile.get(creader._basepos, 4 * creader._count))
+        if sys.byteorder == "little":
+            out.byteswap()
+        out.extend(repeat(int(creader._default), n - len(out)))
+        return out
+    except (AttributeError, TypeError):
+        return array("I", (int(v or 0) for v in leaf.column_reader("date_sort", translate=True)))
+
+
+def _date_order(dates: array) -> tuple[list[int], list[int]]:  # type: ignore[type-arg]
+    """A segment's documents by date: (dates ascending, doc numbers in that order)."""
+    order = sorted(range(len(dates)), key=dates.__getitem__)
+    return [dates[d] for d in order], order
+
+
+class _AtomColumn:
+    """Direct reads of one segment's ``atoms`` column (Whoosh's reader does the same with more layers)."""
+
+    def __init__(self, leaf: Any) -> None:
+        reader: Any = leaf.column_reader("atoms", translate=False) if leaf.has_column("atoms") else None
+        self.reader = reader
+        self.fast = False
+        try:
+            self.buf = reader._dbfile._buf
+            self.base = int(reader._basepos)
+            self.lengths = reader._lengths
+            self.offsets = reader._offsets
+            self.fast = self.buf is not None
+        except AttributeError:
+            pass
+
+    def get(self, docnum: int) -> bytes:
+        if self.reader is None:
+            return b""
+        if self.fast:  # what VarBytesColumn.Reader.__getitem__ does, without its layers
+            n = self.lengths[docnum]
+            start = self.base + self.offsets[docnum]
+            return bytes(self.buf[start : start + n]) if n else b""
+        return bytes(self.reader[docnum])
+
+
+@lru_cache(maxsize=200_000)
+def _atom_code(atom: str) -> bytes:
+    """4 bytes for an atom: 28 bits of its CRC-32, 7 per byte; the first byte has its high bit set, the others not,
+    so a sequence of codes can only match another at a code boundary."""
+    h = zlib.crc32(atom.encode("utf-8"))
+    return bytes((0x80 | (h & 0x7F), (h >> 7) & 0x7F, (h >> 14) & 0x7F, (h >> 21) & 0x7F))
+
+
+def atom_hashes(atom_seq: Sequence[str]) -> bytes:
+    """A document's (or phrase's) atom sequence as 4-byte codes (:func:`_atom_code`): what the ``atoms`` column
+    holds."""
+    return b"".join(map(_atom_code, atom_seq))
+
+
+def count_run(seq: bytes, pattern: bytes) -> int:
+    """How often the atoms ``pattern`` occur in a row in ``seq`` (non-overlapping occurrences; whole atoms only,
+    thanks to the marker bit of :func:`_atom_code`)."""
+    return seq.count(pattern) if pattern else 0
+
+
+class _View:
+    """One searcher generation: its segments, document lengths, dates and the doc sets computed on it."""
+
+    def __init__(self, engine: _Engine, searcher: Any) -> None:
+        self.engine = engine
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.generation = reader.generation()
+        self.leaves: list[tuple[Any, int, str]] = [
+            (leaf, int(off), _segment_key(leaf)) for leaf, off in reader.leaf_readers()
+        ]
+        self._offsets = [off for _leaf, off, _key in self.leaves]
+        self.doc_count_all = int(reader.doc_count_all())
+        deleted: set[int] = set()
+        for leaf, off, _key in self.leaves:
+            if leaf.has_deletions():
+                dd = getattr(leaf, "deleted_docs_set", None)
+                if dd is None:
+                    dd = {d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)}
+                deleted.update(off + d for d in dd)
+        self.deleted = frozenset(deleted)
+        body_len = reader.field_length("body") if "body" in searcher.schema else 0
+        self.avgfl = (body_len / self.doc_count_all) if self.doc_count_all and body_len else 1.0
+        #: BM25's length part K1 * (1 - B + B * dl / avgdl) for each length byte
+        self.norm = [
+            BM25_K1 * ((1 - BM25_B) + BM25_B * (byte_to_length(b) if b else 0) / self.avgfl) for b in range(256)
+        ]
+        self._lock = threading.Lock()
+        self._lengths: bytes | None = None
+        self._dates: array | None = None  # type: ignore[type-arg]
+        self._sets: OrderedDict[Any, set[int]] = OrderedDict()
+        self._set_units = 0
+        self._merged: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._merged_units = 0
+
+    # -- per-document columns ---------------------------------------------------------------------------------
+
+    @property
+    def lengths(self) -> bytes:
+        if self._lengths is None:
+            self._lengths = b"".join(
+                self.engine.segment_column(leaf, key, "len", lambda lf: _leaf_lengths(lf, "body"))
+                for leaf, _off, key in self.leaves
+            )
+        return self._lengths
+
+    @property
+    def dates(self) -> array:  # type: ignore[type-arg]
+        if self._dates is None:
+            out = array("I")
+            for leaf, _off, key in self.leaves:
+                out.extend(self.engine.segment_column(leaf, key, "dates", _leaf_dates))
+            self._dates = out
+        return self._dates
+
+    def _leaf_date_order(self, segkey: str) -> Callable[[Any], tuple[list[int], list[int]]]:
+        def make(leaf: Any) -> tuple[list[int], list[int]]:
+            return _date_order(self.engine.segment_column(leaf, segkey, "dates", _leaf_dates))
+
+        return make
+
+    def date_range(self, lo: int, hi: int) -> set[int]:
+        out: set[int] = set()
+        for leaf, off, key in self.leaves:
+            keys, order = self.engine.segment_column(leaf, key, "date_order", self._leaf_date_order(key))
+            part = order[bisect_left(keys, lo) : bisect_right(keys, hi)]
+            out.update(map(add, part, repeat(off)) if off else part)
+        return out
+
+    def count_runs(self, docs: Iterable[int], pattern: bytes) -> dict[int, int]:
+        """For each of ``docs`` whose ``atoms`` column holds ``pattern`` (a phrase's atom hashes, whole atoms
+        only): how many times."""
+        out: dict[int, int] = {}
+        cols = [self.engine.segment_column(leaf, key, "atoms", _AtomColumn) for leaf, _off, key in self.leaves]
+        offsets = self._offsets
+        by_leaf: dict[int, list[int]] = {}
+        for d in docs:
+            by_leaf.setdefault(bisect_right(offsets, d) - 1, []).append(d)
+        with self.engine.read_lock:
+            for li, ds in by_leaf.items():
+                col, off = cols[li], offsets[li]
+                if not col.fast:
+                    for d in ds:
+                        if n := count_run(col.get(d - off), pattern):
+                            out[d] = n
+                    continue
+                buf, base, lengths, starts = col.buf, col.base, col.lengths, col.offsets
+                for d in ds:
+                    local = d - off
+                    start = base + starts[local]
+                    if n := bytes(buf[start : start + lengths[local]]).count(pattern):
+                        out[d] = n
+        return out
+
+    # -- posting lists and doc sets ---------------------------------------------------------------------------
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Documents with the term (deleted ones included, as in Whoosh's statistics): no posting list read."""
+        return sum(int(leaf.doc_frequency(fieldname, text)) for leaf, _off, _key in self.leaves)
+
+    def postings(self, fieldname: str, text: str) -> Postings:
+        """The term's posting list over the whole index (global doc numbers; deleted docs still in it)."""
+        parts = [(off, self.engine.segment_postings(leaf, key, fieldname, text)) for leaf, off, key in self.leaves]
+        parts = [(off, p) for off, p in parts if p.df]
+        if not parts:
+            return _EMPTY
+        if len(parts) == 1 and parts[0][0] == 0:
+            return parts[0][1]
+        key = (fieldname, text)
+        with self._lock:
+            hit = self._merged.get(key)
+            if hit is not None:
+                self._merged.move_to_end(key)
+                return hit
+        ids = array("I")
+        weights: array | None = None  # type: ignore[type-arg]
+        if any(p.weights is not None for _, p in parts):
+            weights = array("f")
+        blocks: list[tuple[int, float, int]] = []
+        for off, p in parts:
+            blocks.extend((len(ids) + s, w, lb) for s, w, lb in p.blocks)
+            ids.extend(map(add, p.ids, repeat(off)) if off else p.ids)
+            if weights is not None:
+                weights.extend(p.weights if p.weights is not None else repeat(1.0, p.df))
+        merged = Postings(ids, weights, blocks)
+        if self.engine.cache_units > 0:  # merged lists of several segments: kept for this generation
+            with self._lock:
+                if key not in self._merged:
+                    self._merged[key] = merged
+                    self._merged_units += merged.df
+                while self._merged_units > self.engine.cache_units // 2 and len(self._merged) > 1:
+                    _k, old = self._merged.popitem(last=False)
+                    self._merged_units -= old.df
+        return merged
+
+    def _cached_set(self, key: Any, make: Callable[[], set[int]]) -> set[int]:
+        with self._lock:
+            hit = self._sets.get(key)
+            if hit is not None:
+                self._sets.move_to_end(key)
+                return hit
+        value = make()
+        with self._lock:
+            if key not in self._sets:
+                self._sets[key] = value
+                self._set_units += len(value) + 1
+            while self._set_units > SET_CACHE_UNITS and len(self._sets) > 1:
+                _k, old = self._sets.popitem(last=False)
+                self._set_units -= len(old) + 1
+        return value
+
+    def term_set(self, fieldname: str, text: str) -> set[int]:
+        """Live documents with the keyword ``text`` in ``fieldname`` (principals, registry, …)."""
+
+        def make() -> set[int]:
+            s = set(self.postings(fieldname, text).ids)
+            return s - self.deleted if self.deleted else s
+
+        return self._cached_set(("term", fieldname, text), make)
+
+    def filter_set(self, flt: Filter) -> set[int]:
+        """Documents the filter allows (cached per generation: principal sets repeat a lot)."""
+
+        def principals() -> set[int]:
+            out: set[int] = set()
+            for p in flt.principals:
+                out |= self.term_set("principals", p)
+            return out
+
+        def make() -> set[int]:
+            allowed = self._cached_set(("principals", flt.principals), principals)
+            for fieldname, values in flt.terms:
+                one: set[int] = set()
+                for v in values:
+                    one |= self.term_set(fieldname, v)
+                allowed = allowed & one
+            if flt.date_hi:
+                allowed = allowed & self.date_range(flt.date_lo, flt.date_hi)
+            return allowed
+
+        if not flt.terms and not flt.date_hi:
+            return self._cached_set(("principals", flt.principals), principals)
+        return self._cached_set(("filter", flt), make)
+
+    # -- ranking ----------------------------------------------------------------------------------------------
+
+    def idf(self, df: int) -> float:
+        return math.log(self.doc_count_all / (df + 1)) + 1
+
+    def top_by_date(self, docs: set[int], limit: int, *, desc: bool) -> list[int]:
+        dates = self.dates
+        if desc:  # newest first; same date: the later registered (higher doc number) first
+            return nlargest(limit, docs, key=lambda d: (dates[d], d))
+        return nsmallest(limit, docs, key=lambda d: (dates[d], d))
+
+    def segment_lists(self, fieldname: str, text: str) -> list[tuple[int, Postings, Any, str]]:
+        """The term's posting list in each segment: (doc number offset, local list, segment reader, segment key)."""
+        out = []
+        for leaf, off, key in self.leaves:
+            p = self.engine.segment_postings(leaf, key, fieldname, text)
+            if p.df:
+                out.append((off, p, leaf, key))
+        return out
+
+    def top_single_term(
+        self, text: str, parts: list[tuple[int, Postings, Any, str]], boost: float, allowed: set[int], limit: int
+    ) -> list[tuple[float, int]]:
+        """Top ``limit`` (score, doc) of one body term by BM25, visiting blocks best-first (block-max): a block
+        whose best possible score cannot beat the current k-th score is never scored. The bound of a block is
+        exact when its (weight, length) frontier is cached (:meth:`_Engine.frontiers`), else from the block header
+        (highest weight with shortest length: loose when every block holds all kinds of documents)."""
+        c = boost * self.idf(sum(p.df for _off, p, _leaf, _key in parts)) * (BM25_K1 + 1)
+        norm, lengths = self.norm, self.lengths
+        order: list[tuple[float, int, int]] = []
+        for pi, (_off, p, leaf, key) in enumerate(parts):
+            fronts = self.engine.frontiers(leaf, key, "body", text, p)
+            if fronts is None:
+                order.extend((c * w / (w + norm[lb]), pi, bi) for bi, (_s, w, lb) in enumerate(p.blocks))
+            else:
+                order.extend(
+                    (max(c * w / (w + norm[lb]) for w, lb in front), pi, bi) for bi, front in enumerate(fronts)
+                )
+        order.sort(key=lambda t: -t[0])
+        heap: list[tuple[float, int]] = []  # (score, -doc): the smallest is the k-th best
+        for ub, pi, bi in order:
+            if len(heap) >= limit and ub < heap[0][0]:
+                break
+            off, p, _leaf, _key = parts[pi]
+            start = p.blocks[bi][0]
+            end = p.blocks[bi + 1][0] if bi + 1 < len(p.blocks) else p.df
+            ws = p.weights[start:end] if p.weights is not None else repeat(1.0, end - start)
+            for local, w in zip(p.ids[start:end], ws, strict=False):
+                d = local + off
+                if d not in allowed:
+                    continue
+                item = (c * w / (w + norm[lengths[d]]), -d)
+                if len(heap) < limit:
+                    heappush(heap, item)
+                elif item > heap[0]:
+                    heapreplace(heap, item)
+        return [(sc, -nd) for sc, nd in sorted(heap, reverse=True)]
+
+
+@dataclass
+class _AltState:
+    """An alternative during one search: its terms' document frequencies, the lists read, the docs it matches."""
+
+    alt: Alt
+    dfs: list[int]
+    docs: set[int] = field(default_factory=set)
+    postings: Postings | None = None  # the (single) term's list, for weights
+    runs: dict[int, int] | None = None  # phrase checked on atom sequences: doc -> occurrences
+
+
+class _Engine:
+    """Per-index caches that survive new generations (they are per segment, and segments never change): decoded
+    posting lists, block frontiers, per-document columns."""
+
+    def __init__(self, cache_units: int = POSTINGS_CACHE_UNITS) -> None:
+        self.read_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str, str, str], tuple[Any, int]] = OrderedDict()  # LRU: (value, cost)
+        self._units = 0
+        self.cache_units = cache_units
+        self._columns: dict[tuple[str, str], Any] = {}
+
+    def _get(self, key: tuple[str, str, str, str]) -> Any:
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is None:
+                return None
+            self._cache.move_to_end(key)
+            return hit[0]
+
+    def _put(self, key: tuple[str, str, str, str], value: Any, cost: int) -> None:
+        if cost > self.cache_units // 4:
+            return
+        with self._lock:
+            if key in self._cache:
+                return
+            self._cache[key] = (value, cost)
+            self._units += cost
+            while self._units > self.cache_units and self._cache:
+                _k, (_v, old) = self._cache.popitem(last=False)
+                self._units -= old
+
+    def segment_postings(self, leaf: Any, segkey: str, fieldname: str, text: str) -> Postings:
+        key = (segkey, "postings", fieldname, text)
+        hit = self._get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        p = _read_postings(leaf, fieldname, text, self.read_lock)
+        self._put(key, p, p.df + 16)
+        return p
+
+    def frontiers(
+        self, leaf: Any, segkey: str, fieldname: str, text: str, p: Postings
+    ) -> list[tuple[tuple[float, int], ...]] | None:
+        """Per block of the segment's list, the (weight, length byte) pairs no other posting of the block beats in
+        both (higher weight, shorter document): BM25's maximum over the block is at one of them, whatever the
+        collection statistics. Computed once per segment and term (one pass over the list) and cached with the
+        lists; ``None`` when the cache is off (then one pass per query would cost as much as it saves)."""
+        if self.cache_units <= 0:
+            return None
+        key = (segkey, "frontiers", fieldname, text)
+        hit = self._get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        lengths = self.segment_column(leaf, segkey, "len", lambda lf: _leaf_lengths(lf, "body"))
+        ids, ws = p.ids, p.weights
+        fronts: list[tuple[tuple[float, int], ...]] = []
+        for bi, (start, _w, _lb) in enumerate(p.blocks):
+            end = p.blocks[bi + 1][0] if bi + 1 < len(p.blocks) else p.df
+            lbs = bytes(map(lengths.__getitem__, ids[start:end]))
+            if ws is None:
+                fronts.append(((1.0, min(lbs)),))
+                continue
+            best: dict[float, int] = {}
+            for w, lb in zip(ws[start:end], lbs, strict=True):
+                if best.get(w, 256) > lb:
+                    best[w] = lb
+            front: list[tuple[float, int]] = []
+            for w in sorted(best, reverse=True):
+                if not front or best[w] < front[-1][1]:
+                    front.append((w, best[w]))
+            fronts.append(tuple(front))
+        self._put(key, fronts, 4 * len(fronts) + 16)
+        return fronts
+
+    def segment_column(self, leaf: Any, segkey: str, name: str, make: Callable[[Any], Any]) -> Any:
+        key = (segkey, name)
+        with self._lock:
+            hit = self._columns.get(key)
+        if hit is None:
+            hit = make(leaf)
+            with self._lock:
+                self._columns[key] = hit
+        return hit
+
+    def forget_segments(self, keep: set[str]) -> None:
+        """Drop cached data of segments that no longer exist (merged away)."""
+        with self._lock:
+            for key in [k for k in self._cache if k[0] not in keep]:
+                self._units -= self._cache.pop(key)[1]
+            for ckey in [k for k in self._columns if k[0] not in keep]:
+                del self._columns[ckey]
+
+    # -- one search -------------------------------------------------------------------------------------------
+
+    def run(
+        self, view: _View, clauses: list[Clause], flt: Filter, sort: str, limit: int
+    ) -> tuple[int, list[tuple[int, float]]]:
+        """(exact number of allowed matching documents, the top ``limit`` as (doc number, score))."""
+        allowed = view.filter_set(flt)
+        if not allowed:
+            return 0, []
+        if not clauses:
+            return len(allowed), [(d, 0.0) for d in view.top_by_date(allowed, limit, desc=sort != "date_asc")]
+
+        if len(clauses) == 1 and len(clauses[0].alts) == 1 and clauses[0].alts[0].field == "body":
+            alt = clauses[0].alts[0]
+            parts = view.segment_lists("body", alt.terms[0])
+            if sort == "relevance":  # count by set intersection, rank by block-max: nothing scores every match
+                total = sum(
+                    len(allowed.intersection(map(add, p.ids, repeat(off)) if off else p.ids))
+                    for off, p, _leaf, _key in parts
+                )
+                if not total:
+                    return 0, []
+                top = view.top_single_term(alt.terms[0], parts, alt.boost, allowed, limit)
+                return total, [(d, sc) for sc, d in top]
+            docs: set[int] = set()
+            for off, p, _leaf, _key in parts:
+                docs |= allowed.intersection(map(add, p.ids, repeat(off)) if off else p.ids)
+            return len(docs), [(d, 0.0) for d in view.top_by_date(docs, limit, desc=sort == "date_desc")]
+
+        states = [
+            [_AltState(a, [view.doc_frequency(a.field, t) for t in a.terms]) for a in clause.alts] for clause in clauses
+        ]
+        cands = allowed
+        for sts in sorted(states, key=lambda sts: sum(min(st.dfs) for st in sts)):  # most selective part first
+            matched: set[int] = set()
+            for st in sts:
+                s = cands
+                for n, (df, term) in enumerate(sorted(zip(st.dfs, st.alt.terms, strict=True))):
+                    if n and df > PAIR_AND_FACTOR * len(s):
+                        break  # the rest of the phrase's pairs are common: the atom check is cheaper
+                    p = view.postings(st.alt.field, term)
+                    if len(st.alt.terms) == 1:
+                        st.postings = p
+                    s = s.intersection(p.ids)
+                    if not s:
+                        break
+                st.docs = s
+                matched |= s
+            cands = matched
+            if not cands:
+                return 0, []
+
+        # phrases of 2+ pairs: the AND of (some of) their pairs is a superset; check the atom sequences
+        for sts in states:
+            for st in sts:
+                st.docs &= cands
+                if st.alt.field != "pair" or len(st.alt.terms) < 2:
+                    continue
+                others: set[int] = set()
+                for o in sts:
+                    if o is not st:
+                        others |= o.docs & cands
+                check = st.docs if sort == "relevance" else st.docs - others
+                runs = view.count_runs(sorted(check), atom_hashes(st.alt.atoms))
+                failed = check.difference(runs)
+                st.docs -= failed
+                st.runs = runs
+                cands = cands - (failed - others)
+        for sts in states:
+            for st in sts:
+                st.docs &= cands
+        total = len(cands)
+        if not total:
+            return 0, []
+        if sort != "relevance":
+            return total, [(d, 0.0) for d in view.top_by_date(cands, limit, desc=sort == "date_desc")]
+
+        scores = dict.fromkeys(cands, 0.0)
+        norm, lengths = view.norm, view.lengths
+        for sts in states:
+            for st in sts:
+                if not st.docs:
+                    continue
+                a = st.alt
+                if st.runs is not None:  # a phrase: its occurrences, weighted like its pairs together
+                    tf: dict[int, float] = {d: float(st.runs[d]) for d in st.docs}
+                    idf = sum(view.idf(df) for df in st.dfs)
+                else:
+                    p = st.postings if st.postings is not None else view.postings(a.field, a.terms[0])
+                    tf = p.weights_for(st.docs)
+                    idf = view.idf(st.dfs[0])
+                if a.field in ("body", "pair"):
+                    c = a.boost * idf * (BM25_K1 + 1)
+                    for d, w in tf.items():
+                        scores[d] += c * w / (w + norm[lengths[d]])
+                else:  # keyword fields are not scorable: the weight times the boost
+                    for d, w in tf.items():
+                        scores[d] += a.boost * w
+        top = nlargest(limit, zip(scores.values(), map(neg, scores.keys()), strict=True))  # best; ties: lower doc
+        return total, [(-nd, sc) for sc, nd in top]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Writing: Whoosh's codec with the commit's per-posting length look-ups served from memory
+# ----------------------------------------------------------------------------------------------------
+
+#: postings per block in the segments we write (Whoosh's default is 128; bigger blocks = fewer pickles per list)
+BLOCK_LIMIT = 256
+
+
+class _WriterCodec(W3Codec):  # type: ignore[misc]
+    """Whoosh's codec for the segments we write, with one change: at commit Whoosh asks the new segment for the
+    document length of EVERY posting (block statistics), each a seek + read in a column file — or a file-exists
+    check for fields without lengths — about a fifth of the build time; this serves them from memory. The segments
+    themselves record a plain ``W3Codec`` (:meth:`new_segment`), so they are ordinary Whoosh 3 segments."""
+
+    def __init__(self) -> None:
+        super().__init__(blocklimit=BLOCK_LIMIT)
+
+    def new_segment(self, storage: Any, indexname: str) -> Any:
+        return W3Segment(W3Codec(self._blocklimit, self._compression, self._inlinelimit), indexname)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> Any:
+        return _PreloadedLengths(super().per_document_reader(storage, segment))
+
+
+class _PreloadedLengths:
+    """A W3 per-document reader whose ``doc_field_length`` reads each length column once."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._cols: dict[str, bytes | None] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        col = self._cols.get(fieldname, b"")
+        if col == b"":
+            creader = self._inner._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+            if creader is None:
+                col = None
+            else:
+                n = self._inner.doc_count_all()
+                col = (bytes(creader._dbfile.get(creader._basepos, creader._count)) + bytes(n))[:n]
+            self._cols[fieldname] = col
+        if col is None:
+            return default
+        lbyte = col[docnum]
+        return int(byte_to_length(lbyte)) if lbyte else None  # what W3PerDocReader returns
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -365,9 +1248,22 @@ def _process_lock(path: Path) -> threading.Lock:
         return lock
 
 
+def stored_schema_version(path: Path) -> int | None:
+    """The layout version an index directory was built with (``None``: no version file, i.e. version 1)."""
+    try:
+        return int((Path(path) / VERSION_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
 class SearchIndex:
     """A Whoosh index directory. One writer at a time: a process-level lock plus retry on Whoosh's file lock
-    (another process may hold it) with exponential back-off."""
+    (another process may hold it) with exponential back-off.
+
+    An index built by an older layout (:data:`SCHEMA_VERSION`) opens *outdated*: ``search`` and the writes raise
+    :class:`SearchIndexOutdated` (run ``saraban reindex``); ``clear`` (what a full reindex starts with) recreates
+    it in the current layout; ``doc_ids`` still works.
+    """
 
     def __init__(
         self,
@@ -377,6 +1273,7 @@ class SearchIndex:
         limitmb: int = 128,
         procs: int = 1,
         multisegment: bool = False,
+        cache_units: int = POSTINGS_CACHE_UNITS,
     ) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
@@ -386,13 +1283,37 @@ class SearchIndex:
         if procs > 1:
             self._writer_args.update(procs=procs, multisegment=multisegment)
         self._searcher_lock = threading.Lock()
-        self._searcher: Any = None
-        self._filter_cache: dict[tuple[int, str], set[int]] = {}
+        self._view: _View | None = None
+        self._retired: list[_View] = []
+        self._engine = _Engine(cache_units)
         with self._lock:
             if whoosh_index.exists_in(str(self.path), indexname=INDEX_NAME):
                 self._ix = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
+                self.outdated = stored_schema_version(self.path) != SCHEMA_VERSION
             else:
                 self._ix = whoosh_index.create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+                self._write_version()
+                self.outdated = False
+
+    def _write_version(self) -> None:
+        (self.path / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
+
+    def check_current(self) -> None:
+        """Raise :class:`SearchIndexOutdated` if the index on disk has an older layout. (Rebuilt meanwhile by
+        ``saraban reindex`` in another process? Then it is reopened and this returns.)"""
+        if self.outdated:
+            with self._lock:
+                if self.outdated and stored_schema_version(self.path) == SCHEMA_VERSION:
+                    self._close_views()
+                    self._ix.close()
+                    self._ix = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
+                    self.outdated = False
+                    return
+            found = stored_schema_version(self.path) or 1
+            raise SearchIndexOutdated(
+                f"the search index at {self.path} has layout version {found}, this version of Saraban needs "
+                f"{SCHEMA_VERSION}: rebuild it with `saraban reindex`"
+            )
 
     # -- writing ----------------------------------------------------------------------------------------------
 
@@ -401,7 +1322,7 @@ class SearchIndex:
         delay = 0.05
         while True:
             try:
-                return self._ix.writer(**{**self._writer_args, **extra})
+                return self._ix.writer(**{"codec": _WriterCodec(), **self._writer_args, **extra})
             except LockError:
                 if time.monotonic() >= deadline:
                     raise
@@ -412,6 +1333,7 @@ class SearchIndex:
         """Add or replace documents (by ``doc_id``) in one commit."""
         if not docs:
             return
+        self.check_current()
         with self._lock:
             writer = self._writer()
             try:
@@ -423,7 +1345,9 @@ class SearchIndex:
             writer.commit()
 
     def add_new(self, docs: Iterable[IndexDoc]) -> None:
-        """Bulk-load documents known not to be in the index yet (rebuilds, benchmarks): one commit, no deletes."""
+        """Bulk-load documents known not to be in the index yet (rebuilds, benchmarks): one commit, no deletes.
+        Into an empty index this writes ONE segment (Whoosh sorts its spilled runs at commit)."""
+        self.check_current()
         with self._lock:
             writer = self._writer()
             try:
@@ -437,6 +1361,7 @@ class SearchIndex:
     def delete(self, doc_ids: Sequence[int]) -> None:
         if not doc_ids:
             return
+        self.check_current()
         with self._lock:
             writer = self._writer(procs=1) if "procs" in self._writer_args else self._writer()
             try:
@@ -448,57 +1373,62 @@ class SearchIndex:
             writer.commit()
 
     def clear(self) -> None:
+        """Empty the index, in the current layout (also the way out of an outdated one)."""
         with self._lock:
             writer = self._writer()  # hold Whoosh's lock while the directory is recreated
             writer.cancel()
-            self._close_searcher()
+            self._close_views()
             self._ix.close()
             self._ix = whoosh_index.create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+            self._write_version()
+            self.outdated = False
 
     def optimize(self) -> None:
-        """Merge all segments into one (after a bulk load)."""
+        """Merge all segments into one (after incremental loads; a no-op when there is one segment already)."""
+        self.check_current()
         with self._lock:
-            self._ix.optimize()
+            if self.segment_count() > 1 or self._ix.doc_count() != self._ix.doc_count_all():
+                writer = self._writer()
+                writer.commit(optimize=True)
 
     # -- reading ----------------------------------------------------------------------------------------------
 
-    def _get_searcher(self) -> Any:
+    def _get_view(self) -> _View:
         with self._searcher_lock:
-            if self._searcher is None:
-                self._searcher = self._ix.searcher()
-            elif self._ix.latest_generation() != self._searcher.reader().generation():
-                # not Searcher.refresh(): it reuses segment readers and misses new deletions in them
-                self._searcher.close()
-                self._filter_cache.clear()
-                self._searcher = self._ix.searcher()
-            return self._searcher
+            view = self._view
+            if view is None or self._ix.latest_generation() != view.generation:
+                # a new searcher, not Searcher.refresh(): that reuses segment readers and misses new deletions
+                view = _View(self._engine, self._ix.searcher())
+                self._engine.forget_segments({key for _leaf, _off, key in view.leaves})
+                for old in self._retired:  # closed one generation late: a search may still be using it
+                    old.searcher.close()
+                self._retired = [self._view] if self._view is not None else []
+                self._view = view
+            return view
 
-    def _close_searcher(self) -> None:
+    def _close_views(self) -> None:
         with self._searcher_lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
-            self._filter_cache.clear()
-
-    def _filter_docs(self, searcher: Any, flt: Query) -> set[int]:
-        """Doc numbers the filter allows, cached per searcher generation (principal sets repeat a lot)."""
-        key = (id(searcher), repr(flt))
-        with self._searcher_lock:
-            hit = self._filter_cache.get(key)
-        if hit is not None:
-            return hit
-        docs = set(flt.docs(searcher))
-        with self._searcher_lock:
-            if len(self._filter_cache) > 256:
-                self._filter_cache.clear()
-            self._filter_cache[key] = docs
-        return docs
+            for v in [*self._retired, self._view]:
+                if v is not None:
+                    v.searcher.close()
+            self._retired = []
+            self._view = None
+            self._engine = _Engine(self._engine.cache_units)
 
     def doc_ids(self) -> set[int]:
-        s = self._get_searcher()
-        return {int(f["doc_id"]) for f in s.all_stored_fields()}
+        with self._ix.searcher() as s:
+            return {int(f["doc_id"]) for f in s.all_stored_fields()}
+
+    def doc_count(self) -> int:
+        """Live (not deleted) documents."""
+        return int(self._ix.doc_count())
+
+    def segment_count(self) -> int:
+        with self._ix.reader() as r:
+            return len(list(r.leaf_readers()))
 
     def search(self, query: SearchQuery, *, principals: Sequence[str]) -> SearchResult:
+        self.check_current()
         principals = [p.strip() for p in principals if p and p.strip()]
         if not principals:
             return SearchResult(total=0, hits=())
@@ -506,35 +1436,22 @@ class SearchIndex:
             raise ValueError(f"unknown sort {query.sort!r}; use one of {', '.join(SORTS)}")
         page = max(1, query.page)
         per_page = max(1, min(query.per_page, 500))
-        q = build_text_query(query.text)
-        if q is None:
-            q = Every()
-        flt = build_filter(query, principals)
+        clauses = build_text_query(query.text)
         sort = query.sort
-        if sort == "relevance" and isinstance(q, Every):
+        if sort == "relevance" and not clauses:
             sort = "date_desc"
         limit = page * per_page
-        s = self._get_searcher()
-        allowed = self._filter_docs(s, flt)
-        if not allowed:
-            return SearchResult(total=0, hits=())
-        if sort == "relevance":
-            results = s.search(q, filter=allowed, limit=limit, terms=False)
-        else:
-            results = s.search(
-                q, filter=allowed, limit=limit, sortedby="date_sort", reverse=(sort == "date_desc"), terms=False
-            )
-        total = len(results)
+        view = self._get_view()
+        total, top = self._engine.run(view, clauses, build_filter(query, principals), sort, limit)
         terms = highlight_terms(query.text)
         hits: list[Hit] = []
-        for hit in results[(page - 1) * per_page : limit]:
-            fields = hit.fields()
-            score = float(hit.score) if hit.score is not None else 0.0
+        for docnum, score in top[(page - 1) * per_page : limit]:
+            fields = view.searcher.stored_fields(docnum)
             hits.append(Hit(doc_id=int(fields["doc_id"]), score=score, snippet=make_snippet(fields, terms)))
         return SearchResult(total=total, hits=tuple(hits))
 
     def close(self) -> None:
-        self._close_searcher()
+        self._close_views()
         self._ix.close()
 
     def __enter__(self) -> SearchIndex:

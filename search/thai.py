@@ -12,6 +12,10 @@ Index side vs query side
   at the position of its first atom. So ``ทุน`` finds ``ทุนการศึกษา``.
 * ``mode="query"``: only the words, no expansion, so ``ทุนการศึกษา`` is one term and precision stays high.
   Phrases are matched as the sequence of their atoms at consecutive positions.
+* Phrases: the index also gets every pair of consecutive atoms as one term (``ทุน การ``, ``การ ศึกษา``; see
+  :func:`pair_terms`) in a field of its own, and each document's atom sequence (:func:`index_atoms`, hashed) in a
+  column. A quoted phrase is looked up as the AND of its rarest pairs (small posting lists) and the few candidates
+  are checked against their atom sequence.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
@@ -35,12 +40,15 @@ __all__ = [
     "atoms",
     "decompose",
     "find_letter_numbers",
+    "index_atoms",
     "index_terms",
     "letter_no_keys",
     "letter_no_query_key",
     "normalize",
     "normalize_with_map",
+    "pair_terms",
     "phrase_atoms",
+    "phrase_pairs",
     "query_tokens",
     "segment",
     "subwords",
@@ -71,6 +79,9 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     Latin lower-cased (only when lower-casing keeps the length, which is true for all ordinary letters).
     """
     src = unicodedata.normalize("NFC", text)
+    norm = normalize(src)
+    if len(norm) == len(src):  # every rule that is not 1:1 shortens the text: none applied, offsets are identity
+        return norm, list(range(len(src) + 1))
     out: list[str] = []
     offs: list[int] = []
     i = 0
@@ -137,14 +148,80 @@ def normalize(text: str) -> str:
 
 #: Office abbreviations kept whole (with their final dot, and without it where that is also common).
 OFFICE_ABBREVIATIONS: tuple[str, ...] = (
-    "สพป.", "สพม.", "สพฐ.", "สพท.", "กยศ.", "ศธ.", "กศจ.", "ศึกษาธิการจังหวัด", "ผอ.", "รร.", "ฯลฯ", "สป.", "สช.",
-    "สอศ.", "สกศ.", "สกสค.", "ก.ค.ศ.", "อ.ก.ค.ศ.", "กพฐ.", "กศน.", "อปท.", "อบต.", "อบจ.", "ป.ป.ช.", "ป.ป.ส.",
-    "สตง.", "ครม.", "คสช.", "ศปบ.", "ฉก.ชน.", "ศบศ.", "สทศ.", "สสวท.", "สสส.", "สปสช.", "สธ.", "มท.", "พม.",
-    "รมว.", "รมช.", "ปลัด", "นร.", "ร.ร.", "จ.", "อ.", "ต.", "ม.", "พ.ศ.", "ค.ศ.", "ว.", "ผอ.สพป.", "ผอ.สพม.",
-    "ผอ.กลุ่ม", "รอง ผอ.", "ศธ", "สพป", "สพม", "สพฐ", "กยศ", "กศจ", "ผอ", "รร",
+    "สพป.",
+    "สพม.",
+    "สพฐ.",
+    "สพท.",
+    "กยศ.",
+    "ศธ.",
+    "กศจ.",
+    "ศึกษาธิการจังหวัด",
+    "ผอ.",
+    "รร.",
+    "ฯลฯ",
+    "สป.",
+    "สช.",
+    "สอศ.",
+    "สกศ.",
+    "สกสค.",
+    "ก.ค.ศ.",
+    "อ.ก.ค.ศ.",
+    "กพฐ.",
+    "กศน.",
+    "อปท.",
+    "อบต.",
+    "อบจ.",
+    "ป.ป.ช.",
+    "ป.ป.ส.",
+    "สตง.",
+    "ครม.",
+    "คสช.",
+    "ศปบ.",
+    "ฉก.ชน.",
+    "ศบศ.",
+    "สทศ.",
+    "สสวท.",
+    "สสส.",
+    "สปสช.",
+    "สธ.",
+    "มท.",
+    "พม.",
+    "รมว.",
+    "รมช.",
+    "ปลัด",
+    "นร.",
+    "ร.ร.",
+    "จ.",
+    "อ.",
+    "ต.",
+    "ม.",
+    "พ.ศ.",
+    "ค.ศ.",
+    "ว.",
+    "ผอ.สพป.",
+    "ผอ.สพม.",
+    "ผอ.กลุ่ม",
+    "รอง ผอ.",
+    "ศธ",
+    "สพป",
+    "สพม",
+    "สพฐ",
+    "กยศ",
+    "กศจ",
+    "ผอ",
+    "รร",
     # words that newmm would otherwise split awkwardly in registry text
-    "ทุนการศึกษา", "การป้องกันการจมน้ำ", "จมน้ำ", "งบประมาณ", "คณะกรรมการสถานศึกษา",
-    "สถานศึกษา", "ศึกษานิเทศก์", "ด่วนที่สุด", "ด่วนมาก", "ลับที่สุด", "ลับมาก",
+    "ทุนการศึกษา",
+    "การป้องกันการจมน้ำ",
+    "จมน้ำ",
+    "งบประมาณ",
+    "คณะกรรมการสถานศึกษา",
+    "สถานศึกษา",
+    "ศึกษานิเทศก์",
+    "ด่วนที่สุด",
+    "ด่วนมาก",
+    "ลับที่สุด",
+    "ลับมาก",
 )
 
 _LOCK = threading.Lock()
@@ -316,6 +393,11 @@ def _chunk_terms(chunk: str) -> list[tuple[str, int, int, int]]:
     """Index terms of one chunk as (term, atom position, start, end): the words, their atoms, and every dictionary
     word that is a run of consecutive atoms (also across the words newmm chose), at the position of its first atom.
     """
+    return _chunk_analysis(chunk)[0]
+
+
+def _chunk_analysis(chunk: str) -> tuple[list[tuple[str, int, int, int]], tuple[str, ...]]:
+    """(:func:`_chunk_terms`, the chunk's atoms in order: atom ``i`` sits at position ``i``)."""
     words = _segment_chunk(chunk)
     starts: list[int] = []  # char offset of each atom
     ends: list[int] = []
@@ -347,10 +429,11 @@ def _chunk_terms(chunk: str) -> list[tuple[str, int, int, int]]:
                 e = s + len(w)
                 if e in end_set and len(w) >= 2 and (w, s) not in out:
                     out[(w, s)] = (w, idx, s, e)
-    return sorted(out.values(), key=lambda t: (t[1], t[2], -len(t[0])))
+    terms = sorted(out.values(), key=lambda t: (t[1], t[2], -len(t[0])))
+    return terms, tuple(chunk[s:e] for s, e in zip(starts, ends, strict=True))
 
 
-_chunk_terms_cached = lru_cache(maxsize=100_000)(_chunk_terms)
+_chunk_analysis_cached = lru_cache(maxsize=100_000)(_chunk_analysis)
 
 
 def index_terms(norm: str) -> list[tuple[str, int, int, int]]:
@@ -358,7 +441,7 @@ def index_terms(norm: str) -> list[tuple[str, int, int, int]]:
     out: list[tuple[str, int, int, int]] = []
     base_pos = 0
     for chunk, base in _iter_chunks(norm):
-        terms = _chunk_terms_cached(chunk)
+        terms = _chunk_analysis_cached(chunk)[0]
         if not terms:
             continue
         top = 0
@@ -367,6 +450,25 @@ def index_terms(norm: str) -> list[tuple[str, int, int, int]]:
             top = max(top, p)
         base_pos += top + 1
     return out
+
+
+def index_atoms(norm: str) -> list[str]:
+    """The atoms of *normalised* text in position order (the atom at list index ``i`` has position ``i``:
+    :func:`index_terms` gives every chunk as many positions as it has atoms, so the two agree). A phrase matches
+    where its atoms (:func:`phrase_atoms`) are a run of this list."""
+    out: list[str] = []
+    for chunk, _base in _iter_chunks(norm):
+        out.extend(_chunk_analysis_cached(chunk)[1])
+    return out
+
+
+#: separates the two atoms of a pair term (atoms never contain a space)
+PAIR_SEP = " "
+
+
+def pair_terms(atom_seq: list[str] | tuple[str, ...]) -> list[str]:
+    """Terms of the phrase field: each pair of consecutive atoms, ``"ทุน การ"``."""
+    return [a + PAIR_SEP + b for a, b in pairwise(atom_seq)]
 
 
 def subwords(token: str) -> tuple[str, ...]:
@@ -380,6 +482,14 @@ def phrase_atoms(text: str) -> list[str]:
     for w in segment(text):
         out.extend(atoms(w))
     return out
+
+
+def phrase_pairs(words: list[str]) -> list[str]:
+    """The pair terms a document must have to contain the phrase of query ``words`` (empty for one atom)."""
+    seq: list[str] = []
+    for w in words:
+        seq.extend(atoms(w))
+    return pair_terms(seq)
 
 
 def tokens_for_index(text: str) -> list[str]:

@@ -103,6 +103,7 @@ def build_doc(session: Session, store: ObjectStore, letter: Letter, *, ocr: bool
 
 def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int]) -> int:
     """Index these letters now (one writer commit) and record each letter's index status."""
+    index.check_current()  # an index of an older layout takes no writes (letters stay pending): `saraban reindex`
     docs = []
     ocr = app.settings.ocr != "off"
     with app.tx() as uow:
@@ -138,6 +139,12 @@ class Indexer:
                 from search import SearchIndex
 
                 self._index = SearchIndex(self.app.settings.index_path)
+                if self._index.outdated:
+                    log.error(
+                        "the search index at %s has an older layout: search and indexing stop until "
+                        "`saraban reindex` rebuilds it",
+                        self.app.settings.index_path,
+                    )
             return self._index
 
     def start(self) -> None:
@@ -167,6 +174,8 @@ class Indexer:
                 self._index = None
 
     def _run(self) -> None:
+        from search import SearchIndexOutdated
+
         while True:
             first = self._queue.get()
             if first is None:
@@ -184,6 +193,8 @@ class Indexer:
                 batch.add(nxt)
             try:
                 index_letters(self.app, self.index, sorted(batch))
+            except SearchIndexOutdated:
+                log.error("not indexing letters %s: the search index needs `saraban reindex`", sorted(batch))
             except Exception:
                 log.exception("indexing letters %s failed; `saraban reindex` repairs the index", sorted(batch))
             if self._queue.empty():
@@ -203,6 +214,9 @@ def reindex(
     """Rebuild the index from the database and the stored originals; with ``resume`` skip what is there."""
     with app.tx() as uow:
         ids = [i for i in uow.session.exec(select(Letter.id).order_by(col(Letter.id))) if i is not None]
+    if resume and index.outdated:
+        log.warning("the search index has an older layout: rebuilding it completely instead of resuming")
+        resume = False
     if resume:
         present = index.doc_ids()
         todo = [i for i in ids if i not in present]

@@ -7,15 +7,23 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from search import SearchQuery, parse_date_range
+from search import SearchIndexOutdated, SearchQuery, parse_date_range
 from service import audit
 from service.access import Actor, actor_principals
 from service.context import Saraban
-from service.errors import InvalidInput
+from service.errors import InvalidInput, SarabanError
 from service.letters import visible_letter_ids
 from service.models import Letter, Registration, Registry
 from service.roles import SECRECY_LABELS, URGENCY_LABELS
 from service.vocab import parse_channel, parse_letter_type, parse_secrecy, parse_urgency
+
+
+class SearchIndexNeedsRebuild(SarabanError):
+    """The index on disk has an older layout than this version reads: the operator runs ``saraban reindex``."""
+
+    status = 503
+    code = "search_index_outdated"
+    title = "Search index needs rebuilding"
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,13 @@ def to_query(p: SearchParams) -> SearchQuery:
 
 def search_letters(app: Saraban, actor: Actor, params: SearchParams, *, where: audit.Where) -> dict[str, Any]:
     query = to_query(params)
-    result = app.search_index().search(query, principals=sorted(actor_principals(actor)))
+    try:
+        result = app.search_index().search(query, principals=sorted(actor_principals(actor)))
+    except SearchIndexOutdated as exc:
+        raise SearchIndexNeedsRebuild(
+            str(exc),
+            thai="ดัชนีค้นหาถูกสร้างด้วยระบบรุ่นเก่า ค้นหาไม่ได้จนกว่าผู้ดูแลระบบจะสั่ง `saraban reindex` เพื่อสร้างดัชนีใหม่",
+        ) from exc
     ids = [h.doc_id for h in result.hits]
     with app.tx() as uow:
         s = uow.session

@@ -138,3 +138,28 @@ def test_worker_mode_indexes_what_servers_leave_pending(make_saraban: MakeSaraba
         index.close()
         assert pending_letters(app) == []
         assert _results(client, h, "ทุน") == ids
+
+
+def test_index_of_an_older_layout_asks_for_reindex(make_saraban: MakeSaraban) -> None:
+    """After an upgrade that changes the index layout the service answers 503 (run `saraban reindex`), indexes
+    nothing into the old index, and `reindex --resume` rebuilds it completely."""
+    from search import SCHEMA_VERSION
+    from search.index import VERSION_FILE
+    from service.indexing import reindex
+
+    app = make_saraban(with_indexer=True, ocr="off")
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        first = _receive(client, h, reg, {"sender": "สพฐ.", "subject": "ทุนการศึกษา รอบที่ 1"}, None)
+        assert app.indexer is not None and app.indexer.wait_idle(60)
+        app.indexer.stop()
+        (Path(app.settings.index_path) / VERSION_FILE).write_text("1\n")  # as the first version left it
+        r = client.get("/api/v1/search", params={"q": "ทุน"}, headers=h)
+        assert r.status_code == 503, r.text
+        assert r.json()["code"] == "search_index_outdated" and "saraban reindex" in r.json()["detail"]
+        second = _receive(client, h, reg, {"sender": "สพฐ.", "subject": "ทุนการศึกษา รอบที่ 2"}, None)
+        assert app.indexer.wait_idle(60)
+        assert reindex(app, app.search_index(), resume=True) == 2  # not "resumed": everything, new layout
+        assert (Path(app.settings.index_path) / VERSION_FILE).read_text().strip() == str(SCHEMA_VERSION)
+        assert _results(client, h, "ทุน") == [first, second]

@@ -1,0 +1,202 @@
+"""The query engine against a brute-force reference: exact totals and hit sets (segments, deletions, access),
+phrases checked on atom sequences, and what happens with an index of an older layout."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, TEXT, Schema
+
+from eval.corpus import generate, to_index_doc
+from search import SCHEMA_VERSION, IndexDoc, SearchIndex, SearchIndexOutdated, SearchQuery
+from search.index import INDEX_NAME, VERSION_FILE, atom_hashes, count_run
+from search.thai import atoms, index_atoms, index_terms, normalize, query_tokens
+
+
+def _body(d: IndexDoc) -> str:
+    return "\n".join(
+        v for v in (d.subject, d.letter_no, d.sender, d.recipient, d.summary, d.instructions, d.attachment_text) if v
+    )
+
+
+def _has_run(seq: list[str], run: list[str]) -> bool:
+    n = len(run)
+    return any(seq[i : i + n] == run for i in range(len(seq) - n + 1))
+
+
+def _expected(docs: dict[int, IndexDoc], text: str, who: set[str], **flt: object) -> set[int]:
+    """Brute force over the analysis functions: a plain word is a term of the document, a "quoted phrase" a run
+    of its atoms."""
+    out = set()
+    phrase = text.startswith('"')
+    words = query_tokens(text.strip('"'))
+    run = [a for w in words for a in atoms(w)]
+    for i, d in docs.items():
+        if not who & set(d.principals):
+            continue
+        if "registry" in flt and flt["registry"] not in d.registry_ids:
+            continue
+        if "date_from" in flt:
+            assert isinstance(flt["date_from"], date) and isinstance(flt["date_to"], date)
+            if d.letter_date is None or not flt["date_from"] <= d.letter_date <= flt["date_to"]:
+                continue
+        norm = normalize(_body(d))
+        if phrase and len(words) > 1:
+            ok = _has_run(index_atoms(norm), run)
+        else:
+            terms = {t for t, _, _, _ in index_terms(norm)}
+            ok = all(w in terms for w in words)
+        if ok:
+            out.add(i)
+    return out
+
+
+QUERIES = [
+    "ทุน",
+    "ศึกษา",
+    "ประเมิน",
+    "จมน้ำ",
+    "บ้านหนองแดง",
+    "ทุน ประจำปี",
+    "ใบสำคัญรับเงิน",
+    "การ",
+    '"ทุนการศึกษา ประจำปี"',
+    '"การป้องกันการจมน้ำ"',
+    '"ประเมินผลการบริหาร"',
+    '"เงินให้กู้ยืมเพื่อการศึกษา"',
+    '"ประจำปี ทุนการศึกษา"',
+    '"การศึกษา"',
+    '"ศึกษาธิการ"',
+    "ไม่มีคำนี้",
+]
+
+
+def test_totals_and_hits_match_brute_force_across_segments_and_deletions(tmp_path: Path) -> None:
+    letters = list(generate(700, seed=21))
+    rng = random.Random(5)
+    docs = {x.doc_id: to_index_doc(x, rng.choice((("unit:1",), ("unit:2",), ("secret:3:1",)))) for x in letters}
+    ix = SearchIndex(tmp_path / "ix")
+    ids = sorted(docs)
+    for start in range(0, len(ids), 150):  # several commits: several segments
+        ix.upsert([docs[i] for i in ids[start : start + 150]])
+    gone = rng.sample(ids, 40)
+    ix.delete(gone)
+    for i in gone:
+        del docs[i]
+    changed = rng.sample(sorted(docs), 30)
+    for i in changed:  # re-indexed: the old copy is a deleted document in its segment
+        docs[i] = IndexDoc(**{**docs[i].__dict__, "subject": "การป้องกันการจมน้ำ ทุนการศึกษา ประจำปี"})
+    ix.upsert([docs[i] for i in changed])
+    assert ix.segment_count() > 1
+    for who in ({"unit:1"}, {"unit:1", "unit:2"}, {"secret:3:1"}):
+        for text in QUERIES:
+            for flt in ({}, {"registry": 2}, {"date_from": date(2022, 1, 1), "date_to": date(2022, 12, 31)}):
+                expected = _expected(docs, text, who, **flt)
+                for sort in ("relevance", "date_desc"):
+                    q = SearchQuery(
+                        text=text,
+                        sort=sort,
+                        per_page=500,
+                        registry_ids=(2,) if "registry" in flt else (),
+                        date_from=flt.get("date_from"),  # type: ignore[arg-type]
+                        date_to=flt.get("date_to"),  # type: ignore[arg-type]
+                    )
+                    r = ix.search(q, principals=sorted(who))
+                    assert r.total == len(expected), (text, who, flt, sort)
+                    assert {h.doc_id for h in r.hits} == expected, (text, who, flt, sort)
+                    if sort == "relevance":
+                        scores = [h.score for h in r.hits]
+                        assert scores == sorted(scores, reverse=True)
+                    else:
+                        dates = [docs[h.doc_id].letter_date for h in r.hits]
+                        assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+    # pages partition the ranking
+    q = SearchQuery(text="ทุน", per_page=7)
+    full = [h.doc_id for h in ix.search(SearchQuery(text="ทุน", per_page=500), principals=["unit:1"]).hits]
+    paged = [
+        h.doc_id
+        for p in range(1, 5)
+        for h in ix.search(q.__class__(**{**q.__dict__, "page": p}), principals=["unit:1"]).hits
+    ]
+    assert paged == full[:28]
+    ix.close()
+
+
+def test_phrase_needs_the_atoms_in_a_row(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.upsert(
+        [
+            # every pair of "การป้องกันการจมน้ำ" is here (การ|ป้อง, ป้อง|กัน, กัน|การ, การ|จม, จม|น้ำ), not in a row
+            IndexDoc(doc_id=1, subject="การป้องกันการทุจริต และการจมน้ำ", principals=("u",)),
+            IndexDoc(doc_id=2, subject="มาตรการการป้องกันการจมน้ำ ครั้งที่ ๑ และ การป้องกันการจมน้ำ", principals=("u",)),
+            IndexDoc(doc_id=3, subject="การป้องกันการจมน้ำ", attachment_text="x " * 3000, principals=("u",)),
+        ]
+    )
+    r = ix.search(SearchQuery(text='"การป้องกันการจมน้ำ"'), principals=["u"])
+    assert r.total == 2 and [h.doc_id for h in r.hits] == [2, 3]  # two occurrences and a short text rank first
+    assert ix.search(SearchQuery(text="ป้องกัน ทุจริต"), principals=["u"]).total == 1
+    assert ix.search(SearchQuery(text='"ป้องกันการทุจริต"'), principals=["u"]).total == 1
+    assert ix.search(SearchQuery(text='"ทุจริต และ"'), principals=["u"]).total == 1  # across a space
+    ix.close()
+
+
+def test_count_run_counts_whole_atoms_only() -> None:
+    seq = atom_hashes(["ก", "ข", "ค", "ก", "ข"])
+    assert count_run(seq, atom_hashes(["ก", "ข"])) == 2
+    assert count_run(seq, atom_hashes(["ข", "ค", "ก"])) == 1
+    assert count_run(seq, atom_hashes(["ค", "ข"])) == 0
+    # only the first byte of each atom's code has its high bit set: no pattern can match across a code boundary
+    words = [a for w in ("ทุนการศึกษา", "ประจำปีงบประมาณ", "2565", "covid-19", "ศธ", "04029") for a in atoms(w)]
+    codes = atom_hashes(words)
+    assert len(codes) == 4 * len(words)
+    assert [i for i, b in enumerate(codes) if b & 0x80] == list(range(0, len(codes), 4))
+
+
+def _old_layout_index(path: Path) -> None:
+    """An index as the first version wrote it: another schema, no version file."""
+    path.mkdir(parents=True)
+    ix = whoosh_index.create_in(
+        str(path), Schema(doc_id=ID(stored=True, unique=True), body=TEXT(phrase=True)), indexname=INDEX_NAME
+    )
+    w = ix.writer()
+    w.add_document(doc_id="1", body="old")
+    w.commit()
+    ix.close()
+
+
+def test_index_of_an_older_layout_is_detected_not_misread(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    _old_layout_index(path)
+    ix = SearchIndex(path)
+    assert ix.outdated
+    with pytest.raises(SearchIndexOutdated, match="saraban reindex"):
+        ix.search(SearchQuery(text="ทุน"), principals=["u"])
+    with pytest.raises(SearchIndexOutdated):
+        ix.upsert([IndexDoc(doc_id=2, subject="ทุน", principals=("u",))])
+    assert ix.doc_ids() == {1}  # what `reindex --resume` reads still works
+    ix.clear()  # what a full reindex starts with
+    assert not ix.outdated and (path / VERSION_FILE).read_text().strip() == str(SCHEMA_VERSION)
+    ix.upsert([IndexDoc(doc_id=2, subject="ทุน", principals=("u",))])
+    assert [h.doc_id for h in ix.search(SearchQuery(text="ทุน"), principals=["u"]).hits] == [2]
+    ix.close()
+    # a version file with another number is outdated too
+    (path / VERSION_FILE).write_text("1\n")
+    assert SearchIndex(path).outdated
+
+
+def test_an_outdated_index_rebuilt_elsewhere_is_picked_up(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    _old_layout_index(path)
+    served = SearchIndex(path)  # the server's instance
+    assert served.outdated
+    rebuilder = SearchIndex(path)  # `saraban reindex` in another process
+    rebuilder.clear()
+    rebuilder.upsert([IndexDoc(doc_id=7, subject="ทุนการศึกษา", principals=("u",))])
+    rebuilder.close()
+    assert [h.doc_id for h in served.search(SearchQuery(text="ทุน"), principals=["u"]).hits] == [7]
+    assert not served.outdated
+    served.close()

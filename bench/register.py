@@ -177,7 +177,7 @@ def encode_multipart(parts: list[Part]) -> tuple[bytes, str]:
 
 
 def run_phase(name: str, base: str, reg: int, tokens: list[str], n: int, parts: Callable[[int], list[Part]],
-              warmup: int = 5) -> Result:
+              warmup: int = 25) -> Result:
     """``len(tokens)`` client threads on keep-alive connections (``http.client``: the load generator should cost
     the 2-core machine as little CPU as possible, like wrk would); bodies are encoded before each request's
     clock starts, so the latency is the server's answer time as the client sees it."""
@@ -319,7 +319,7 @@ def main() -> None:
     ap.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite in the temp data dir)")
     ap.add_argument("--workers", type=int, default=1, help="server processes")
     ap.add_argument("--clients", type=int, default=4, help="concurrent client threads")
-    ap.add_argument("--meta", type=int, default=1000, help="metadata-only registrations")
+    ap.add_argument("--meta", type=int, default=3000, help="metadata-only registrations")
     ap.add_argument("--pdf1", type=int, default=200, help="registrations with a 1-page PDF")
     ap.add_argument("--pdf20", type=int, default=50, help="registrations with a 20-page PDF")
     ap.add_argument("--big-mb", type=int, default=200, help="size of the big PDF (0: skip)")

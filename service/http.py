@@ -10,11 +10,21 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import audit
 from service.access import Actor
-from service.auth import LoginPolicy, authenticate, issue_token, load_actor, resolve_token, touch_session
+from service.auth import (
+    BEARER_CACHE,
+    LiveToken,
+    LoginPolicy,
+    authenticate,
+    issue_token,
+    load_actor,
+    resolve_token,
+    touch_session,
+)
 from service.context import Saraban
 from service.errors import Forbidden, NotFound, SarabanError, Unauthenticated
 
@@ -104,8 +114,8 @@ def sign_in(app: Saraban, request: Request, *, username: str, password: str, kin
     return secret, actor, csrf
 
 
-def resolve(app: Saraban, request: Request, *, secret: str, kind: str) -> tuple[Actor, str]:
-    """The actor behind a bearer token or a session cookie; sessions also slide their idle timer."""
+def resolve(app: Saraban, request: Request, *, secret: str, kind: str) -> LiveToken:
+    """The live token behind a bearer token or a session cookie; sessions also slide their idle timer."""
     now = app.clock()
     idle = timedelta(minutes=app.settings.session_idle_minutes) if kind == "session" else None
     try:
@@ -113,23 +123,33 @@ def resolve(app: Saraban, request: Request, *, secret: str, kind: str) -> tuple[
             token = resolve_token(uow.session, secret=secret, kind=kind, now=now, idle=idle)
             if kind == "session" and (now - token.last_seen_at).total_seconds() > 30:
                 touch_session(uow.session, token_id=token.id, now=now)
-            return token.actor, token.csrf_token
+            return token
     except Unauthenticated as exc:
         record_failure(app, request, action="auth_refused", reason=exc.detail, channel=kind)
         raise
 
 
-def bearer_actor(request: Request) -> Actor:
-    """FastAPI dependency for every /api/v1 route but sign-in."""
+async def bearer_actor(request: Request) -> Actor:
+    """FastAPI dependency for every /api/v1 route but sign-in.
+
+    A token checked within the last second in this process is taken from ``BEARER_CACHE`` without a thread hop
+    or a transaction (see ``service.auth.TokenCache`` for what that means for revocation).
+    """
     app = app_of(request)
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        record_failure(app, request, action="auth_refused", reason="missing bearer token", channel="api")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        await run_in_threadpool(
+            record_failure, app, request, action="auth_refused", reason="missing bearer token", channel="api"
+        )
         raise Unauthenticated("a bearer token is required", thai="กรุณาลงชื่อเข้าใช้")
-    actor, _ = resolve(app, request, secret=secret.strip(), kind="api")
-    request.state.actor = actor
-    return actor
+    token = BEARER_CACHE.get(secret, now=app.clock())
+    if token is None:
+        token = await run_in_threadpool(lambda: resolve(app, request, secret=secret, kind="api"))
+        BEARER_CACHE.put(secret, token)
+    request.state.actor = token.actor
+    return token.actor
 
 
 def problem(exc: SarabanError, *, instance: str = "") -> dict[str, Any]:
@@ -179,8 +199,6 @@ def render_error(request: Request, exc: SarabanError) -> Response:
 
 async def saraban_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SarabanError)
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(render_error, request, exc)
 
 

@@ -54,7 +54,8 @@ def page_user(request: Request) -> Page:
     if not secret:
         record_failure(app, request, action="auth_refused", reason="missing session cookie", channel="session")
         raise Unauthenticated("please sign in", thai="กรุณาลงชื่อเข้าใช้")
-    actor, csrf = resolve(app, request, secret=secret, kind="session")
+    token = resolve(app, request, secret=secret, kind="session")
+    actor, csrf = token.actor, token.csrf_token
     request.state.actor = actor
     return Page(actor, csrf)
 

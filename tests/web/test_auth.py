@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -255,6 +256,36 @@ def test_revoked_token_is_refused(env: Env) -> None:
     assert "token revoked" in [json.loads(e.detail)["reason"] for e in events(env, "auth_refused")]
     # only that token: the user's other token still works
     assert receive(c, keep, reg).status_code == 201
+
+
+def test_a_revocation_elsewhere_takes_effect_within_the_cache_ttl(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process (a second worker, the CLI) revokes a token behind this process's back: the bearer cache
+    may honour it for at most its TTL, then the full check refuses it and audits the refusal."""
+    from service.auth import BEARER_CACHE
+
+    monkeypatch.setattr(BEARER_CACHE, "ttl", 0.3)
+    c = env.client
+    h = login(c, "central")
+    assert c.get("/api/v1/me", headers=h).status_code == 200  # checked and cached
+    with env.app.tx() as uow:  # what another process's revocation looks like from here: a row change, no clear()
+        from service.models import AuthToken
+
+        for row in uow.session.exec(select(AuthToken)):
+            row.revoked_at = env.clock.now
+            uow.session.add(row)
+    time.sleep(0.4)
+    body = assert_problem(c.get("/api/v1/me", headers=h), 401, "token_invalid")
+    assert body["detail"] == "token revoked"
+
+
+def test_expiry_is_checked_even_for_a_cached_token(env: Env) -> None:
+    c = env.client
+    h = login(c, "central")
+    env.clock.advance(minutes=119)
+    assert c.get("/api/v1/me", headers=h).status_code == 200  # now in the cache
+    env.clock.advance(minutes=1)
+    body = assert_problem(c.get("/api/v1/me", headers=h), 401, "token_invalid")
+    assert body["detail"] == "token expired"
 
 
 def test_a_bearer_token_is_not_a_session_and_back(env: Env) -> None:

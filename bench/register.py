@@ -1,6 +1,8 @@
-"""Registration benchmark over real HTTP: the server runs as its own process, clients are threads with httpx.
+"""Registration benchmark over real HTTP: the server runs as its own processes, clients are threads.
 
-    uv run python bench/register.py                       # SQLite in a temp data dir, 4 clients
+    uv run python bench/register.py                       # SQLite in a temp data dir, 2 workers, 4 clients,
+                                                          # and the index worker beside them
+    uv run python bench/register.py --index-mode thread   # each server process indexes after commit
     uv run python bench/register.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     uv run python bench/register.py --workers 2 --clients 8
 
@@ -60,7 +62,7 @@ def saraban_command() -> list[str]:
 
 
 class Server:
-    def __init__(self, *, data_dir: Path, database_url: str, workers: int, max_file_mb: int) -> None:
+    def __init__(self, *, data_dir: Path, database_url: str, workers: int, max_file_mb: int, index_mode: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -71,7 +73,9 @@ class Server:
             "SARABAN_STORE": "local",
             "SARABAN_HOST": "127.0.0.1",
             "SARABAN_PORT": str(self.port),
+            "SARABAN_INDEX_MODE": index_mode,
         }
+        self.indexer: subprocess.Popen[bytes] | None = None
         self.log = (data_dir.parent / "server.log").open("wb")
         cmd = [*saraban_command(), "serve", "--demo", "--port", str(self.port), "--workers", str(workers)]
         self.proc = subprocess.Popen(cmd, env=self.env, cwd=data_dir.parent, stdout=self.log,
@@ -89,6 +93,17 @@ class Server:
                 self.stop()
                 raise SystemExit("server did not start within 120 s")
             time.sleep(0.2)
+        if index_mode == "worker":  # as deployed (docker-compose.yml): the index worker beside the server
+            self.indexer = subprocess.Popen([*saraban_command(), "worker"], env=self.env, cwd=data_dir.parent,
+                                            stdout=self.log, stderr=subprocess.STDOUT)
+
+    def indexer_cpu_seconds(self) -> float:
+        if self.indexer is None:
+            return 0.0
+        with contextlib.suppress(psutil.NoSuchProcess):
+            t = psutil.Process(self.indexer.pid).cpu_times()
+            return float(t.user + t.system)
+        return 0.0
 
     def processes(self) -> list[psutil.Process]:
         """The server's process tree (uvicorn master and workers, not the uv wrapper's memory alone)."""
@@ -115,6 +130,10 @@ class Server:
         return total
 
     def stop(self) -> None:
+        if self.indexer is not None:
+            self.indexer.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.indexer.wait(timeout=20)
         self.proc.terminate()
         try:
             self.proc.wait(timeout=20)
@@ -146,6 +165,7 @@ class Result:
     latencies: list[float]
     errors: int
     server_cpu: float = 0.0  # seconds of server CPU spent in the phase
+    indexer_cpu: float = 0.0  # seconds of the index worker's CPU in the phase (it may lag behind)
     client_cpu: float = 0.0  # seconds of this (client) process's CPU in the phase
 
     @property
@@ -157,6 +177,7 @@ class Result:
         return (f"{self.name:<22} {self.requests:>6} {self.errors:>4} {self.rate:>9.1f} "
                 f"{pct(lat, 0.5) * 1000:>8.1f} {pct(lat, 0.95) * 1000:>8.1f} {max(lat) * 1000:>8.1f} "
                 f"{self.server_cpu / max(1, self.requests) * 1000:>8.2f} "
+                f"{self.indexer_cpu / max(1, self.requests) * 1000:>8.2f} "
                 f"{self.client_cpu / max(1, self.requests) * 1000:>8.2f}")
 
 
@@ -311,13 +332,33 @@ def big_upload(server: Server, base: str, reg: int, tok: str, path: Path) -> tup
     return peak - baseline, seconds, r.status_code, baseline
 
 
+def wait_for_index(data_dir: Path, database_url: str, timeout: float = 600) -> float:
+    """Seconds until no letter is pending indexing (the index worker's lag behind the registrations)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url or f"sqlite:///{data_dir / 'saraban.sqlite3'}")
+    t0 = time.perf_counter()
+    try:
+        while time.perf_counter() - t0 < timeout:
+            with engine.connect() as conn:
+                if not conn.execute(text("SELECT count(*) FROM letter WHERE index_status = 'pending'")).scalar():
+                    break
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    return time.perf_counter() - t0
+
+
 # ---------------------------------------------------------------------------------------------- main
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite in the temp data dir)")
-    ap.add_argument("--workers", type=int, default=1, help="server processes")
+    ap.add_argument("--workers", type=int, default=2, help="server processes")
+    ap.add_argument("--index-mode", choices=("worker", "thread"), default="worker",
+                    help="worker: a `saraban worker` process indexes beside the server (as docker-compose.yml "
+                         "runs it); thread: each server process indexes after commit (the embedded default)")
     ap.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     ap.add_argument("--meta", type=int, default=3000, help="metadata-only registrations")
     ap.add_argument("--pdf1", type=int, default=200, help="registrations with a 1-page PDF")
@@ -335,9 +376,9 @@ def main() -> None:
     pdf20 = thai_letter_pdf(pages=20)
     print(f"server: {' '.join(saraban_command())} serve --workers {args.workers}; "
           f"db: {args.database_url.split('@')[-1] if args.database_url else 'sqlite'}; clients: {args.clients}; "
-          f"cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}")
+          f"index: {args.index_mode}; cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}")
     server = Server(data_dir=data_dir, database_url=args.database_url, workers=args.workers,
-                    max_file_mb=max(300, args.big_mb + 50))
+                    max_file_mb=max(300, args.big_mb + 50), index_mode=args.index_mode)
     results: list[Result] = []
     big: tuple[int, float, int, int] | None = None
     try:
@@ -358,11 +399,15 @@ def main() -> None:
         for name, n, files in phases:
             if n > 0:
                 print(f"running {name} x {n} ...", flush=True)
-                cpu0, own0 = server.cpu_seconds(), time.process_time()
+                cpu0, own0, idx0 = server.cpu_seconds(), time.process_time(), server.indexer_cpu_seconds()
                 result = run_phase(name, base, reg, tokens, n, files)
                 # both include the warm-up requests: a slight overstatement
                 result.server_cpu, result.client_cpu = server.cpu_seconds() - cpu0, time.process_time() - own0
+                result.indexer_cpu = server.indexer_cpu_seconds() - idx0
                 results.append(result)
+        if server.indexer is not None:
+            drain = wait_for_index(data_dir, args.database_url)
+            print(f"index worker caught up {drain:.1f} s after the last registration", flush=True)
         if args.big_mb > 0:
             path = work / "big.pdf"
             print(f"writing a {args.big_mb} MB PDF ...", flush=True)
@@ -377,15 +422,16 @@ def main() -> None:
 
     print()
     print(f"{'phase':<22} {'n':>6} {'err':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-          f"{'srv cpu':>8} {'cli cpu':>8}")
-    print("-" * 89)
+          f"{'srv cpu':>8} {'idx cpu':>8} {'cli cpu':>8}")
+    print("-" * 98)
     for r in results:
         print(r.row())
     if big is not None:
         growth, seconds, status, baseline = big
         print(f"\n{args.big_mb} MB PDF upload: HTTP {status} in {seconds:.1f} s; server RSS baseline "
               f"{baseline / MB:.0f} MB, peak growth {growth / MB:.1f} MB")
-    print("(srv/cli cpu: CPU ms per registration of the server's processes and of this client, user + system)")
+    print("(srv/idx/cli cpu: CPU ms per registration of the server's processes, of the index worker during the "
+          "phase, and of this client; user + system)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)")
     print("\ntargets (at 4 clients):")
     by = {r.name: r for r in results}

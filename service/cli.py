@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -145,11 +146,20 @@ def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add
 
 
 @cli.command()
-def worker(once: Annotated[bool, typer.Option(help="Index what is pending, then stop.")] = False) -> None:
-    """Index pending letters (for SARABAN_INDEX_MODE=worker, where servers do not index themselves)."""
+def worker(
+    once: Annotated[bool, typer.Option(help="Index what is pending, then stop.")] = False,
+    nice: Annotated[int, typer.Option(min=0, max=19, help="Lower the worker's CPU priority by this much.")] = 10,
+) -> None:
+    """Index pending letters (for SARABAN_INDEX_MODE=worker, where servers do not index themselves).
+
+    Indexing is background work: on a machine it shares with the server it yields the CPU to registrations
+    (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it.
+    """
     from search import SearchIndex
     from service.indexing import run_worker
 
+    if nice:
+        os.nice(nice)
     app = _context()
     index = SearchIndex(app.settings.index_path)
     out.print("indexing worker started" + (" (once)" if once else ""))

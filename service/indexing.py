@@ -10,11 +10,14 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from service.letters import refresh_access
+from service.letters import letter_readers
 from service.models import Attachment, Letter, LetterAccess, Registration, Registry, Rendition, Routing
 from storage import ObjectStore
 
@@ -26,36 +29,41 @@ log = logging.getLogger(__name__)
 TEXT_CAP = 200_000
 
 
-def attachment_text(session: Session, store: ObjectStore, att: Attachment, *, ocr: bool) -> tuple[str, str]:
-    """The text of one attachment, extracted once and kept as a ``text`` rendition."""
+@dataclass(frozen=True)
+class ExtractedText:
+    """Text extracted from an attachment and already in the store, to be recorded as its ``text`` rendition."""
+
+    attachment_id: int
+    sha256: str
+    size: int
+    at: datetime
+
+
+def attachment_text(
+    session: Session, store: ObjectStore, att: Attachment, *, ocr: bool
+) -> tuple[str, str, ExtractedText | None]:
+    """The text of one attachment: the kept ``text`` rendition, or extracted now (and stored, to be recorded)."""
     from search.extract import extract_text
 
     assert att.id is not None
     cached = session.exec(select(Rendition).where(Rendition.attachment_id == att.id, Rendition.kind == "text")).first()
     if cached is not None and store.exists(cached.sha256):
         with store.open(cached.sha256) as fh:
-            return fh.read().decode("utf-8", "replace"), "ok"
+            return fh.read().decode("utf-8", "replace"), "ok", None
     with store.local_path(att.sha256) as path:
         extracted = extract_text(path, att.media_type, ocr=ocr)
     text = extracted.text[:TEXT_CAP]
+    kept = None
     if text and extracted.status in ("ok", "ocr"):
         data = text.encode("utf-8")
-        sha = store.put_bytes(data)
-        from service.letters import record_rendition
-
-        record_rendition(
-            session,
-            attachment_id=att.id,
-            kind="text",
-            sha256=sha,
-            size=len(data),
-            media_type="text/plain; charset=utf-8",
-            now=att.created_at,
-        )
-    return text, extracted.status
+        kept = ExtractedText(att.id, store.put_bytes(data), len(data), att.created_at)
+    return text, extracted.status, kept
 
 
-def build_doc(session: Session, store: ObjectStore, letter: Letter, *, ocr: bool) -> tuple[IndexDoc, str]:
+def build_doc(
+    session: Session, store: ObjectStore, letter: Letter, *, ocr: bool
+) -> tuple[IndexDoc, str, list[ExtractedText]]:
+    """The letter as the index sees it, its index status, and attachment texts to keep (reads only)."""
     from search import IndexDoc
 
     assert letter.id is not None
@@ -67,15 +75,17 @@ def build_doc(session: Session, store: ObjectStore, letter: Letter, *, ocr: bool
     atts = session.exec(
         select(Attachment).where(Attachment.letter_id == letter.id).order_by(col(Attachment.position))
     ).all()
-    texts, statuses = [], []
+    texts, statuses, kept = [], [], []
     for att in atts:
-        text, status = attachment_text(session, store, att, ocr=ocr)
+        text, status, extracted = attachment_text(session, store, att, ocr=ocr)
         texts.append(text)
         statuses.append(f"{att.filename}: {status}")
+        if extracted is not None:
+            kept.append(extracted)
     routes = session.exec(select(Routing).where(Routing.letter_id == letter.id)).all()
     principals = [a.principal for a in session.exec(select(LetterAccess).where(LetterAccess.letter_id == letter.id))]
     if not principals:
-        principals = sorted(refresh_access(session, letter))
+        principals = sorted(letter_readers(session, letter))
     doc = IndexDoc(
         doc_id=letter.id,
         registrations=[(registry.code, reg.year, reg.number) for reg, registry in regs],
@@ -98,25 +108,62 @@ def build_doc(session: Session, store: ObjectStore, letter: Letter, *, ocr: bool
         principals=principals,
     )
     status = "indexed" + ("; " + "; ".join(s for s in statuses if not s.endswith(": ok")) if statuses else "")
-    return doc, status[:250]
+    return doc, status[:250], kept
+
+
+INDEXING = "indexing"
 
 
 def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int]) -> int:
-    """Index these letters now (one writer commit) and record each letter's index status."""
+    """Index these letters now (one index commit) and record each letter's index status.
+
+    Extraction, OCR and Thai segmentation take seconds for a scanned letter, so they run in a read-only
+    transaction: on SQLite a write transaction would hold every registration behind them. The letters are first
+    claimed (``indexing``); the final status is written only where the claim still stands, so a letter routed
+    meanwhile (back to ``pending``) is indexed again in the next round.
+    """
     index.check_current()  # an index of an older layout takes no writes (letters stay pending): `saraban reindex`
-    docs = []
+    ids = list(letter_ids)
+    if not ids:
+        return 0
     ocr = app.settings.ocr != "off"
+    letters = Letter.__table__  # type: ignore[attr-defined]
     with app.tx() as uow:
-        for letter_id in letter_ids:
+        uow.session.connection().execute(update(letters).where(letters.c.id.in_(ids)).values(index_status=INDEXING))
+    docs: list[IndexDoc] = []
+    statuses: list[dict[str, object]] = []
+    kept: list[ExtractedText] = []
+    with app.tx(readonly=True) as uow:
+        for letter_id in ids:
             letter = uow.session.get(Letter, letter_id)
             if letter is None:
                 continue
-            doc, status = build_doc(uow.session, app.store, letter, ocr=ocr)
+            doc, status, texts = build_doc(uow.session, app.store, letter, ocr=ocr)
             docs.append(doc)
-            letter.index_status = status
-            uow.session.add(letter)
+            statuses.append({"letter_id": letter_id, "status": status})
+            kept.extend(texts)
     if docs:
         index.upsert(docs)
+    from service.letters import record_rendition
+
+    with app.tx() as uow:
+        for t in kept:
+            record_rendition(
+                uow.session,
+                attachment_id=t.attachment_id,
+                kind="text",
+                sha256=t.sha256,
+                size=t.size,
+                media_type="text/plain; charset=utf-8",
+                now=t.at,
+            )
+        if statuses:
+            uow.session.connection().execute(
+                update(letters)
+                .where(letters.c.id == bindparam("letter_id"), letters.c.index_status == INDEXING)
+                .values(index_status=bindparam("status")),
+                statuses,
+            )
     return len(docs)
 
 
@@ -237,7 +284,10 @@ def pending_letters(app: Saraban, *, limit: int = 10_000) -> list[int]:
     """Letters registered (or changed) but not yet indexed: the database is the indexing queue."""
     with app.tx(readonly=True) as uow:
         rows = uow.session.exec(
-            select(Letter.id).where(Letter.index_status == "pending").order_by(col(Letter.id)).limit(limit)
+            select(Letter.id)
+            .where(col(Letter.index_status).in_(("pending", INDEXING)))  # INDEXING: claimed by a run that died
+            .order_by(col(Letter.id))
+            .limit(limit)
         )
         return [i for i in rows if i is not None]
 

@@ -217,8 +217,8 @@ def unit_ancestors(session: Session, unit_id: int) -> list[int]:
     return chain
 
 
-def refresh_access(session: Session, letter: Letter) -> set[str]:
-    """Re-derive a letter's principals from its registrations and routes and store them."""
+def letter_readers(session: Session, letter: Letter) -> set[str]:
+    """A letter's principals derived from its registrations and routes (reads only)."""
     assert letter.id is not None
     places = [
         RegistryPlace(kind=reg.kind, unit_id=reg.unit_id, ancestors=unit_ancestors(session, reg.unit_id))
@@ -236,7 +236,13 @@ def refresh_access(session: Session, letter: Letter) -> set[str]:
         )
         for r in session.exec(select(Routing).where(Routing.letter_id == letter.id))
     ]
-    tokens = letter_principals(secrecy=letter.secrecy, registries=places, routes=routes)
+    return letter_principals(secrecy=letter.secrecy, registries=places, routes=routes)
+
+
+def refresh_access(session: Session, letter: Letter) -> set[str]:
+    """Re-derive a letter's principals and store them."""
+    assert letter.id is not None
+    tokens = letter_readers(session, letter)
     existing = {a.principal: a for a in session.exec(select(LetterAccess).where(LetterAccess.letter_id == letter.id))}
     for token, row in existing.items():
         if token not in tokens:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -163,3 +164,49 @@ def test_index_of_an_older_layout_asks_for_reindex(make_saraban: MakeSaraban) ->
         assert reindex(app, app.search_index(), resume=True) == 2  # not "resumed": everything, new layout
         assert (Path(app.settings.index_path) / VERSION_FILE).read_text().strip() == str(SCHEMA_VERSION)
         assert _results(client, h, "ทุน") == [first, second]
+
+
+def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSaraban, monkeypatch: Any) -> None:
+    """Extraction and OCR take seconds: while a letter is being read for the index another thread can register
+    (no write lock is held), and a letter routed meanwhile — back to ``pending`` — stays pending for the next
+    round instead of being marked indexed with its old readers."""
+    import threading
+
+    from search import SearchIndex
+    from service import indexing
+    from service.indexing import index_letters, pending_letters
+    from service.models import Letter
+
+    app = make_saraban(with_indexer=True, index_mode="worker", ocr="off")
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        first, second = (_receive(client, h, reg, {"sender": "สพฐ.", "subject": f"ทุน {i}"}, None) for i in (1, 2))
+        registered_meanwhile: list[int] = []
+        real_build = indexing.build_doc
+
+        def slow_build(session: Any, store: Any, letter: Letter, *, ocr: bool) -> Any:
+            if letter.id == first:
+                other = threading.Thread(
+                    target=lambda: registered_meanwhile.append(
+                        _receive(client, h, reg, {"sender": "สพฐ.", "subject": "ระหว่างทำดัชนี"}, None)
+                    )
+                )
+                other.start()
+                other.join(timeout=20)  # blocks (and the list stays empty) if indexing held the write lock
+                with app.tx() as uow:  # what routing does to a letter: its readers changed, index it again
+                    row = uow.session.get(Letter, second)
+                    assert row is not None
+                    row.index_status = "pending"
+                    uow.session.add(row)
+            return real_build(session, store, letter, ocr=ocr)
+
+        monkeypatch.setattr(indexing, "build_doc", slow_build)
+        index = SearchIndex(app.settings.index_path)
+        try:
+            assert index_letters(app, index, [first, second]) == 2
+        finally:
+            index.close()
+        assert len(registered_meanwhile) == 1
+        assert pending_letters(app) == [second, registered_meanwhile[0]]
+        assert client.get(f"/api/v1/letters/{first}", headers=h).json()["index_status"] == "indexed"

@@ -78,8 +78,7 @@ class Server:
         self.indexer: subprocess.Popen[bytes] | None = None
         self.log = (data_dir.parent / "server.log").open("wb")
         cmd = [*saraban_command(), "serve", "--demo", "--port", str(self.port), "--workers", str(workers)]
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=data_dir.parent, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=data_dir.parent, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while True:
             if self.proc.poll() is not None:
@@ -94,8 +93,13 @@ class Server:
                 raise SystemExit("server did not start within 120 s")
             time.sleep(0.2)
         if index_mode == "worker":  # as deployed (docker-compose.yml): the index worker beside the server
-            self.indexer = subprocess.Popen([*saraban_command(), "worker"], env=self.env, cwd=data_dir.parent,
-                                            stdout=self.log, stderr=subprocess.STDOUT)
+            self.indexer = subprocess.Popen(
+                [*saraban_command(), "worker"],
+                env=self.env,
+                cwd=data_dir.parent,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )
 
     def indexer_cpu_seconds(self) -> float:
         if self.indexer is None:
@@ -174,11 +178,13 @@ class Result:
 
     def row(self) -> str:
         lat = self.latencies or [0.0]
-        return (f"{self.name:<22} {self.requests:>6} {self.errors:>4} {self.rate:>9.1f} "
-                f"{pct(lat, 0.5) * 1000:>8.1f} {pct(lat, 0.95) * 1000:>8.1f} {max(lat) * 1000:>8.1f} "
-                f"{self.server_cpu / max(1, self.requests) * 1000:>8.2f} "
-                f"{self.indexer_cpu / max(1, self.requests) * 1000:>8.2f} "
-                f"{self.client_cpu / max(1, self.requests) * 1000:>8.2f}")
+        return (
+            f"{self.name:<22} {self.requests:>6} {self.errors:>4} {self.rate:>9.1f} "
+            f"{pct(lat, 0.5) * 1000:>8.1f} {pct(lat, 0.95) * 1000:>8.1f} {max(lat) * 1000:>8.1f} "
+            f"{self.server_cpu / max(1, self.requests) * 1000:>8.2f} "
+            f"{self.indexer_cpu / max(1, self.requests) * 1000:>8.2f} "
+            f"{self.client_cpu / max(1, self.requests) * 1000:>8.2f}"
+        )
 
 
 Part = tuple[str, str | None, bytes, str]  # (field, filename, content, content type)
@@ -197,8 +203,9 @@ def encode_multipart(parts: list[Part]) -> tuple[bytes, str]:
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
-def run_phase(name: str, base: str, reg: int, tokens: list[str], n: int, parts: Callable[[int], list[Part]],
-              warmup: int = 25) -> Result:
+def run_phase(
+    name: str, base: str, reg: int, tokens: list[str], n: int, parts: Callable[[int], list[Part]], warmup: int = 25
+) -> Result:
     """``len(tokens)`` client threads on keep-alive connections (``http.client``: the load generator should cost
     the 2-core machine as little CPU as possible, like wrk would); bodies are encoded before each request's
     clock starts, so the latency is the server's answer time as the client sees it."""
@@ -255,8 +262,13 @@ def run_phase(name: str, base: str, reg: int, tokens: list[str], n: int, parts: 
 
 
 def meta_json(i: int) -> str:
-    meta = {"letter_no": f"ศธ ๐๔๐๔๕/{i}", "letter_date": "๒๓ มีนาคม ๒๕๖๕", "sender": "สพฐ.",
-            "subject": f"ทดสอบความเร็วการลงทะเบียน {i}", "urgency": "ปกติ"}
+    meta = {
+        "letter_no": f"ศธ ๐๔๐๔๕/{i}",
+        "letter_date": "๒๓ มีนาคม ๒๕๖๕",
+        "sender": "สพฐ.",
+        "subject": f"ทดสอบความเร็วการลงทะเบียน {i}",
+        "urgency": "ปกติ",
+    }
     return json.dumps(meta, ensure_ascii=False)
 
 
@@ -265,42 +277,6 @@ def meta_part(i: int) -> Part:
 
 
 # ---------------------------------------------------------------------------------------------- big PDF
-
-
-def write_big_pdf(path: Path, size: int) -> None:
-    """A valid one-page PDF of about ``size`` bytes, written streaming: the bulk is an embedded file of random
-    (incompressible) bytes, referenced from the catalog's /EmbeddedFiles name tree."""
-    page_text = b"BT /F1 24 Tf 72 720 Td (Big attachment test) Tj ET"
-    head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
-    offsets: dict[int, int] = {}
-    with path.open("wb") as f:
-        f.write(head)
-
-        def obj(num: int, body: bytes) -> None:
-            offsets[num] = f.tell()
-            f.write(f"{num} 0 obj\n".encode() + body + b"\nendobj\n")
-
-        obj(1, b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(data.bin) 6 0 R] >> >> >>")
-        obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-        obj(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 7 0 R >> >> >>")
-        obj(4, f"<< /Length {len(page_text)} >>\nstream\n".encode() + page_text + b"\nendstream")
-        body_len = max(0, size - 2048)
-        offsets[5] = f.tell()
-        f.write(f"5 0 obj\n<< /Type /EmbeddedFile /Length {body_len} >>\nstream\n".encode())
-        left = body_len
-        while left:
-            chunk = os.urandom(min(left, 4 * MB))
-            f.write(chunk)
-            left -= len(chunk)
-        f.write(b"\nendstream\nendobj\n")
-        obj(6, b"<< /Type /Filespec /F (data.bin) /UF (data.bin) /EF << /F 5 0 R >> >>")
-        obj(7, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-        xref = f.tell()
-        f.write(b"xref\n0 8\n0000000000 65535 f \n")
-        for num in range(1, 8):
-            f.write(f"{offsets[num]:010d} 00000 n \n".encode())
-        f.write(f"trailer\n<< /Size 8 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
 
 
 def big_upload(server: Server, base: str, reg: int, tok: str, path: Path) -> tuple[int, float, int, int]:
@@ -319,10 +295,14 @@ def big_upload(server: Server, base: str, reg: int, tok: str, path: Path) -> tup
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     t0 = time.perf_counter()
-    with path.open("rb") as f, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {tok}"},
-                                            timeout=1800) as http:
-        r = http.post(f"/api/v1/registries/{reg}/receive",
-                      files=[("meta", (None, meta_json(10**6))), ("files", (path.name, f, "application/pdf"))])
+    with (
+        path.open("rb") as f,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {tok}"}, timeout=1800) as http,
+    ):
+        r = http.post(
+            f"/api/v1/registries/{reg}/receive",
+            files=[("meta", (None, meta_json(10**6))), ("files", (path.name, f, "application/pdf"))],
+        )
     seconds = time.perf_counter() - t0
     time.sleep(0.5)  # after-commit work (the stamp) runs before the response; let the sampler see the tail
     done.set()
@@ -356,9 +336,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite in the temp data dir)")
     ap.add_argument("--workers", type=int, default=2, help="server processes")
-    ap.add_argument("--index-mode", choices=("worker", "thread"), default="worker",
-                    help="worker: a `saraban worker` process indexes beside the server (as docker-compose.yml "
-                         "runs it); thread: each server process indexes after commit (the embedded default)")
+    ap.add_argument(
+        "--index-mode",
+        choices=("worker", "thread"),
+        default="worker",
+        help="worker: a `saraban worker` process indexes beside the server (as docker-compose.yml "
+        "runs it); thread: each server process indexes after commit (the embedded default)",
+    )
     ap.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     ap.add_argument("--meta", type=int, default=3000, help="metadata-only registrations")
     ap.add_argument("--pdf1", type=int, default=200, help="registrations with a 1-page PDF")
@@ -367,18 +351,25 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the temp directory")
     args = ap.parse_args()
 
-    from tests.samples import thai_letter_pdf
+    from tests.samples import thai_letter_pdf, write_big_pdf
 
     work = Path(tempfile.mkdtemp(prefix="saraban-bench-"))
     data_dir = work / "var"
     data_dir.mkdir()
     pdf1 = thai_letter_pdf(pages=1)
     pdf20 = thai_letter_pdf(pages=20)
-    print(f"server: {' '.join(saraban_command())} serve --workers {args.workers}; "
-          f"db: {args.database_url.split('@')[-1] if args.database_url else 'sqlite'}; clients: {args.clients}; "
-          f"index: {args.index_mode}; cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}")
-    server = Server(data_dir=data_dir, database_url=args.database_url, workers=args.workers,
-                    max_file_mb=max(300, args.big_mb + 50), index_mode=args.index_mode)
+    print(
+        f"server: {' '.join(saraban_command())} serve --workers {args.workers}; "
+        f"db: {args.database_url.split('@')[-1] if args.database_url else 'sqlite'}; clients: {args.clients}; "
+        f"index: {args.index_mode}; cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}"
+    )
+    server = Server(
+        data_dir=data_dir,
+        database_url=args.database_url,
+        workers=args.workers,
+        max_file_mb=max(300, args.big_mb + 50),
+        index_mode=args.index_mode,
+    )
     results: list[Result] = []
     big: tuple[int, float, int, int] | None = None
     try:
@@ -421,17 +412,23 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
     print()
-    print(f"{'phase':<22} {'n':>6} {'err':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-          f"{'srv cpu':>8} {'idx cpu':>8} {'cli cpu':>8}")
+    print(
+        f"{'phase':<22} {'n':>6} {'err':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+        f"{'srv cpu':>8} {'idx cpu':>8} {'cli cpu':>8}"
+    )
     print("-" * 98)
     for r in results:
         print(r.row())
     if big is not None:
         growth, seconds, status, baseline = big
-        print(f"\n{args.big_mb} MB PDF upload: HTTP {status} in {seconds:.1f} s; server RSS baseline "
-              f"{baseline / MB:.0f} MB, peak growth {growth / MB:.1f} MB")
-    print("(srv/idx/cli cpu: CPU ms per registration of the server's processes, of the index worker during the "
-          "phase, and of this client; user + system)")
+        print(
+            f"\n{args.big_mb} MB PDF upload: HTTP {status} in {seconds:.1f} s; server RSS baseline "
+            f"{baseline / MB:.0f} MB, peak growth {growth / MB:.1f} MB"
+        )
+    print(
+        "(srv/idx/cli cpu: CPU ms per registration of the server's processes, of the index worker during the "
+        "phase, and of this client; user + system)"
+    )
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)")
     print("\ntargets (at 4 clients):")
     by = {r.name: r for r in results}
@@ -444,8 +441,9 @@ def main() -> None:
         checks.append((f"1-page PDF >= 30/s: {r.rate:.1f}/s", r.rate >= 30))
         checks.append((f"1-page PDF p95 <= 200 ms: {p95:.0f} ms", p95 <= 200))
     if big is not None:
-        checks.append((f"RSS growth <= 64 MB for {args.big_mb} MB: {big[0] / MB:.1f} MB",
-                       big[0] <= 64 * MB and big[2] == 201))
+        checks.append(
+            (f"RSS growth <= 64 MB for {args.big_mb} MB: {big[0] / MB:.1f} MB", big[0] <= 64 * MB and big[2] == 201)
+        )
     for text, passed in checks:
         print(f"  [{'ok' if passed else 'MISS'}] {text}")
     sys.exit(0 if all(p for _, p in checks) else 1)

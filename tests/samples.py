@@ -9,8 +9,10 @@ because ``creation_date`` is fixed).
 from __future__ import annotations
 
 import io
+import os
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont, features
@@ -290,9 +292,44 @@ def corrupt_pdf() -> bytes:
 
 def exe_bytes() -> bytes:
     """The start of a Windows executable (MZ header), for 'an .exe renamed .pdf'."""
-    header = (
-        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43 + b"\x80\x00\x00\x00"
-    )
+    header = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43 + b"\x80\x00\x00\x00"
     stub = b"\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21"
     stub += b"This program cannot be run in DOS mode.\r\r\n$"
     return header + stub + b"\x00" * (0x80 - len(header) - len(stub)) + b"PE\x00\x00" + b"\x00" * 400
+
+
+def write_big_pdf(path: Path, size: int) -> None:
+    """A valid one-page PDF of about ``size`` bytes, written in pieces: the bulk is an embedded file of random
+    bytes, referenced from the catalog's /EmbeddedFiles name tree (stamp tests, ``bench/register.py``)."""
+    page_text = b"BT /F1 24 Tf 72 720 Td (Big attachment test) Tj ET"
+    offsets: dict[int, int] = {}
+    with path.open("wb") as f:
+        f.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+        def obj(num: int, body: bytes) -> None:
+            offsets[num] = f.tell()
+            f.write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+
+        obj(1, b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(data.bin) 6 0 R] >> >> >>")
+        obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+        obj(
+            3,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 7 0 R >> >> >>",
+        )
+        obj(4, b"<< /Length %d >>\nstream\n" % len(page_text) + page_text + b"\nendstream")
+        body_len = max(0, size - 2048)
+        offsets[5] = f.tell()
+        f.write(b"5 0 obj\n<< /Type /EmbeddedFile /Length %d >>\nstream\n" % body_len)
+        left = body_len
+        while left:
+            chunk = os.urandom(min(left, 4 * 1024 * 1024))
+            f.write(chunk)
+            left -= len(chunk)
+        f.write(b"\nendstream\nendobj\n")
+        obj(6, b"<< /Type /Filespec /F (data.bin) /UF (data.bin) /EF << /F 5 0 R >> >>")
+        obj(7, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+        xref = f.tell()
+        f.write(b"xref\n0 8\n0000000000 65535 f \n")
+        f.write(b"".join(b"%010d 00000 n \n" % offsets[num] for num in range(1, 8)))
+        f.write(b"trailer\n<< /Size 8 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)

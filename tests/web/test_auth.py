@@ -54,8 +54,9 @@ def env(make_saraban: MakeSaraban) -> Iterator[Env]:
 
 def events(env: Env, action: str) -> list[AuditEvent]:
     with env.app.tx() as uow:
-        return list(uow.session.exec(select(AuditEvent).where(AuditEvent.action == action)
-                                     .order_by(col(AuditEvent.seq))).all())
+        return list(
+            uow.session.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(col(AuditEvent.seq))).all()
+        )
 
 
 def counts(env: Env) -> dict[str, Any]:
@@ -83,15 +84,17 @@ def assert_problem(r: Any, status: int, code: str | None = None) -> dict[str, An
 
 
 def receive(c: TestClient, h: dict[str, str], reg: int, subject: str = "ทดสอบ") -> Any:
-    return c.post(f"/api/v1/registries/{reg}/receive", headers=h,
-                  data={"meta": json.dumps({"sender": "สพฐ.", "subject": subject})},
-                  files=[("files", ("file", b"", "x/y"))])
+    return c.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=h,
+        data={"meta": json.dumps({"sender": "สพฐ.", "subject": subject})},
+        files=[("files", ("file", b"", "x/y"))],
+    )
 
 
 def web_login(c: TestClient, username: str, password: str = DEMO_PASSWORD) -> str:
     """Sign in through the form; returns the session's CSRF token."""
-    r = c.post("/login", data={"username": username, "password": password, "next": "/password"},
-               follow_redirects=False)
+    r = c.post("/login", data={"username": username, "password": password, "next": "/password"}, follow_redirects=False)
     assert r.status_code == 303, r.text
     m = re.search(r'name="csrf" value="([^"]+)"', c.get("/password").text)
     assert m
@@ -115,8 +118,10 @@ def test_wrong_password_is_refused_and_audited(env: Env) -> None:
     assert "saraban_session" not in r3.cookies
     failed = events(env, "sign_in_failed")
     assert [(e.actor, json.loads(e.detail)["reason"], json.loads(e.detail)["channel"]) for e in failed] == [
-        ("central", "bad_credentials", "api"), ("no-such-user", "bad_credentials", "api"),
-        ("central", "bad_credentials", "session")]
+        ("central", "bad_credentials", "api"),
+        ("no-such-user", "bad_credentials", "api"),
+        ("central", "bad_credentials", "session"),
+    ]
     # and the auditor reads them
     seen = env.client.get("/api/v1/audit/events", headers=login(c, "auditor")).json()
     assert [e["actor"] for e in seen if e["action"] == "sign_in_failed"] == ["central", "no-such-user", "central"]
@@ -127,11 +132,13 @@ def test_wrong_password_is_refused_and_audited(env: Env) -> None:
 def test_lock_out_after_too_many_failures(env: Env) -> None:
     c = env.client
     for _ in range(3):  # login_max_failures=3
-        assert_problem(c.post("/api/v1/auth/token", data={"username": "group", "password": "bad-bad-bad"}), 401,
-                       "bad_credentials")
+        assert_problem(
+            c.post("/api/v1/auth/token", data={"username": "group", "password": "bad-bad-bad"}), 401, "bad_credentials"
+        )
     # locked: even the right password is refused, with its own clear error
-    body = assert_problem(c.post("/api/v1/auth/token", data={"username": "group", "password": DEMO_PASSWORD}),
-                          401, "account_locked")
+    body = assert_problem(
+        c.post("/api/v1/auth/token", data={"username": "group", "password": DEMO_PASSWORD}), 401, "account_locked"
+    )
     assert "too many" in body["detail"]
     r = c.post("/login", data={"username": "group", "password": DEMO_PASSWORD}, follow_redirects=False)
     assert r.status_code == 401 and "ระงับชั่วคราว" in r.text
@@ -140,8 +147,9 @@ def test_lock_out_after_too_many_failures(env: Env) -> None:
     # another user is not affected
     login(c, "central")
     env.clock.advance(minutes=14)
-    assert_problem(c.post("/api/v1/auth/token", data={"username": "group", "password": DEMO_PASSWORD}), 401,
-                   "account_locked")
+    assert_problem(
+        c.post("/api/v1/auth/token", data={"username": "group", "password": DEMO_PASSWORD}), 401, "account_locked"
+    )
     env.clock.advance(minutes=2)
     login(c, "group")  # the lock has passed
 
@@ -152,17 +160,28 @@ def test_change_password_then_the_old_one_is_refused(env: Env) -> None:
     other = login(c, "officer")
     # wrong current password: refused, nothing changed
     before = counts(env)
-    assert_problem(c.post("/api/v1/auth/password", headers=h,
-                          json={"old_password": "not-my-password", "new_password": "a-new-long-password"}), 401)
-    assert_problem(c.post("/api/v1/auth/password", headers=h,
-                          json={"old_password": DEMO_PASSWORD, "new_password": "short"}), 422, "invalid_input")
+    assert_problem(
+        c.post(
+            "/api/v1/auth/password",
+            headers=h,
+            json={"old_password": "not-my-password", "new_password": "a-new-long-password"},
+        ),
+        401,
+    )
+    assert_problem(
+        c.post("/api/v1/auth/password", headers=h, json={"old_password": DEMO_PASSWORD, "new_password": "short"}),
+        422,
+        "invalid_input",
+    )
     assert counts(env) == before
-    r = c.post("/api/v1/auth/password", headers=h,
-               json={"old_password": DEMO_PASSWORD, "new_password": "a-new-long-password"})
+    r = c.post(
+        "/api/v1/auth/password", headers=h, json={"old_password": DEMO_PASSWORD, "new_password": "a-new-long-password"}
+    )
     assert r.status_code == 200, r.text
     assert [e.actor for e in events(env, "password_changed")] == ["officer"]
-    assert_problem(c.post("/api/v1/auth/token", data={"username": "officer", "password": DEMO_PASSWORD}), 401,
-                   "bad_credentials")
+    assert_problem(
+        c.post("/api/v1/auth/token", data={"username": "officer", "password": DEMO_PASSWORD}), 401, "bad_credentials"
+    )
     # every token of the user was signed out
     assert_problem(c.get("/api/v1/me", headers=h), 401, "token_invalid")
     assert_problem(c.get("/api/v1/me", headers=other), 401, "token_invalid")
@@ -172,8 +191,12 @@ def test_change_password_then_the_old_one_is_refused(env: Env) -> None:
 def test_admin_creates_users_and_resets_passwords_others_may_not(env: Env) -> None:
     c = env.client
     admin = login(c, "admin")
-    new = {"username": "clerk2", "password": "clerk2-password", "full_name": "ธุรการ ๒",
-           "roles": [{"unit": "policy", "role": "group_clerk"}]}
+    new = {
+        "username": "clerk2",
+        "password": "clerk2-password",
+        "full_name": "ธุรการ ๒",
+        "roles": [{"unit": "policy", "role": "group_clerk"}],
+    }
     before = counts(env)
     for name in ("central", "group", "director", "records", "secret", "auditor", "officer"):
         h = login(c, name)
@@ -213,8 +236,12 @@ def test_missing_and_unknown_bearer_tokens(env: Env) -> None:
     c = env.client
     before = counts(env)
     reg = registry_id(c, login(c, "central"), "central")
-    for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"},
-                    {"Authorization": "Bearer not-a-token"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer not-a-token"},
+    ):
         r = c.get("/api/v1/letters", headers=headers)
         assert_problem(r, 401)
         assert r.headers["www-authenticate"] == "Bearer"
@@ -313,8 +340,12 @@ def test_missing_cookie_redirects_to_login_and_is_audited(env: Env) -> None:
         r = c.get(path, follow_redirects=False)
         assert r.status_code == 303, path
         assert r.headers["location"].startswith("/login?next="), r.headers["location"]
-    r = c.post(f"/registers/{reg}/receive", data={"sender": "x", "subject": "y", "csrf": "x"},
-               files=[("files", ("file", b"", "x/y"))], follow_redirects=False)
+    r = c.post(
+        f"/registers/{reg}/receive",
+        data={"sender": "x", "subject": "y", "csrf": "x"},
+        files=[("files", ("file", b"", "x/y"))],
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     r = c.post("/logout", data={"csrf": "x"}, follow_redirects=False)
     assert r.status_code == 303
@@ -334,23 +365,34 @@ def test_forged_csrf_is_refused_and_registers_nothing(env: Env) -> None:
     before = counts(env)
     form = {"sender": "สพฐ.", "subject": "ปลอม CSRF"}
     for forged in ({"csrf": "forged-token"}, {"csrf": ""}, {}, {"csrf": csrf[:-1] + ("A" if csrf[-1] != "A" else "B")}):
-        r = c.post(f"/registers/{reg}/receive", data={**form, **forged}, files=[("files", ("file", b"", "x/y"))],
-                   follow_redirects=False)
+        r = c.post(
+            f"/registers/{reg}/receive",
+            data={**form, **forged},
+            files=[("files", ("file", b"", "x/y"))],
+            follow_redirects=False,
+        )
         assert r.status_code == 403, (forged, r.status_code)
         assert "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง" in r.text
     # another user's valid CSRF token does not work with this session either
     other = TestClient(c.app)
     other_csrf = web_login(other, "group")
-    r = c.post(f"/registers/{reg}/receive", data={**form, "csrf": other_csrf},
-               files=[("files", ("file", b"", "x/y"))], follow_redirects=False)
+    r = c.post(
+        f"/registers/{reg}/receive",
+        data={**form, "csrf": other_csrf},
+        files=[("files", ("file", b"", "x/y"))],
+        follow_redirects=False,
+    )
     assert r.status_code == 403
     # logout with a forged token: refused, and the session still lives
     r = c.post("/logout", data={"csrf": "forged-token"}, follow_redirects=False)
     assert r.status_code == 403
     assert c.get("/password", follow_redirects=False).status_code == 200
     # password change with a forged token: refused
-    r = c.post("/password", data={"old_password": DEMO_PASSWORD, "new_password": "hijacked-password",
-                                  "csrf": "forged-token"}, follow_redirects=False)
+    r = c.post(
+        "/password",
+        data={"old_password": DEMO_PASSWORD, "new_password": "hijacked-password", "csrf": "forged-token"},
+        follow_redirects=False,
+    )
     assert r.status_code == 403
     assert counts(env) == before
     denied = events(env, "permission_denied")
@@ -358,8 +400,12 @@ def test_forged_csrf_is_refused_and_registers_nothing(env: Env) -> None:
     assert {e.actor for e in denied} == {"central"}
 
     # the genuine token works: one letter registered, then logout ends the session
-    r = c.post(f"/registers/{reg}/receive", data={**form, "csrf": csrf}, files=[("files", ("file", b"", "x/y"))],
-               follow_redirects=False)
+    r = c.post(
+        f"/registers/{reg}/receive",
+        data={**form, "csrf": csrf},
+        files=[("files", ("file", b"", "x/y"))],
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"].startswith("/letters/")
     assert counts(env)["letters"] == before["letters"] + 1
     assert c.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303

@@ -62,17 +62,6 @@ from search.thai import (
     query_tokens,
 )
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "Hit",
-    "IndexDoc",
-    "SearchIndex",
-    "SearchIndexOutdated",
-    "SearchQuery",
-    "SearchResult",
-    "parse_date_range",
-]
-
 #: How much attachment text is stored for snippets (all of it is indexed).
 STORED_ATTACHMENT_CHARS = 20_000
 INDEX_NAME = "letters"

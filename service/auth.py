@@ -197,8 +197,9 @@ def resolve_token(
         raise TokenInvalid("session idle too long", thai="ไม่มีการใช้งานนานเกินไป กรุณาลงชื่อเข้าใช้ใหม่")
     if not row.active:
         raise TokenInvalid("user disabled", thai="บัญชีผู้ใช้ถูกระงับ")
-    roles = frozenset((unit_id, Role(role)) for unit_id, role in conn.execute(_ROLES, {"user_id": row.user_id}))
-    actor = Actor(id=row.user_id, username=row.username, clearance=row.clearance, roles=roles, full_name=row.full_name)
+    actor = _actor(
+        session, user_id=row.user_id, username=row.username, clearance=row.clearance, full_name=row.full_name
+    )
     return LiveToken(
         id=row.id,
         csrf_token=row.csrf_token,
@@ -232,10 +233,14 @@ def revoke_all(session: Session, *, user_id: int, now: datetime) -> None:
 
 def load_actor(session: Session, user: User) -> Actor:
     assert user.id is not None
-    roles = frozenset(
-        (m.unit_id, Role(m.role)) for m in session.exec(select(Membership).where(Membership.user_id == user.id))
-    )
-    return Actor(id=user.id, username=user.username, clearance=user.clearance, roles=roles, full_name=user.full_name)
+    return _actor(session, user_id=user.id, username=user.username, clearance=user.clearance, full_name=user.full_name)
+
+
+def _actor(session: Session, *, user_id: int, username: str, clearance: int, full_name: str) -> Actor:
+    """A user as the rules see them: with their roles."""
+    rows = session.connection().execute(_ROLES, {"user_id": user_id})
+    roles = frozenset((unit_id, Role(role)) for unit_id, role in rows)
+    return Actor(id=user_id, username=username, clearance=clearance, roles=roles, full_name=full_name)
 
 
 def change_password(session: Session, *, user: User, old: str, new: str, now: datetime) -> None:

@@ -265,6 +265,11 @@ def _load() -> dict[str, Any]:
     return state
 
 
+def load_dictionary() -> None:
+    """Load the word list and segmenter now (a long-running indexer does it at start, not in its first batch)."""
+    _load()
+
+
 _THAI_RE = re.compile(r"[\u0e00-\u0e7f]")
 # chunks: Thai runs (incl. abbreviation dots), Latin/digit runs; everything else (space, punctuation) separates.
 _CHUNK_RE = re.compile(r"[\u0e00-\u0e7f.]+|[0-9a-z]+(?:[.,][0-9]+)*|[^\W_]+", re.UNICODE)

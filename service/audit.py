@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from service.access import Actor
 from service.clock import to_db
+from service.db import Prepared
 from service.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -31,26 +32,35 @@ def event_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _hashed_fields(ev: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": ev.seq,
-        "at": to_db(ev.at).isoformat(timespec="microseconds"),
-        "actor_id": ev.actor_id,
-        "actor": ev.actor,
-        "action": ev.action,
-        "object_type": ev.object_type,
-        "object_id": ev.object_id,
-        "letter_id": ev.letter_id,
-        "ip": ev.ip,
-        "detail": ev.detail,
-        "prev_hash": ev.prev_hash,
-    }
+_HASHED = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "letter_id",
+    "ip",
+    "detail",
+    "prev_hash",
+)
+
+
+def _hashed_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """What an event's hash covers; ``at`` as naive UTC in ISO form, whatever the driver returned."""
+    fields = {k: values[k] for k in _HASHED}
+    fields["at"] = to_db(values["at"]).isoformat(timespec="microseconds")
+    return fields
 
 
 _HEAD = AuditHead.__table__  # type: ignore[attr-defined]
 _EVENT = AuditEvent.__table__  # type: ignore[attr-defined]
-_READ_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
-_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
+_READ_HEAD = Prepared(select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update())
+_MOVE_HEAD = Prepared(
+    update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=bindparam("seq"), last_hash=bindparam("event_hash"))
+)
+_APPEND = Prepared(insert(_EVENT).values({c.name: bindparam(c.name, type_=c.type) for c in _EVENT.columns}))
 
 
 def record(
@@ -65,34 +75,34 @@ def record(
     letter_id: int | None = None,
     where: Where | None = None,
     **detail: Any,
-) -> AuditEvent:
-    """Append one event inside the caller's transaction; the head row serialises writers on every engine.
+) -> int:
+    """Append one event inside the caller's transaction and return its sequence number; the head row serialises
+    writers on every engine.
 
-    Written with plain SQL statements (every request writes one event; the ORM's unit of work costs more than
-    the three statements). Pending ORM rows are flushed first, so the event may refer to them.
+    Every request writes one event, most of them while holding the write lock, so it is three prepared
+    statements (``Prepared``) rather than an ORM object. Pending ORM rows are flushed first, so the event may
+    refer to them.
     """
     session.flush()
     conn = session.connection()
-    last_seq, last_hash = conn.execute(_READ_HEAD).one()
-    ev = AuditEvent(
-        seq=last_seq + 1,
-        at=to_db(at),
-        actor_id=actor.id if actor else None,
-        actor=actor.username if actor else actor_name,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        letter_id=letter_id,
-        ip=(where.ip if where else "")[:64],
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=last_hash,
-        hash="",
-    )
-    fields = _hashed_fields(ev)
-    ev.hash = event_hash(fields)
-    conn.execute(insert(_EVENT), {**fields, "hash": ev.hash, "at": ev.at})
-    conn.execute(_MOVE_HEAD, {"last_seq": ev.seq, "last_hash": ev.hash})
-    return ev
+    last_seq, last_hash = _READ_HEAD.rows(conn, {})[0]
+    values: dict[str, Any] = {
+        "seq": last_seq + 1,
+        "at": to_db(at),
+        "actor_id": actor.id if actor else None,
+        "actor": actor.username if actor else actor_name,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "letter_id": letter_id,
+        "ip": (where.ip if where else "")[:64],
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+        "prev_hash": last_hash,
+    }
+    values["hash"] = event_hash(_hashed_fields(values))
+    _APPEND.rows(conn, values)
+    _MOVE_HEAD.rows(conn, {"seq": values["seq"], "event_hash": values["hash"]})
+    return int(values["seq"])
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,7 @@ def verify_chain(session: Session) -> ChainReport:
             return ChainReport(count, f"event {expected_seq} is missing (deleted?) before event {ev.seq}", expected_seq)
         if ev.prev_hash != expected_prev:
             return ChainReport(count, f"event {ev.seq} does not link to event {ev.seq - 1}", ev.seq)
-        if event_hash(_hashed_fields(ev)) != ev.hash:
+        if event_hash(_hashed_fields({k: getattr(ev, k) for k in _HASHED})) != ev.hash:
             return ChainReport(count, f"event {ev.seq} was altered (hash mismatch)", ev.seq)
         expected_seq, expected_prev = ev.seq + 1, ev.hash
     head = session.get(AuditHead, 1)

@@ -156,12 +156,14 @@ def worker(
     (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it.
     """
     from search import SearchIndex
+    from search.thai import load_dictionary
     from service.indexing import run_worker
 
     if nice:
         os.nice(nice)
     app = _context()
     index = SearchIndex(app.settings.index_path)
+    load_dictionary()
     out.print("indexing worker started" + (" (once)" if once else ""))
     try:
         done = run_worker(app, index, once=once)

@@ -7,13 +7,16 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event, make_url
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
@@ -105,6 +108,67 @@ def make_engine(url: str, *, echo: bool = False, readonly: bool = False) -> Engi
 def make_null_engine(url: str) -> Engine:
     """An engine without pooling, for short-lived CLI work and migrations."""
     return create_engine(url, poolclass=NullPool)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: Sequence[str] | None  # positional parameter order (SQLite's qmark); None: named (psycopg)
+    processors: Mapping[str, Callable[[Any], Any]]
+    literals: Mapping[str, Any]  # values the statement carries itself (``WHERE id = 1``)
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run on the caller's DB-API cursor.
+
+    For the few statements every registration runs while it holds the write lock: SQLAlchemy's work per
+    execution (cache key, execution context, result wrapping) cost several times what SQLite spends on them.
+    Values still pass the column types' bind processors, so the rows are the ones the ORM would write; the
+    statement takes part in the caller's transaction like any other.
+    """
+
+    def __init__(self, stmt: ClauseElement) -> None:
+        self.stmt = stmt
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        done = self._by_dialect.get(dialect.name)
+        if done is None:
+            compiled = cast(SQLCompiler, self.stmt.compile(dialect=dialect))
+            processors, literals = {}, {}
+            for name, bind in compiled.binds.items():
+                proc = bind.type.bind_processor(dialect)
+                if proc is not None:
+                    processors[name] = proc
+                if not bind.required:
+                    literals[name] = bind.value
+            names = list(compiled.positiontup or ()) if dialect.positional else None
+            done = self._by_dialect[dialect.name] = _Compiled(str(compiled), names, processors, literals)
+        return done
+
+    def _args(self, c: _Compiled, params: Mapping[str, Any]) -> Any:
+        given = {**c.literals, **params} if c.literals else params
+        values = {k: (c.processors[k](v) if k in c.processors else v) for k, v in given.items()}
+        return values if c.names is None else [values[n] for n in c.names]
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Execute; the rows it returns (``RETURNING`` or ``SELECT``)."""
+        c = self._compiled(conn.dialect)
+        with closing(conn.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]
+            cursor.execute(c.sql, self._args(c, params))
+            return list(cursor.fetchall()) if cursor.description else []
+
+    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """Execute; the first column of the one row it returns."""
+        (row,) = self.rows(conn, params)
+        return row[0]
+
+    def many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
+        """Execute once per parameter set (``executemany``)."""
+        if params:
+            c = self._compiled(conn.dialect)
+            with closing(conn.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]
+                cursor.executemany(c.sql, [self._args(c, p) for p in params])
 
 
 class UnitOfWork:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from sqlalchemy import Connection, bindparam, func, insert
+from sqlalchemy import bindparam, func, insert
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel, col, select
 from service import audit
 from service.access import Actor, RegistryPlace, RoutePlace, actor_principals, letter_principals, may_register
 from service.clock import to_db
+from service.db import Prepared
 from service.errors import Forbidden, InvalidInput, NotFound, SecretNotAllowed
 from service.models import (
     Attachment,
@@ -187,16 +188,15 @@ def next_number(session: Session, *, registry_id: int, year: int) -> int:
     counter back too, so no number is lost or handed out twice (tech-notes "Running numbers").
     """
     conn = session.connection()
-    stmt = _advance_counter(conn.dialect.name)
-    return int(conn.execute(stmt, {"registry_id": registry_id, "year": year}).scalar_one())
+    return int(_advance_counter(conn.dialect.name).scalar(conn, {"registry_id": registry_id, "year": year}))
 
 
 @functools.cache
-def _advance_counter(dialect: str) -> Any:
+def _advance_counter(dialect: str) -> Prepared:
     """``INSERT … ON CONFLICT DO UPDATE … RETURNING``, built once per dialect (it runs under the write lock)."""
     table = NumberCounter.__table__  # type: ignore[attr-defined]
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    return (
+    return Prepared(
         ins.values(registry_id=bindparam("registry_id"), year=bindparam("year"), last_number=1)
         .on_conflict_do_update(index_elements=["registry_id", "year"], set_={"last_number": table.c.last_number + 1})
         .returning(table.c.last_number)
@@ -337,15 +337,22 @@ class Received:
     attachments: list[Attachment]
 
 
-def _insert(conn: Connection, row: SQLModel) -> int:
-    """INSERT one new row with plain SQL (no unit of work) and return its id; ``row`` stays a detached value.
+def _inserting(model: type[SQLModel]) -> Prepared:
+    """``INSERT`` of every column but the id, ``RETURNING`` the id: one statement per table, compiled once."""
+    table = model.__table__  # type: ignore[attr-defined]
+    values = {c.name: bindparam(c.name, type_=c.type) for c in table.columns if c.name != "id"}
+    return Prepared(insert(table).values(values).returning(table.c.id))
 
-    The hot path of registration writes four or five rows under SQLite's write lock; the ORM's flush machinery
-    cost more than the statements themselves.
-    """
-    table = row.__table__  # type: ignore[attr-defined]
-    values = {c.name: getattr(row, c.name) for c in table.columns if c.name != "id"}  # model defaults applied
-    return int(conn.execute(insert(table).returning(table.c.id), values).scalar_one())
+
+def _row_values(row: SQLModel) -> dict[str, Any]:
+    """A new row's column values, model defaults applied (what ``_inserting`` takes)."""
+    return {c.name: getattr(row, c.name) for c in row.__table__.columns if c.name != "id"}  # type: ignore[attr-defined]
+
+
+_INSERT_LETTER, _INSERT_REGISTRATION, _INSERT_ATTACHMENT = (_inserting(m) for m in (Letter, Registration, Attachment))
+_INSERT_ACCESS = Prepared(
+    insert(LetterAccess.__table__).values(letter_id=bindparam("letter_id"), principal=bindparam("principal"))  # type: ignore[attr-defined]
+)
 
 
 @dataclass(frozen=True)
@@ -373,25 +380,26 @@ def plan_receipt(session: Session, actor: Actor, registry_id: int, secrecy: int)
     )
 
 
-def record_receipt(
-    session: Session,
-    plan: ReceiptPlan,
-    *,
-    actor: Actor,
-    data: LetterIn,
-    files: list[StoredFile],
-    now: datetime,
-    where: audit.Where | None = None,
-) -> Received:
-    """The write: the next number of the registry for this B.E. year, the letter's rows, its readers, the audit.
+@dataclass(frozen=True)
+class ReceiptDraft:
+    """A registration ready to be written: the rows as values, all but the number and the new ids."""
 
-    Kept to the statements that must share the transaction, because on SQLite it runs under the write lock.
-    """
-    registry = plan.registry
-    assert registry.id is not None
-    year = be_year(local(now))
-    number = next_number(session, registry_id=registry.id, year=year)
-    conn = session.connection()
+    plan: ReceiptPlan
+    actor: Actor
+    now: datetime
+    year: int
+    letter: Letter
+    registration: Registration
+    attachments: list[Attachment]
+    letter_values: dict[str, Any]
+    registration_values: dict[str, Any]
+    attachment_values: list[dict[str, Any]]
+
+
+def draft_receipt(
+    plan: ReceiptPlan, *, actor: Actor, data: LetterIn, files: list[StoredFile], now: datetime
+) -> ReceiptDraft:
+    """Build the rows of a registration (pure; done before the write lock is taken)."""
     letter = Letter(
         letter_no=data.letter_no,
         letter_no_norm=normalise_letter_no(data.letter_no),
@@ -409,19 +417,9 @@ def record_receipt(
         created_at=to_db(now),
         created_by=actor.id,
     )
-    letter.id = _insert(conn, letter)
-    registration = Registration(
-        letter_id=letter.id,
-        registry_id=registry.id,
-        year=year,
-        number=number,
-        registered_at=to_db(now),
-        registered_by=actor.id,
-    )
-    registration.id = _insert(conn, registration)
     attachments = [
         Attachment(
-            letter_id=letter.id,
+            letter_id=0,  # set when the letter has its id
             position=i,
             filename=f.filename,
             sha256=f.sha256,
@@ -432,27 +430,68 @@ def record_receipt(
         )
         for i, f in enumerate(files)
     ]
-    for a in attachments:
-        a.id = _insert(conn, a)
-    conn.execute(
-        insert(LetterAccess.__table__),  # type: ignore[attr-defined]
-        [{"letter_id": letter.id, "principal": p} for p in sorted(plan.principals)],
+    assert plan.registry.id is not None
+    year = be_year(local(now))
+    registration = Registration(
+        letter_id=0,  # set when the letter has its id
+        registry_id=plan.registry.id,
+        year=year,
+        number=0,  # set under the write lock
+        registered_at=to_db(now),
+        registered_by=actor.id,
     )
+    return ReceiptDraft(
+        plan=plan,
+        actor=actor,
+        now=now,
+        year=year,
+        letter=letter,
+        registration=registration,
+        attachments=attachments,
+        letter_values=_row_values(letter),
+        registration_values=_row_values(registration),
+        attachment_values=[_row_values(a) for a in attachments],
+    )
+
+
+def record_receipt(session: Session, draft: ReceiptDraft, *, where: audit.Where | None = None) -> Received:
+    """The write: the next number of the registry for this B.E. year, the letter's rows, its readers, the audit.
+
+    Only statements that must share the transaction, prepared (on SQLite this runs under the write lock and
+    every registration of every server process queues for it).
+    """
+    registry, actor, now = draft.plan.registry, draft.actor, draft.now
+    assert registry.id is not None
+    number = next_number(session, registry_id=registry.id, year=draft.year)
+    conn = session.connection()
+    letter_id = int(_INSERT_LETTER.scalar(conn, draft.letter_values))
+    registration_id = int(
+        _INSERT_REGISTRATION.scalar(conn, {**draft.registration_values, "letter_id": letter_id, "number": number})
+    )
+    attachment_ids = [
+        int(_INSERT_ATTACHMENT.scalar(conn, {**values, "letter_id": letter_id})) for values in draft.attachment_values
+    ]
+    _INSERT_ACCESS.many(conn, [{"letter_id": letter_id, "principal": p} for p in sorted(draft.plan.principals)])
     audit.record(
         session,
         at=now,
         action="register",
         actor=actor,
         object_type="registration",
-        object_id=registration.id or "",
-        letter_id=letter.id,
+        object_id=registration_id,
+        letter_id=letter_id,
         where=where,
         registry=registry.code,
-        year=year,
+        year=draft.year,
         number=number,
-        attachments=[a.sha256 for a in attachments],
+        attachments=[a.sha256 for a in draft.attachments],
     )
-    return Received(letter=letter, registration=registration, attachments=attachments)
+    draft.letter.id = letter_id
+    for att, att_id in zip(draft.attachments, attachment_ids, strict=True):
+        att.id, att.letter_id = att_id, letter_id
+    registration = draft.registration
+    registration.id, registration.letter_id, registration.number = registration_id, letter_id, number
+    return Received(letter=draft.letter, registration=registration, attachments=draft.attachments)
 
 
 def receive_letter(
@@ -465,9 +504,9 @@ def receive_letter(
     now: datetime,
     where: audit.Where | None = None,
 ) -> Received:
-    """Register a received letter in one transaction (plan and write together)."""
+    """Register a received letter in one transaction (plan, draft and write together)."""
     plan = plan_receipt(session, actor, registry_id, data.secrecy)
-    return record_receipt(session, plan, actor=actor, data=data, files=files, now=now, where=where)
+    return record_receipt(session, draft_receipt(plan, actor=actor, data=data, files=files, now=now), where=where)
 
 
 def record_rendition(

@@ -21,6 +21,7 @@ from service.letters import (
     Received,
     StoredFile,
     attachment_view,
+    draft_receipt,
     plan_receipt,
     record_receipt,
     record_rendition,
@@ -57,23 +58,24 @@ def register_received(
         stored = [_store(app, c) for c in checked]
     finally:
         upload.discard()
-    now = app.clock()
+    draft = draft_receipt(plan, actor=actor, data=data, files=stored, now=app.clock())
     stamped: list[Rendition] = []
     with app.tx() as uow:
-        received = record_receipt(uow.session, plan, actor=actor, data=data, files=stored, now=now, where=where)
-        assert received.letter.id is not None
+        received = record_receipt(uow.session, draft, where=where)
+        letter_id = received.letter.id
+        assert letter_id is not None
         job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
         if job is not None:
             uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
         if app.indexer is not None:
-            indexer, letter_id = app.indexer, received.letter.id
+            indexer = app.indexer
             uow.after_commit(lambda: indexer.enqueue(letter_id))
-        attachments = [attachment_view(a, None) for a in received.attachments]
-        response = {
-            "letter_id": received.letter.id,
-            "registration": registration_view(received.registration, plan.registry),
-            "attachments": attachments,
-        }
+    attachments = [attachment_view(a, None) for a in received.attachments]
+    response = {
+        "letter_id": letter_id,
+        "registration": registration_view(received.registration, plan.registry),
+        "attachments": attachments,
+    }
     for rendition in stamped:
         for view in attachments:
             if view["id"] == rendition.attachment_id:

@@ -151,7 +151,7 @@ def test_cli_verify_names_the_tampered_row(env: Env, tmp_path: Path) -> None:
     with env.app.tx() as uow:
         row = uow.session.get(AuditEvent, mid["seq"])
         assert row is not None
-        forged = AuditEvent(**{**row.model_dump(), "actor": "admin"})
+        forged = {**row.model_dump(), "actor": "admin"}
     sql(env, "UPDATE auditevent SET actor = 'admin', hash = :h WHERE seq = :s",
         h=event_hash(_hashed_fields(forged)), s=mid["seq"])
     bad = verify_cli(env, tmp_path)

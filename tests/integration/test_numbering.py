@@ -207,3 +207,54 @@ def test_year_change_restarts_at_one_in_bangkok_time(make_saraban: MakeSaraban, 
         new = client.get(f"/api/v1/registries/{reg}/entries", params={"year": 2569}, headers=h).json()["entries"]
         assert [e["number"] for e in old] == [1, 2, 3]
         assert [e["number"] for e in new] == [1, 2]
+
+
+# ---------------------------------------------------------------------------------------------- the write path
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_registration_rows_read_back_as_written(make_saraban: MakeSaraban, request: pytest.FixtureRequest,
+                                                db: str) -> None:
+    """The registration is written by prepared statements on the DB-API cursor (``service.db.Prepared``):
+    dates, times, Thai text and defaults must read back through the ORM exactly, and the audit event's hash
+    must verify from the stored row."""
+    from service.audit import verify_chain
+    from service.letters import StoredFile, plan_receipt
+    from service.models import Attachment, AuditEvent, LetterAccess
+
+    url = "" if db == "sqlite" else request.getfixturevalue("pg_url")
+    app = make_saraban(url)
+    actor = _actor(app, "central")
+    reg = _registry(app, "central")
+    data = parse_letter_meta({
+        "letter_no": "ศธ ๐๔๐๔๕/๑๒๓", "letter_date": "๒๓ มีนาคม ๒๕๖๕", "sender": "สพฐ.", "recipient": "ผอ.สพป.",
+        "subject": "ขอเชิญประชุม", "summary": "สรุป", "urgency": "ด่วนที่สุด", "deliver_by": "2026-11-22T09:30:00+07:00",
+        "channel": "e-mail", "remarks": "หมายเหตุ",
+    })
+    files = [StoredFile(f"ไฟล์{i}.pdf", f"{i:064x}", 1000 + i, "application/pdf", "pdf", i + 1) for i in range(2)]
+    now = datetime(2026, 11, 21, 23, 59, 58, 123456, tzinfo=UTC)  # already 22 Nov in Bangkok
+    with app.tx() as uow:
+        got = receive_letter(uow.session, actor=actor, registry_id=reg, data=data, files=files, now=now)
+    assert got.registration.year == 2569 and got.registration.number == 1
+
+    with app.tx() as uow:
+        s = uow.session
+        letter = s.get(Letter, got.letter.id)
+        assert letter is not None
+        assert letter.model_dump() == got.letter.model_dump()
+        assert letter.letter_date is not None and letter.letter_date.isoformat() == "2022-03-23"
+        assert letter.deliver_by == datetime(2026, 11, 22, 2, 30, tzinfo=UTC)
+        assert letter.created_at == now
+        assert letter.index_status == "pending" and letter.urgency == 4 and letter.channel == "email"
+        registration = s.get(Registration, got.registration.id)
+        assert registration is not None and registration.model_dump() == got.registration.model_dump()
+        assert registration.cancelled is False and registration.action == ""
+        atts = s.exec(select(Attachment).where(Attachment.letter_id == letter.id).order_by(Attachment.position)).all()
+        assert [a.model_dump() for a in atts] == [a.model_dump() for a in got.attachments]
+        assert [a.filename for a in atts] == ["ไฟล์0.pdf", "ไฟล์1.pdf"]
+        readers = s.exec(select(LetterAccess.principal).where(LetterAccess.letter_id == letter.id)).all()
+        assert sorted(readers) == sorted(plan_receipt(s, actor, reg, 0).principals) != []
+        event = s.exec(select(AuditEvent).where(AuditEvent.letter_id == letter.id)).one()
+        assert event.action == "register" and event.at == now
+        assert json.loads(event.detail)["number"] == 1
+        assert verify_chain(s).ok

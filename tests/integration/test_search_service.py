@@ -183,10 +183,10 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
         reg = registry_id(client, h, "central")
         first, second = (_receive(client, h, reg, {"sender": "สพฐ.", "subject": f"ทุน {i}"}, None) for i in (1, 2))
         registered_meanwhile: list[int] = []
-        real_build = indexing.build_doc
+        real_build = indexing.build_docs
 
-        def slow_build(session: Any, store: Any, letter: Letter, *, ocr: bool) -> Any:
-            if letter.id == first:
+        def slow_build(session: Any, store: Any, letter_ids: list[int], *, ocr: bool) -> Any:
+            if first in letter_ids:
                 other = threading.Thread(
                     target=lambda: registered_meanwhile.append(
                         _receive(client, h, reg, {"sender": "สพฐ.", "subject": "ระหว่างทำดัชนี"}, None)
@@ -199,9 +199,9 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
                     assert row is not None
                     row.index_status = "pending"
                     uow.session.add(row)
-            return real_build(session, store, letter, ocr=ocr)
+            return real_build(session, store, letter_ids, ocr=ocr)
 
-        monkeypatch.setattr(indexing, "build_doc", slow_build)
+        monkeypatch.setattr(indexing, "build_docs", slow_build)
         index = SearchIndex(app.settings.index_path)
         try:
             assert index_letters(app, index, [first, second]) == 2

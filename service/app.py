@@ -17,6 +17,7 @@ from service.http import http_error_handler, saraban_error_handler, validation_e
 def create_app(saraban: Saraban) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        _warm_up()
         if saraban.indexer is not None:
             saraban.indexer.start()
         yield
@@ -44,6 +45,17 @@ def create_app(saraban: Saraban) -> FastAPI:
     app.include_router(api_router)
     mount_web(app)
     return app
+
+
+def _warm_up() -> None:
+    """Load what the first upload would otherwise wait for (PDF and font libraries, the Thai font's glyphs):
+    once per process, before the server takes requests."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from service.stamp import ReceiveStamp, pdf_page_count, render_stamp  # noqa: F401 (imported to load)
+
+    render_stamp(ReceiveStamp("สพป.", 1, datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Bangkok"))))
 
 
 def app_from_env() -> FastAPI:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # thread: each server process indexes after commit (embedded default);
     # worker: servers only mark letters pending and `saraban worker` indexes them (the shape that scales)
     index_mode: Literal["thread", "worker"] = "thread"
+    # After a round of indexing, wait this long before the next, so that under a stream of registrations a
+    # round takes what gathered meanwhile (the per-round cost is shared); an idle system indexes at once.
+    index_gather_ms: int = 500
 
     max_files: int = 10
     max_file_mb: int = 50

@@ -233,6 +233,7 @@ class Indexer:
         self._thread: threading.Thread | None = None
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self.idle = threading.Event()
         self.idle.set()
 
@@ -269,9 +270,11 @@ class Indexer:
 
     def stop(self) -> None:
         if self._thread is not None:
+            self._stopping.set()
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
+            self._stopping.clear()
         with self._lock:
             if self._index is not None:
                 self._index.close()
@@ -280,6 +283,7 @@ class Indexer:
     def _run(self) -> None:
         from search import SearchIndexOutdated
 
+        gather = self.app.settings.index_gather_ms / 1000
         while True:
             first = self._queue.get()
             if first is None:
@@ -305,6 +309,8 @@ class Indexer:
                 self.idle.set()
             if stop:
                 return
+            if gather and len(batch) > 1:  # a stream, not a lone letter: let the next round gather
+                self._stopping.wait(gather)
 
 
 def reindex(
@@ -355,20 +361,21 @@ def run_worker(
     *,
     once: bool,
     interval: float = 1.0,
-    gather: float = 0.5,
     batch: int = 200,
     stop: threading.Event | None = None,
 ) -> int:
     """The indexing worker: index pending letters in batches until stopped (or, with ``once``, none is left).
 
-    A full batch means a backlog, so the next follows at once. After a partial one the worker waits ``gather``
-    seconds, so that under a stream of registrations each round takes what arrived meanwhile: the commit, the
-    two small write transactions and the index segment are shared by a hundred letters instead of a few, and
-    a new letter is searchable within about a second. With nothing pending it polls every ``interval``.
+    A full batch means a backlog, so the next follows at once. After a partial one the worker waits
+    ``SARABAN_INDEX_GATHER_MS``, so that under a stream of registrations each round takes what arrived
+    meanwhile: the commit, the two small write transactions and the index segment are shared by a hundred
+    letters instead of a few, and a new letter is searchable within about a second. With nothing pending it
+    polls every ``interval``.
     """
     import time
 
     pause = stop.wait if stop is not None else time.sleep
+    gather = app.settings.index_gather_ms / 1000
     done = 0
     while True:
         ids = pending_letters(app, limit=batch)

@@ -7,6 +7,7 @@ because CI provides every such server.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -39,6 +40,18 @@ def need(condition: bool, reason: str) -> None:  # noqa: FBT001 (reads like asse
         if os.environ.get("CI"):
             pytest.fail(f"CI must provide this: {reason}")
         pytest.skip(reason)
+
+
+@pytest.fixture
+def poppler() -> None:
+    """pdftotext and pdftoppm (poppler-utils), which read our PDFs back as a viewer would."""
+    need(
+        shutil.which("pdftotext") is not None and shutil.which("pdftoppm") is not None,
+        "pdftotext/pdftoppm (poppler-utils) are not installed",
+    )
+
+
+needs_poppler = pytest.mark.usefixtures("poppler")
 
 
 def pg_available() -> bool:

@@ -26,6 +26,7 @@ from service.stamp import (
     pdf_page_count,
     stamp_pdf,
 )
+from tests.conftest import needs_poppler
 from tests.samples import (
     corrupt_pdf,
     exe_bytes,
@@ -40,10 +41,6 @@ BKK = ZoneInfo("Asia/Bangkok")
 STAMP = ReceiveStamp("สพป.ขอนแก่น เขต ๕", 1754, datetime(2022, 3, 23, 9, 26, tzinfo=BKK))
 PDFTOTEXT = shutil.which("pdftotext")
 PDFTOPPM = shutil.which("pdftoppm")
-needs_pdftotext = pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) not installed")
-needs_poppler = pytest.mark.skipif(
-    PDFTOTEXT is None or PDFTOPPM is None, reason="pdftotext/pdftoppm (poppler-utils) not installed"
-)
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in points, y downwards from the top (as displayed)
 
@@ -195,7 +192,7 @@ def test_stamp_text_is_on_page_1(tmp_path: Path) -> None:
     assert len(reader.pages) == 1
 
 
-@needs_pdftotext
+@needs_poppler
 def test_pdftotext_reads_the_stamp(tmp_path: Path) -> None:
     src = _write(tmp_path, "letter.pdf", thai_letter_pdf(pages=3))
     out = _write(tmp_path, "stamped.pdf", stamp_pdf(src, STAMP))
@@ -270,7 +267,7 @@ def test_pages_after_the_first_are_unchanged(tmp_path: Path) -> None:
     assert original.pages[0].get_contents().get_data() != stamped.pages[0].get_contents().get_data()  # type: ignore[union-attr]
 
 
-@needs_pdftotext
+@needs_poppler
 def test_arabic_digits(tmp_path: Path) -> None:
     src = _write(tmp_path, "letter.pdf", thai_letter_pdf())
     stamp = ReceiveStamp("สพป.ขอนแก่น เขต 5", 7, datetime(2023, 1, 2, 16, 5, tzinfo=BKK), thai_digits=False)

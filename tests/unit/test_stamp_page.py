@@ -27,15 +27,13 @@ from pypdf.generic import (
 from service.fonts import thai_font
 from service.stamp import MM, ReceiveStamp, image_to_pdf, stamp_pdf
 from service.stamp.content import _operations, _read_page
+from tests.conftest import needs_poppler
 from tests.samples import thai_letter_pdf
 
 BKK = ZoneInfo("Asia/Bangkok")
 STAMP = ReceiveStamp("สพป.ขอนแก่น เขต ๕", 42, datetime(2026, 3, 23, 9, 37, tzinfo=BKK))
 PDFTOTEXT = shutil.which("pdftotext")
 PDFTOPPM = shutil.which("pdftoppm")
-needs_poppler = pytest.mark.skipif(
-    PDFTOTEXT is None or PDFTOPPM is None, reason="pdftotext/pdftoppm (poppler-utils) not installed"
-)
 
 Box = tuple[float, float, float, float]
 

@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from pypdf import PdfReader
 from service.app import create_app
 from service.context import Saraban
 from service.registers import COLUMNS, COLUMNS_TH
-from tests.conftest import MakeSaraban, login, registry_id
+from tests.conftest import MakeSaraban, login, needs_poppler, registry_id
 from tests.samples import corrupt_pdf, exe_bytes, letter_jpeg, letter_png, thai_letter_pdf
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -37,7 +36,6 @@ NOW = datetime(2025, 6, 16, 10, 30, tzinfo=BANGKOK)  # B.E. 2568
 NOW_BE = 2568
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
 
 FileSpec = tuple[str, tuple[str, bytes, str]]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import fontpkg_sarabun
-import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
 from search.extract import extract_text, ocr_available
 from search.thai import normalize
+from tests.conftest import need
 
 FONT = Path(fontpkg_sarabun.__file__).parent / "files" / "Sarabun-Regular.ttf"
 BODY = "ขอเชิญส่งนักเรียนเข้ารับทุนการศึกษา ประจำปี ๒๕๖๕"
@@ -58,9 +58,7 @@ def test_unknown_type_and_broken_file(tmp_path: Path) -> None:
 
 
 def test_ocr_scanned_pdf_and_image(tmp_path: Path) -> None:
-    if not ocr_available():
-        print("SKIP reason: tesseract with the Thai model (tha) is not installed")
-        pytest.skip("tesseract with the Thai model (tha) is not installed")
+    need(ocr_available(), "tesseract with the Thai model (tha) is not installed")
     png = tmp_path / "scan.png"
     _scan_image(png)
     got = extract_text(png, "image/png")

@@ -26,7 +26,7 @@ from service.stamp import (
     pdf_page_count,
     stamp_pdf,
 )
-from tests.conftest import needs_poppler
+from tests.conftest import need, needs_poppler
 from tests.samples import (
     corrupt_pdf,
     exe_bytes,
@@ -435,8 +435,7 @@ def test_register_pdf_renders(tmp_path: Path, n: int) -> None:
         assert len(reader.pages) == 1
     else:
         assert len(reader.pages) > 5
-    if PDFTOTEXT is None:
-        pytest.skip("pdftotext not installed")
+    need(PDFTOTEXT is not None, "pdftotext (poppler-utils) is not installed")
     first = _pdftotext(path, mode="-raw")
     assert "ทะเบียนหนังสือรับ" in first and "๒๕๖๕" in first
     for heading in HEADINGS:

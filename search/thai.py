@@ -322,6 +322,19 @@ def segment_spans(norm: str) -> list[tuple[str, int, int]]:
     return spans
 
 
+def word_starts(text: str) -> list[int]:
+    """Offsets in ``text`` (as given, not normalised) where a word other than the first begins: where a line
+    may break in Thai, which has no spaces between words. Never inside a character cluster (a mark stays on
+    its consonant)."""
+    st = _load()
+    starts: list[int] = []
+    pos = 0
+    for token in st["segment"](text, custom_dict=st["trie"]):
+        pos += len(token)
+        starts.append(pos)
+    return [p for p in starts[:-1] if 0 < p < len(text)]
+
+
 def segment(text: str) -> list[str]:
     """Normalise and segment ``text`` into words (no sub-words)."""
     return [w for w, _, _ in segment_spans(normalize(text))]

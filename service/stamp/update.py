@@ -11,7 +11,8 @@ from typing import Any, BinaryIO, Protocol
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
-from service.stamp.drawing import _num, _Sink, _StampDrawing
+from service.pdftext import Sink, pdf_number
+from service.stamp.drawing import _StampDrawing
 from service.stamp.geometry import Matrix, _frame
 from service.stamp.layout import DEFAULT_LAYOUT, ReceiveStamp, StampLayout
 from service.stamp.placement import choose_stamp_rect
@@ -45,7 +46,7 @@ def _peek(original: BinaryIO, at: int, count: int) -> bytes:
     return original.read(count)
 
 
-def _incremental_update(original: BinaryIO, length: int, reader: PdfReader, sink: _Sink) -> bytes:
+def _incremental_update(original: BinaryIO, length: int, reader: PdfReader, sink: Sink) -> bytes:
     """The bytes to append to ``original`` (an open file of ``length`` bytes) so that ``sink``'s objects replace or
     join the document's.
 
@@ -119,7 +120,7 @@ def _stamp_update(
         raise InvalidPdf("page 1 is not an indirect object")
     known = [n for by_gen in reader.xref.values() for n in by_gen]
     known += list(reader.xref_objStm)
-    sink = _Sink(max([int(reader.trailer.get("/Size", 0)), *(n + 1 for n in known)]))
+    sink = Sink(max([int(reader.trailer.get("/Size", 0)), *(n + 1 for n in known)]))
 
     new_page = DictionaryObject(page)
     resources_ref = page.get("/Resources")
@@ -144,7 +145,7 @@ def _stamp_update(
             else:  # a direct stream (not allowed, but seen): give it a number of its own
                 parts.append(IndirectObject(sink.put(_serialise(part)), 0, reader))
     before = sink.stream(b"", b"q\n", compress=False)
-    stamp = sink.stream(b"", b"\nQ\nq %s cm\n" % b" ".join(map(_num, ctm)) + drawing.content(names) + b"Q\n")
+    stamp = sink.stream(b"", b"\nQ\nq %s cm\n" % b" ".join(map(pdf_number, ctm)) + drawing.content(names) + b"Q\n")
     new_page[NameObject("/Contents")] = ArrayObject(
         [IndirectObject(before, 0, reader), *parts, IndirectObject(stamp, 0, reader)]
     )

@@ -26,6 +26,7 @@ from service.stamp import (
     pdf_page_count,
     stamp_pdf,
 )
+from service.thai import to_thai_digits
 from tests.conftest import need, needs_poppler
 from tests.samples import (
     corrupt_pdf,
@@ -449,3 +450,119 @@ def test_register_pdf_renders(tmp_path: Path, n: int) -> None:
         everything = _squash(_pdftotext(path, first=1, last=last_page, mode="-raw"))
         assert _squash("ขอความอนุเคราะห์ข้อมูลนักเรียนทุนการศึกษา ประจำปีการศึกษา ๒๕๖๔ รายการที่ 300") in everything
         assert "๓๐๐" in everything
+
+
+def _register_pages(
+    tmp_path: Path, rows: list[RegisterRow], *, thai_digits: bool = True
+) -> tuple[PdfReader, list[str]]:
+    """The register read back: pypdf's reader, and each page's text as pdftotext gives it (content order)."""
+    data = render_register_pdf(
+        title="ทะเบียนหนังสือรับ", unit_name="สพป.ขอนแก่น เขต ๕", year_be=2565, rows=rows, thai_digits=thai_digits
+    )
+    path = _write(tmp_path, "register.pdf", data)
+    reader = PdfReader(path)
+    assert PDFTOTEXT is not None
+    run = subprocess.run([PDFTOTEXT, "-raw", str(path), "-"], check=True, capture_output=True, timeout=60)
+    assert not run.stderr, run.stderr  # poppler complains about damaged fonts and objects on stderr
+    pages = run.stdout.decode("utf-8").split("\f")[: len(reader.pages)]
+    assert len(pages) == len(reader.pages)
+    return reader, pages
+
+
+@needs_poppler
+def test_register_rows_never_split_across_pages(tmp_path: Path) -> None:
+    long = " ซึ่งเป็นเรื่องที่มีรายละเอียดยาวมากและต้องตัดบรรทัดหลายครั้ง"
+    rows = [
+        RegisterRow(
+            number=i,
+            letter_no=f"ศธ ๐๔๐๔๕/{i}",
+            letter_date="๒๓ มี.ค. ๒๕๖๕",
+            sender="สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน",
+            recipient="ผู้อำนวยการ สพป.ขอนแก่น เขต ๕",
+            subject=f"BEGIN{i}X" + long * (i % 6) + f" END{i}X",
+            action="ส่งกลุ่มส่งเสริมการจัดการศึกษา",
+            remarks="",
+            registered_at="๒๓ มี.ค. ๒๕๖๕ ๐๙.๒๖ น.",
+        )
+        for i in range(1, 121)
+    ]
+    reader, pages = _register_pages(tmp_path, rows)
+    assert len(reader.pages) > 10
+    seen: list[int] = []
+    for number, text in enumerate(pages, start=1):
+        starts = [int(m) for m in re.findall(r"BEGIN(\d+)X", text)]
+        ends = [int(m) for m in re.findall(r"END(\d+)X", text)]
+        assert starts and starts == ends, (number, starts, ends)  # every row whole on its page
+        seen += starts
+        assert "ทะเบียนหนังสือรับ" in text and "การปฏิบัติ" in text
+        assert f"หน้า {to_thai_digits(str(number))}" in text
+        page = reader.pages[number - 1]
+        assert float(page.mediabox.width) > float(page.mediabox.height)
+        assert "เลขทะเบียนรับ" in _squash(page.extract_text())
+    assert seen == list(range(1, 121))
+
+
+@needs_poppler
+def test_register_wrapping_keeps_every_word(tmp_path: Path) -> None:
+    words = [f"คำที่{i}" if i % 4 else f"ถ้อยคำภาษาไทยที่ค่อนข้างยาว{i}" for i in range(1, 40)]
+    unbroken = "ก" * 20 + "ขอความอนุเคราะห์ข้อมูลนักเรียนทุนการศึกษาประจำปีการศึกษา" * 2  # wider than its cell
+    rows = [
+        RegisterRow(1, "ที่ ๑/๒๕๖๕", "๑ ม.ค. ๒๕๖๕", unbroken, "ผู้อำนวยการ", " ".join(words), "ทราบ", "", "-"),
+        RegisterRow(
+            2, "Latin text", "1 Jan 2022", "Office of the Basic Education Commission", "x", "น้ำ สำนัก", "", "", ""
+        ),
+    ]
+    _reader, pages = _register_pages(tmp_path, rows, thai_digits=False)
+    text = pages[0]
+    lines = text.splitlines()
+    assert _squash(" ".join(words)) in _squash(text)
+    for word in words:  # spaces are where lines break: no word is cut
+        assert any(word in line.split() for line in lines), word
+    assert _squash(unbroken) in _squash(text)  # cut inside, at safe points, but every letter kept
+    assert not any(
+        line.startswith(tuple("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b"))
+        for line in lines
+    )
+    assert _squash("Office of the Basic Education Commission") in _squash(text)
+    assert "หน้า 1" in text  # arabic page numbers when thai_digits is off
+    assert "พ.ศ. 2565" in text
+
+
+def test_register_very_tall_cell_is_cut_and_fits_one_page() -> None:
+    subject = " ".join(["เรื่องยาวมาก"] * 600)
+    rows = [RegisterRow(i, f"ที่ {i}", "", "", "", subject, "", "", "") for i in (1, 2, 3)]
+    data = render_register_pdf(title="ทะเบียนหนังสือรับ", unit_name="หน่วย", year_be=2565, rows=rows)
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 3  # each row cut to 32 lines, so that it fits a page of its own
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert f"ที่ {number}" in text and "…" in text
+        assert 20 < _squash(text).count("เรื่องยาวมาก") < 600
+
+
+@needs_poppler
+def test_register_breaks_unspaced_thai_between_words(tmp_path: Path) -> None:
+    """Thai runs words together without spaces; a run wider than its cell breaks between dictionary words
+    (ผู้อำนวยการ|สำนักงาน…), not inside one (การศึ|กษา), as the old character rule did."""
+    from search.thai import word_starts
+
+    recipient = "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอนแก่นเขตห้า"
+    sender = "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน"
+    rows = [RegisterRow(1, "ที่ ๑", "", sender, recipient, "ขอเชิญประชุม", "", "", "")]
+    _reader, pages = _register_pages(tmp_path, rows)
+    # pdftotext -raw gives each line's cells side by side: follow the cell's text through the page's words
+    words = [w.replace("\u0e4d\u0e32", "\u0e33") for w in pages[0].split()]  # poppler writes ำ as ํา
+    for text in (recipient, sender):
+        pieces: list[str] = []
+        at = 0
+        for word in words:
+            if at < len(text) and text.startswith(word, at):
+                pieces.append(word)
+                at += len(word)
+        assert "".join(pieces) == text, (text, pieces)  # every letter kept
+        assert len(pieces) > 1  # wider than its cell: wrapped
+        boundaries = set(word_starts(text))
+        at = 0
+        for piece in pieces[:-1]:
+            at += len(piece)
+            assert at in boundaries, (text[:at], text[at:])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
@@ -98,13 +98,13 @@ class Memo(Generic[_K, _V]):
         self.limit = limit
         self.items: dict[_K, _V] = {}
 
-    def get(self, key: _K) -> _V | None:
-        return self.items.get(key)
-
-    def put(self, key: _K, value: _V) -> _V:
-        if len(self.items) >= self.limit:
-            del self.items[next(iter(self.items))]
-        self.items[key] = value
+    def get(self, key: _K, make: Callable[[], _V]) -> _V:
+        """The value kept for ``key``, or ``make()`` kept now."""
+        value = self.items.get(key)
+        if value is None:
+            if len(self.items) >= self.limit:
+                del self.items[next(iter(self.items))]
+            value = self.items[key] = make()
         return value
 
 
@@ -130,10 +130,7 @@ class FontUse:
 
     def shape(self, text: str) -> tuple[list[Glyph], float]:
         """:func:`shape_text` of ``text`` in this font, cached: do not change the list."""
-        shaped = self._shaped.get(text)
-        if shaped is None:
-            shaped = self._shaped.put(text, shape_text(self.source, text))
-        return shaped
+        return self._shaped.get(text, lambda: shape_text(self.source, text))
 
     def width(self, text: str, size: float) -> float:
         """The shaped advance of ``text`` at ``size`` points, in points."""

@@ -108,11 +108,7 @@ class _Wrapper:
         return self.font.width(text, self.size)
 
     def _split_word(self, word: str, limit: float) -> list[str]:
-        key = (word, limit)
-        pieces = self.split.get(key)
-        if pieces is None:
-            pieces = self.split.put(key, self._split(word, limit))
-        return pieces
+        return self.split.get((word, limit), lambda: self._split(word, limit))
 
     def _split(self, word: str, limit: float) -> list[str]:
         """Pieces of a word wider than ``limit``: at Thai word boundaries where they fit (ผู้อำนวยการ|สำนักงาน),
@@ -146,11 +142,7 @@ class _Wrapper:
     def wrap(self, text: str, limit: float) -> list[str]:
         """The lines of ``text`` in ``limit`` points (a word with no break point may stay wider); cached: do not
         change the list."""
-        key = (text, limit)
-        lines = self.wrapped.get(key)
-        if lines is None:
-            lines = self.wrapped.put(key, self._wrap(text, limit))
-        return lines
+        return self.wrapped.get((text, limit), lambda: self._wrap(text, limit))
 
     def _wrap(self, text: str, limit: float) -> list[str]:
         lines: list[str] = []

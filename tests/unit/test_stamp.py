@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -402,7 +403,14 @@ def test_encrypted_with_empty_password_can_be_counted(tmp_path: Path) -> None:
 # the register
 
 
-def _rows(n: int) -> list[RegisterRow]:
+LONG = " ซึ่งเป็นเรื่องที่มีรายละเอียดยาวมากและต้องตัดบรรทัดหลายครั้ง"
+
+
+def _subject(i: int) -> str:
+    return f"ขอความอนุเคราะห์ข้อมูลนักเรียนทุนการศึกษา ประจำปีการศึกษา ๒๕๖๔ รายการที่ {i}" + LONG * (i % 3)
+
+
+def _rows(n: int, subject: Callable[[int], str] = _subject) -> list[RegisterRow]:
     return [
         RegisterRow(
             number=i,
@@ -410,8 +418,7 @@ def _rows(n: int) -> list[RegisterRow]:
             letter_date="๒๓ มี.ค. ๒๕๖๕",
             sender="สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน",
             recipient="ผู้อำนวยการ สพป.ขอนแก่น เขต ๕",
-            subject=f"ขอความอนุเคราะห์ข้อมูลนักเรียนทุนการศึกษา ประจำปีการศึกษา ๒๕๖๔ รายการที่ {i}"
-            + (" ซึ่งเป็นเรื่องที่มีรายละเอียดยาวมากและต้องตัดบรรทัดหลายครั้ง" * (i % 3)),
+            subject=subject(i),
             action="ส่งกลุ่มส่งเสริมการจัดการศึกษา",
             remarks="ด่วนที่สุด" if i % 7 == 0 else "",
             registered_at="๒๓ มี.ค. ๒๕๖๕ ๐๙.๒๖ น.",
@@ -471,21 +478,7 @@ def _register_pages(
 
 @needs_poppler
 def test_register_rows_never_split_across_pages(tmp_path: Path) -> None:
-    long = " ซึ่งเป็นเรื่องที่มีรายละเอียดยาวมากและต้องตัดบรรทัดหลายครั้ง"
-    rows = [
-        RegisterRow(
-            number=i,
-            letter_no=f"ศธ ๐๔๐๔๕/{i}",
-            letter_date="๒๓ มี.ค. ๒๕๖๕",
-            sender="สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน",
-            recipient="ผู้อำนวยการ สพป.ขอนแก่น เขต ๕",
-            subject=f"BEGIN{i}X" + long * (i % 6) + f" END{i}X",
-            action="ส่งกลุ่มส่งเสริมการจัดการศึกษา",
-            remarks="",
-            registered_at="๒๓ มี.ค. ๒๕๖๕ ๐๙.๒๖ น.",
-        )
-        for i in range(1, 121)
-    ]
+    rows = _rows(120, lambda i: f"BEGIN{i}X" + LONG * (i % 6) + f" END{i}X")
     reader, pages = _register_pages(tmp_path, rows)
     assert len(reader.pages) > 10
     seen: list[int] = []

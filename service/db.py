@@ -164,10 +164,17 @@ class Prepared:
         return row[0]
 
     def many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
-        """Execute once per parameter set (``executemany``)."""
-        if params:
-            c = self._compiled(conn.dialect)
-            with closing(conn.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]
+        """Execute once per parameter set: a few rows one by one (psycopg's ``executemany`` sets up a pipeline,
+        which costs more than it saves for the two or three rows a registration writes), more with
+        ``executemany``."""
+        if not params:
+            return
+        c = self._compiled(conn.dialect)
+        with closing(conn.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]
+            if len(params) <= 8:
+                for p in params:
+                    cursor.execute(c.sql, self._args(c, p))
+            else:
                 cursor.executemany(c.sql, [self._args(c, p) for p in params])
 
 

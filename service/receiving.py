@@ -134,7 +134,7 @@ def stamp_attachment(app: Saraban, job: StampJob) -> Rendition:
     # a derived file: the upload limit does not apply
     with app.store.local_path(job.sha256) as src, Staging(app.tmp_dir, limit=sys.maxsize) as staging:
         if job.kind == "pdf":
-            stamp_pdf_to(src, staging, stamp)
+            stamp_pdf_to(src, staging, stamp, tmp_dir=app.tmp_dir)
         else:
             with tempfile.TemporaryDirectory(dir=app.tmp_dir) as tmp:
                 pdf = Path(tmp) / "image.pdf"

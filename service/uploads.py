@@ -182,7 +182,7 @@ def _discard(upload: Upload, state: dict[str, object]) -> None:
 
 def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFile:
     """What the bytes are (never trust the name), whether that kind is accepted, and a PDF's page count."""
-    from service.stamp import InvalidPdf, pdf_page_count
+    from service.stamp import InvalidPdf, PasswordProtectedPdf, pdf_page_count
 
     if incoming.staged.size == 0:
         raise InvalidFile(f"{incoming.filename}: the file is empty", thai=f"ไฟล์ {incoming.filename} ว่างเปล่า")
@@ -197,6 +197,11 @@ def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFil
     if media.kind == "pdf":
         try:
             pages = pdf_page_count(incoming.staged.path)
+        except PasswordProtectedPdf as exc:
+            raise InvalidFile(
+                f"{incoming.filename}: the PDF is protected with a password; ask the sender for a copy without one",
+                thai=f"ไฟล์ PDF {incoming.filename} ตั้งรหัสผ่านไว้ จึงเปิดอ่านไม่ได้ โปรดขอไฟล์ที่ไม่มีรหัสผ่านจากผู้ส่ง",
+            ) from exc
         except InvalidPdf as exc:
             raise InvalidFile(
                 f"{incoming.filename}: the PDF cannot be read ({exc})",

@@ -284,6 +284,18 @@ def scanned_letter_pdf(*, text: str = SCANNED_TEXT) -> bytes:
     return bytes(pdf.output())
 
 
+def encrypted_pdf(user_password: str, *, pages: int = 2) -> bytes:
+    """A Thai letter encrypted with AES-128: with ``user_password=""`` it opens without a password (an owner
+    password only, "no editing"), as many issued PDFs do; with one, it cannot be read without it."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(thai_letter_pdf(pages=pages))))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
 def corrupt_pdf() -> bytes:
     """Starts like a PDF, then garbage: no objects, no xref, no trailer."""
     junk = bytes((i * 37 + 11) % 256 for i in range(2048))

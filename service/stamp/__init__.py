@@ -24,7 +24,7 @@ from service.stamp.drawing import render_stamp
 from service.stamp.images import InvalidImage, image_to_pdf
 from service.stamp.layout import DEFAULT_LAYOUT, MM, ReceiveStamp, StampLayout, stamp_lines
 from service.stamp.placement import choose_stamp_rect
-from service.stamp.reading import InvalidPdf, pdf_page_count
+from service.stamp.reading import InvalidPdf, PasswordProtectedPdf, pdf_page_count
 from service.stamp.update import Writer, stamp_pdf, stamp_pdf_to
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "MM",
     "InvalidImage",
     "InvalidPdf",
+    "PasswordProtectedPdf",
     "ReceiveStamp",
     "StampLayout",
     "Writer",

@@ -14,6 +14,10 @@ class InvalidPdf(Exception):
     """The file is not a PDF pypdf can read, has no pages, or is encrypted with a password."""
 
 
+class PasswordProtectedPdf(InvalidPdf):
+    """The PDF opens only with a password (a user password): nothing in it can be read or stamped."""
+
+
 def _reader(data: bytes | BinaryIO) -> PdfReader:
     stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
     head = stream.read(1024)
@@ -28,7 +32,7 @@ def _reader(data: bytes | BinaryIO) -> PdfReader:
             except (PyPdfError, NotImplementedError, ValueError) as exc:
                 raise InvalidPdf(f"encrypted PDF cannot be opened: {exc}") from exc
             if not ok:
-                raise InvalidPdf("the PDF is protected with a password")
+                raise PasswordProtectedPdf("the PDF is protected with a password")
         count = len(reader.pages)
     except InvalidPdf:
         raise

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
 from service.pdftext import Sink, pdf_number
@@ -153,9 +154,24 @@ def _stamp_update(
     return _incremental_update(original, length, reader, sink)
 
 
-def stamp_pdf_to(src: Path, dst: Writer, stamp: ReceiveStamp, layout: StampLayout = DEFAULT_LAYOUT) -> int:
+ENCRYPTED_MAX_BYTES = 64 * 1024 * 1024
+
+
+def stamp_pdf_to(
+    src: Path,
+    dst: Writer,
+    stamp: ReceiveStamp,
+    layout: StampLayout = DEFAULT_LAYOUT,
+    *,
+    tmp_dir: Path | None = None,
+) -> int:
     """Write ``src`` with the receive stamp on page 1 to ``dst``: the original bytes, copied in chunks, then the
     incremental update (``src`` is a prefix of what is written). Returns the number of bytes written.
+
+    An encrypted PDF that opens without a password (an owner password only: "no editing" restrictions, common
+    on issued letters) cannot take an incremental update without encrypting its new objects with the file's
+    key; its stamped copy is made from a decrypted rewrite instead (in ``tmp_dir``, up to
+    ``ENCRYPTED_MAX_BYTES``, since the rewrite holds the document). The original is kept as it is either way.
 
     Memory does not grow with the file: pypdf reads the cross-reference sections, page 1 and what page 1 uses
     lazily from the open file (only a damaged cross-reference table, which pypdf rebuilds by scanning, makes it
@@ -167,7 +183,7 @@ def stamp_pdf_to(src: Path, dst: Writer, stamp: ReceiveStamp, layout: StampLayou
         original.seek(0)
         reader = _reader(original)
         if reader.is_encrypted:
-            raise InvalidPdf("encrypted PDFs cannot be stamped incrementally")
+            return _stamp_decrypted(reader, length, dst, stamp, layout, tmp_dir=tmp_dir)
         drawing = _StampDrawing(stamp, layout)
         page = reader.pages[0]
         rect = choose_stamp_rect(page, layout)
@@ -188,6 +204,25 @@ def stamp_pdf_to(src: Path, dst: Writer, stamp: ReceiveStamp, layout: StampLayou
             left -= len(chunk)
     dst.write(update)
     return length + len(update)
+
+
+def _stamp_decrypted(
+    reader: PdfReader, length: int, dst: Writer, stamp: ReceiveStamp, layout: StampLayout, *, tmp_dir: Path | None
+) -> int:
+    """The stamp on a decrypted rewrite of an encrypted PDF that ``reader`` has opened (with the empty password)."""
+    if length > ENCRYPTED_MAX_BYTES:
+        raise InvalidPdf(
+            f"an encrypted PDF above {ENCRYPTED_MAX_BYTES // (1024 * 1024)} MB is not rewritten for the stamp"
+        )
+    try:
+        writer = PdfWriter(clone_from=reader)
+    except Exception as exc:
+        raise InvalidPdf(f"cannot decrypt the PDF for the stamp: {exc}") from exc
+    with tempfile.TemporaryDirectory(dir=tmp_dir) as tmp:
+        plain = Path(tmp) / "decrypted.pdf"
+        with plain.open("wb") as out:
+            writer.write(out)
+        return stamp_pdf_to(plain, dst, stamp, layout)
 
 
 def stamp_pdf(src: Path, stamp: ReceiveStamp, layout: StampLayout = DEFAULT_LAYOUT) -> bytes:

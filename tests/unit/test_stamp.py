@@ -31,6 +31,7 @@ from service.thai import to_thai_digits
 from tests.conftest import need, needs_poppler
 from tests.samples import (
     corrupt_pdf,
+    encrypted_pdf,
     exe_bytes,
     letter_gif,
     letter_jpeg,
@@ -381,22 +382,40 @@ def test_zero_page_pdf_is_rejected(tmp_path: Path) -> None:
         pdf_page_count(_write(tmp_path, "empty.pdf", buf.getvalue()))
 
 
-def _encrypted(user_password: str) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(thai_letter_pdf(pages=2))))
-    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-128")
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
-
-
 def test_password_protected_pdf_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(InvalidPdf):
-        pdf_page_count(_write(tmp_path, "locked.pdf", _encrypted("secret")))
+    from service.stamp import PasswordProtectedPdf
+
+    with pytest.raises(PasswordProtectedPdf):
+        pdf_page_count(_write(tmp_path, "locked.pdf", encrypted_pdf("secret")))
 
 
 def test_encrypted_with_empty_password_can_be_counted(tmp_path: Path) -> None:
-    path = _write(tmp_path, "open.pdf", _encrypted(""))
+    path = _write(tmp_path, "open.pdf", encrypted_pdf(""))
     assert pdf_page_count(path) == 2
+
+
+@needs_poppler
+def test_encrypted_with_empty_password_is_stamped_on_a_decrypted_copy(tmp_path: Path) -> None:
+    """An owner password only ("no editing"): the stamped copy is a decrypted rewrite carrying the stamp,
+    with the letter's pages and text; the file the stamp was made from is not touched."""
+    original = encrypted_pdf("")
+    path = _write(tmp_path, "open.pdf", original)
+    out = _write(tmp_path, "stamped.pdf", stamp_pdf(path, STAMP))
+    assert path.read_bytes() == original
+    reader = PdfReader(out)
+    assert not reader.is_encrypted and len(reader.pages) == 2
+    first = _squash(_pdftotext(out, first=1, last=1))
+    assert _squash("เลขรับ ๑๗๕๔") in first and _squash("วันที่ ๒๓ มี.ค. ๒๕๖๕") in first
+    second = PdfReader(io.BytesIO(thai_letter_pdf(pages=2))).pages[1].extract_text()
+    assert _squash(reader.pages[1].extract_text()) == _squash(second)
+
+
+def test_encrypted_pdf_above_the_rewrite_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.stamp import update
+
+    monkeypatch.setattr(update, "ENCRYPTED_MAX_BYTES", 1000)
+    with pytest.raises(InvalidPdf, match="encrypted PDF above"):
+        stamp_pdf(_write(tmp_path, "open.pdf", encrypted_pdf("")), STAMP)
 
 
 # ----------------------------------------------------------------------------------------------------

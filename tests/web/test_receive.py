@@ -29,7 +29,7 @@ from service.app import create_app
 from service.context import Saraban
 from service.registers import COLUMNS, COLUMNS_TH
 from tests.conftest import MakeSaraban, login, needs_poppler, registry_id
-from tests.samples import corrupt_pdf, exe_bytes, letter_jpeg, letter_png, thai_letter_pdf
+from tests.samples import corrupt_pdf, encrypted_pdf, exe_bytes, letter_jpeg, letter_png, thai_letter_pdf
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 NOW = datetime(2025, 6, 16, 10, 30, tzinfo=BANGKOK)  # B.E. 2568
@@ -133,6 +133,28 @@ def test_pdf_is_stored_verbatim_and_stamped(clerk: tuple[TestClient, dict[str, s
     assert stamped.headers["content-type"] == "application/pdf"
     assert stamped.content.startswith(b"%PDF") and stamped.content != original
     assert len(PdfReader(io.BytesIO(stamped.content)).pages) == 2
+
+
+def test_password_pdf_is_refused_with_the_reason(clerk: tuple[TestClient, dict[str, str], int]) -> None:
+    client, h, reg = clerk
+    r = receive(client, h, reg, files=[pdf_part(encrypted_pdf("secret"))])
+    assert r.status_code == 415 and r.headers["content-type"].startswith("application/problem+json")
+    assert "password" in r.json()["detail"]
+
+
+def test_owner_password_pdf_is_kept_and_stamped(clerk: tuple[TestClient, dict[str, str], int]) -> None:
+    """Issued PDFs often carry "no editing" restrictions (an owner password, no user password): registered,
+    kept byte for byte, and stamped on a decrypted copy."""
+    client, h, reg = clerk
+    original = encrypted_pdf("")
+    [att] = ok(receive(client, h, reg, files=[pdf_part(original)]))["attachments"]
+    assert att["sha256"] == sha(original) and att["pages"] == 2
+    assert att["stamped_id"] is not None
+    assert sha(client.get(f"/api/v1/attachments/{att['id']}/content", headers=h).content) == sha(original)
+    stamped = client.get(f"/api/v1/attachments/{att['id']}/stamped", headers=h)
+    assert stamped.status_code == 200
+    reader = PdfReader(io.BytesIO(stamped.content))
+    assert not reader.is_encrypted and len(reader.pages) == 2
 
 
 @pytest.mark.parametrize(("make", "name", "ctype", "media"), [
@@ -362,6 +384,7 @@ class Bad:
 BAD = [
     Bad("corrupt-pdf", _post(files=[pdf_part(corrupt_pdf())]), 415, "invalid_file"),
     Bad("exe-renamed-pdf", _post(files=[pdf_part(exe_bytes(), "letter.pdf")]), 415, "invalid_file"),
+    Bad("password-pdf", _post(files=[pdf_part(encrypted_pdf("secret"))]), 415, "invalid_file"),
     Bad("good-pdf-then-corrupt", _post(files=[pdf_part(thai_letter_pdf()), pdf_part(corrupt_pdf(), "b.pdf")]),
         415, "invalid_file"),
     Bad("empty-file", _post(files=[pdf_part(b"", "empty.pdf")]), 415, "invalid_file"),

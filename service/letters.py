@@ -382,7 +382,10 @@ def plan_receipt(session: Session, actor: Actor, registry_id: int, secrecy: int)
 
 @dataclass(frozen=True)
 class ReceiptDraft:
-    """A registration ready to be written: the rows as values, all but the number and the new ids."""
+    """A registration ready to be written: the rows as values, all but the number and the new ids.
+
+    Single use: :func:`record_receipt` sets the number and the ids on its models and returns them.
+    """
 
     plan: ReceiptPlan
     actor: Actor

@@ -1245,6 +1245,9 @@ def stored_schema_version(path: Path) -> int | None:
         return None
 
 
+MAX_UNMERGED_SEGMENTS = 16
+
+
 class SearchIndex:
     """A Whoosh index directory. One writer at a time: a process-level lock plus retry on Whoosh's file lock
     (another process may hold it) with exponential back-off.
@@ -1318,8 +1321,13 @@ class SearchIndex:
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
-    def upsert(self, docs: Sequence[IndexDoc]) -> None:
-        """Add or replace documents (by ``doc_id``) in one commit."""
+    def upsert(self, docs: Sequence[IndexDoc], *, defer_merge: bool = False) -> None:
+        """Add or replace documents (by ``doc_id``) in one commit.
+
+        A commit normally also merges small segments, which now and then rewrites thousands of documents. With
+        ``defer_merge`` it leaves them (up to ``MAX_UNMERGED_SEGMENTS``) for :meth:`merge_small`, which a
+        writer calls when it has nothing else to do.
+        """
         if not docs:
             return
         self.check_current()
@@ -1331,7 +1339,13 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(merge=not defer_merge or len(writer.segments) >= MAX_UNMERGED_SEGMENTS)
+
+    def merge_small(self) -> None:
+        """Merge small segments now (what every commit does unless it was told to defer it)."""
+        self.check_current()
+        with self._lock:
+            self._writer().commit(merge=True)
 
     def add_new(self, docs: Iterable[IndexDoc]) -> None:
         """Bulk-load documents known not to be in the index yet (rebuilds, benchmarks): one commit, no deletes.

@@ -99,9 +99,7 @@ def build_docs(
     texts_kept = {
         r.attachment_id: r
         for r in (
-            session.exec(
-                select(Rendition).where(col(Rendition.attachment_id).in_(att_ids), Rendition.kind == "text")
-            )
+            session.exec(select(Rendition).where(col(Rendition.attachment_id).in_(att_ids), Rendition.kind == "text"))
             if att_ids
             else ()
         )
@@ -175,7 +173,7 @@ def _doc(
 INDEXING = "indexing"
 
 
-def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int]) -> int:
+def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int], *, defer_merge: bool = False) -> int:
     """Index these letters now (one index commit) and record each letter's index status.
 
     Extraction, OCR and Thai segmentation take seconds for a scanned letter, so they run in a read-only
@@ -200,7 +198,7 @@ def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int]) -
             statuses.append({"letter_id": doc.doc_id, "status": status})
             kept.extend(texts)
     if docs:
-        index.upsert(docs)
+        index.upsert(docs, defer_merge=defer_merge)
     from service.letters import record_rendition
 
     with app.tx() as uow:
@@ -369,22 +367,28 @@ def run_worker(
     A full batch means a backlog, so the next follows at once. After a partial one the worker waits
     ``SARABAN_INDEX_GATHER_MS``, so that under a stream of registrations each round takes what arrived
     meanwhile: the commit, the two small write transactions and the index segment are shared by a hundred
-    letters instead of a few, and a new letter is searchable within about a second. With nothing pending it
-    polls every ``interval``.
+    letters instead of a few, and a new letter is searchable within about a second. Merging the index's small
+    segments, which now and then takes seconds, waits until nothing is pending. With nothing pending it polls
+    every ``interval``.
     """
     import time
 
     pause = stop.wait if stop is not None else time.sleep
     gather = app.settings.index_gather_ms / 1000
     done = 0
+    unmerged = False  # segments left unmerged while letters were coming in
     while True:
         ids = pending_letters(app, limit=batch)
         if ids:
-            done += index_letters(app, index, ids)
+            done += index_letters(app, index, ids, defer_merge=True)
+            unmerged = True
             if len(ids) >= batch or once:
                 continue
             pause(gather)
-        elif once or (stop is not None and stop.is_set()):
+            continue
+        if unmerged:  # nothing pending: the moment for the merging the rounds put off
+            index.merge_small()
+            unmerged = False
+        if once or (stop is not None and stop.is_set()):
             return done
-        else:
-            pause(interval)
+        pause(interval)

@@ -162,3 +162,28 @@ def test_bad_date_range() -> None:
     with pytest.raises(ValueError):
         parse_date_range("31/31/2565-1/1/2565")
     assert parse_date_range("") == (None, None)
+
+
+def test_deferred_merges_leave_segments_until_merge_small(tmp_path: Path) -> None:
+    """The index worker commits rounds without merging while letters keep coming, and merges when idle; the
+    answers are the same throughout, and the number of unmerged segments is capped."""
+    from search.index import MAX_UNMERGED_SEGMENTS
+
+    index = SearchIndex(tmp_path / "ix")
+    docs = _docs()
+    queries = [SearchQuery(text=t) for t in ("ทุน", "ศึกษา", "ศธ 04029", '"ป้องกันการจมน้ำ"', "")]
+    who = ["unit:1", "unit:2", "secret:3:1"]
+    for doc in docs:  # one round each
+        index.upsert([doc], defer_merge=True)
+    assert index.segment_count() == len(docs)
+    unmerged = [index.search(q, principals=who) for q in queries]
+    for round_ in range(2 * MAX_UNMERGED_SEGMENTS):  # a long stream: rounds replacing the same letters
+        index.upsert([docs[round_ % len(docs)]], defer_merge=True)
+        assert index.segment_count() <= MAX_UNMERGED_SEGMENTS + 1
+    index.merge_small()
+    assert index.segment_count() < MAX_UNMERGED_SEGMENTS
+    merged = [index.search(q, principals=who) for q in queries]
+    assert [(r.total, [h.doc_id for h in r.hits]) for r in merged] == [
+        (r.total, [h.doc_id for h in r.hits]) for r in unmerged
+    ]
+    index.close()

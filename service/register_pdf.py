@@ -67,17 +67,18 @@ _LEADING_VOWELS = "\u0e40\u0e41\u0e42\u0e43\u0e44"
 
 
 def _cells(row: RegisterRow, *, thai_digits: bool) -> tuple[str, ...]:
-    number = str(row.number)
+    """The row's cells; the number and the two dates in Thai digits if asked (the rest as the letter has it)."""
+    digits = to_thai_digits if thai_digits else str
     return (
-        to_thai_digits(number) if thai_digits else number,
+        digits(str(row.number)),
         row.letter_no,
-        row.letter_date,
+        digits(row.letter_date),
         row.sender,
         row.recipient,
         row.subject,
         row.action,
         row.remarks,
-        row.registered_at,
+        digits(row.registered_at),
     )
 
 
@@ -280,8 +281,8 @@ def render_register_pdf(
 ) -> bytes:
     """The register as a PDF: ``title`` (e.g. ``ทะเบียนหนังสือรับ``), the unit and B.E. year on every page.
 
-    ``thai_digits`` applies to what this function formats (receive numbers, the year, page numbers); the other
-    cells are printed as given.
+    ``thai_digits`` applies to the receive numbers, the two date columns, the year and the page numbers; the
+    other cells (the letter's own number, its subject …) are printed as given.
     """
     year = str(year_be)
     subtitle = f"{unit_name}  ประจำปี พ.ศ. {to_thai_digits(year) if thai_digits else year}"

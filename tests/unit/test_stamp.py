@@ -578,3 +578,18 @@ def test_register_breaks_unspaced_thai_between_words(tmp_path: Path) -> None:
         for piece in pieces[:-1]:
             at += len(piece)
             assert at in boundaries, (text[:at], text[at:])
+
+
+@needs_poppler
+@pytest.mark.parametrize("thai_digits", [True, False])
+def test_register_dates_follow_the_digit_setting(tmp_path: Path, *, thai_digits: bool) -> None:
+    """The register's data comes with Arabic digits (as JSON and CSV give it); the printed register shows the
+    receive number and both dates in the office's digits, and the letter's own number as the letter has it."""
+    row = RegisterRow(5, "ศธ 04045/12", "21 พ.ย. 2569", "สพฐ.", "", "เรื่อง", "", "", "21 พ.ย. 2569 14.34 น.")
+    _reader, pages = _register_pages(tmp_path, [row], thai_digits=thai_digits)
+    text = _squash(pages[0])
+    assert _squash("ศธ 04045/12") in text
+    if thai_digits:
+        assert _squash("๒๑ พ.ย. ๒๕๖๙") in text and _squash("๑๔.๓๔ น.") in text and "2569" not in text
+    else:
+        assert _squash("21 พ.ย. 2569") in text and _squash("14.34 น.") in text and "๒๕๖๙" not in text

@@ -53,7 +53,7 @@ def _warm_up() -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from service.stamp import ReceiveStamp, pdf_page_count, render_stamp  # noqa: F401 (imported to load)
+    from service.stamp import ReceiveStamp, render_stamp
 
     render_stamp(ReceiveStamp("สพป.", 1, datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Bangkok"))))
 

@@ -9,7 +9,7 @@ to row (senders, dates, actions) are shaped once: 2,000 rows take well under a s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service.fonts import thai_font
@@ -66,9 +66,8 @@ _HEAD_ALIGN = ("C",) * len(COLUMNS)
 _LEADING_VOWELS = "\u0e40\u0e41\u0e42\u0e43\u0e44"
 
 
-def _cells(row: RegisterRow, *, thai_digits: bool) -> tuple[str, ...]:
-    """The row's cells; the number and the two dates in Thai digits if asked (the rest as the letter has it)."""
-    digits = to_thai_digits if thai_digits else str
+def _cells(row: RegisterRow, digits: Callable[[str], str]) -> tuple[str, ...]:
+    """The row's cells; the number and the two dates in the register's digits (the rest as the letter has it)."""
     return (
         digits(str(row.number)),
         row.letter_no,
@@ -208,10 +207,10 @@ class _Sheet:
 class _Register:
     """The register being laid out, page after page."""
 
-    def __init__(self, *, title: str, subtitle: str, thai_digits: bool) -> None:
+    def __init__(self, *, title: str, subtitle: str, digits: Callable[[str], str]) -> None:
         self.title = title
         self.subtitle = subtitle
-        self.thai_digits = thai_digits
+        self.digits = digits
         self.fonts = {
             "R": FontUse(_font_source(thai_font())),
             "B": FontUse(_font_source(thai_font(bold=True))),
@@ -236,8 +235,7 @@ class _Register:
         self.row([h for h, _ in COLUMNS], heading=True)
 
     def end_page(self) -> None:
-        page = str(len(self.pages) + 1)
-        number = to_thai_digits(page) if self.thai_digits else page
+        number = self.digits(str(len(self.pages) + 1))
         self.sheet.show("R", 9, f"หน้า {number}", _MARGIN + _INNER_W / 2, _PAGE_H - 11 * _MM, 5 * _MM, "C")
         self.pages.append(Page(_PAGE_W, _PAGE_H, deflate(self.sheet.content())))
 
@@ -284,12 +282,12 @@ def render_register_pdf(
     ``thai_digits`` applies to the receive numbers, the two date columns, the year and the page numbers; the
     other cells (the letter's own number, its subject …) are printed as given.
     """
-    year = str(year_be)
-    subtitle = f"{unit_name}  ประจำปี พ.ศ. {to_thai_digits(year) if thai_digits else year}"
-    register = _Register(title=title, subtitle=subtitle, thai_digits=thai_digits)
+    digits: Callable[[str], str] = to_thai_digits if thai_digits else str  # the digits this register formats
+    subtitle = f"{unit_name}  ประจำปี พ.ศ. {digits(str(year_be))}"
+    register = _Register(title=title, subtitle=subtitle, digits=digits)
     register.new_page()
     for item in rows:
-        register.row(_cells(item, thai_digits=thai_digits))
+        register.row(_cells(item, digits))
     if not rows:
         register.note("ไม่มีหนังสือรับ")
     register.end_page()

@@ -36,9 +36,9 @@ BKK = ZoneInfo("Asia/Bangkok")
 
 def load(path: Path | None) -> ModuleType:
     if path is None:
-        import service.stamp
+        import service.receiving.stamp
 
-        return service.stamp
+        return service.receiving.stamp
     spec = importlib.util.spec_from_file_location(f"stamp_{abs(hash(path))}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -76,7 +76,7 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="timed runs per case (default 200)")
-    parser.add_argument("--compare", type=Path, help="a one-file stamp module to time alongside service.stamp")
+    parser.add_argument("--compare", type=Path, help="a one-file stamp module to time alongside service.receiving.stamp")
     args = parser.parse_args()
 
     modules = {"current": load(None)}

@@ -4,14 +4,54 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.context import Saraban
-from service.errors import SarabanError
-from service.http import http_error_handler, saraban_error_handler, validation_error_handler
+from service.audit import api as audit_api
+from service.audit import web as audit_web
+from service.auth import api as auth_api
+from service.auth import web as auth_web
+from service.config import Settings
+from service.context import Saraban, build
+from service.edge import assets
+from service.edge.errors import http_error_handler, saraban_error_handler, validation_error_handler
+from service.indexing import api as indexing_api
+from service.indexing import web as indexing_web
+from service.kit.errors import SarabanError
+from service.letters import api as letters_api
+from service.letters import web as letters_web
+from service.receiving import api as receiving_api
+from service.receiving import web as receiving_web
+from service.receiving.stamp import ReceiveStamp, render_stamp
+from service.registers import api as registers_api
+from service.registers import web as registers_web
+from service.routing import api as routing_api
+from service.users import api as users_api
+from service.users import web as users_web
+
+# Order is the order of the OpenAPI document and of route matching.
+ROUTERS = (
+    auth_api,
+    registers_api,
+    receiving_api,
+    letters_api,
+    routing_api,
+    audit_api,
+    users_api,
+    indexing_api,
+    auth_web,
+    registers_web,
+    receiving_web,
+    letters_web,
+    audit_web,
+    users_web,
+    assets,
+    indexing_web,
+)
 
 
 def create_app(saraban: Saraban) -> FastAPI:
@@ -39,28 +79,17 @@ def create_app(saraban: Saraban) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    from service.api import router as api_router
-    from service.web import mount_web
-
-    app.include_router(api_router)
-    mount_web(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
     return app
 
 
 def _warm_up() -> None:
     """Load what the first upload would otherwise wait for (PDF and font libraries, the Thai font's glyphs):
     once per process, before the server takes requests."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from service.stamp import ReceiveStamp, render_stamp
-
     render_stamp(ReceiveStamp("สพป.", 1, datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Bangkok"))))
 
 
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory service.app:app_from_env`` (used by the multi-worker server)."""
-    from service.config import Settings
-    from service.context import build
-
     return create_app(build(Settings()))

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from service.clock import Clock, system_clock
 from service.config import Settings
-from service.db import UnitOfWork, make_engine, transaction
+from service.kit.clock import Clock, system_clock
+from service.kit.db import UnitOfWork, make_engine, transaction
+from service.kit.migrate import upgrade
 from storage import ObjectStore, open_store
 
 if TYPE_CHECKING:
     from search import SearchIndex
-    from service.indexing import Indexer
+    from service.indexing.indexer import Indexer
 
 
 @dataclass
@@ -70,7 +71,15 @@ def build(settings: Settings, *, clock: Clock = system_clock, with_indexer: bool
     read_engine = make_engine(url, readonly=True) if url.startswith("sqlite") else None
     app = Saraban(settings=s, engine=make_engine(url), store=store, clock=clock, read_engine=read_engine)
     if with_indexer and s.index_mode == "thread":
-        from service.indexing import Indexer
+        from service.indexing.indexer import Indexer
 
         app.indexer = Indexer(app)
     return app
+
+
+def from_env(*, with_indexer: bool = False) -> Saraban:
+    """The context a command-line command works in: ``SARABAN_*`` settings, the schema brought up to date."""
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.sqlalchemy_url)
+    return build(settings, with_indexer=with_indexer)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from service.models import Registry, Unit, User
-from service.users import create_user
+from service.users.core import create_user
 
 DEMO_PASSWORD = "saraban-demo"
 OFFICE = ("office", "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอนแก่น เขต ๕", "สพป.ขอนแก่น เขต ๕", "ศธ 04045")

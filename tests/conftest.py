@@ -27,7 +27,7 @@ from service.app import create_app
 from service.config import Settings
 from service.context import Saraban, build
 from service.demo import DEMO_PASSWORD, seed_demo
-from service.migrate import upgrade
+from service.kit.migrate import upgrade
 
 pytest_plugins = ["tests.s3server"]
 

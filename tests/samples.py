@@ -2,7 +2,7 @@
 
 Importable by every test: ``from tests.samples import thai_letter_pdf, scanned_letter_pdf, ...``.
 Everything is generated in memory with fpdf2 (HarfBuzz shaping) and Pillow (raqm) using the Thai font from
-``service.fonts``; the functions are deterministic (same arguments, same content; fpdf2 stamps no dates
+``service.pdf.fonts``; the functions are deterministic (same arguments, same content; fpdf2 stamps no dates
 because ``creation_date`` is fixed).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont, features
 
-from service.fonts import thai_font
+from service.pdf.fonts import thai_font
 
 FIXED_DATE = datetime(2022, 3, 23, 9, 0, tzinfo=UTC)
 

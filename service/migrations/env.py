@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import service.models  # noqa: F401  (registers the tables)
-from service.db import make_null_engine
+from service.kit.db import make_null_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

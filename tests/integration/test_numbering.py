@@ -17,12 +17,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from service.access import Actor
+from service.access.rule import Actor
 from service.app import create_app
-from service.auth import load_actor
+from service.auth.core import load_actor
 from service.context import Saraban
 from service.demo import DEMO_PASSWORD
-from service.letters import next_number, parse_letter_meta, receive_letter
+from service.letters.input import LetterIn, parse_letter_meta
+from service.receiving.record import Received, StoredFile, draft_receipt, plan_receipt, record_receipt
+from service.registers.numbering import next_number
 from service.models import Letter, Registration, Registry, User
 from tests.conftest import LiveServer, MakeSaraban, login, registry_id
 
@@ -109,6 +111,14 @@ def _meta(subject: str = "ทดสอบเลขรับ") -> Any:
 
 class Crash(Exception):
     pass
+
+
+def receive_letter(session: Any, *, actor: Actor, registry_id: int, data: LetterIn, files: list[StoredFile],
+                   now: datetime) -> Received:
+    """The steps ``service.receiving.flow.register_received`` takes (plan, draft, record), in the caller's
+    transaction, so a test can fail the transaction after the number was taken."""
+    plan = plan_receipt(session, actor, registry_id, data.secrecy)
+    return record_receipt(session, draft_receipt(plan, actor=actor, data=data, files=files, now=now))
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
@@ -219,7 +229,6 @@ def test_registration_rows_read_back_as_written(make_saraban: MakeSaraban, reque
     dates, times, Thai text and defaults must read back through the ORM exactly, and the audit event's hash
     must verify from the stored row."""
     from service.audit import verify_chain
-    from service.letters import StoredFile, plan_receipt
     from service.models import Attachment, AuditEvent, LetterAccess
 
     url = "" if db == "sqlite" else request.getfixturevalue("pg_url")

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from service.context import Saraban
 from service.demo import DEMO_PASSWORD
-from service.integrity import verify_store
+from service.integrity.core import verify_store
 from storage import S3Store
 from tests.conftest import LiveServer
 from tests.samples import corrupt_pdf, letter_jpeg, thai_letter_pdf

@@ -107,8 +107,8 @@ def make_saraban_index_client(app: Saraban) -> Callable[[str], list[int]]:
     from sqlmodel import select
 
     from search import SearchIndex, SearchQuery
-    from service.access import actor_principals
-    from service.auth import load_actor
+    from service.access.rule import actor_principals
+    from service.auth.core import load_actor
     from service.models import User
 
     index = SearchIndex(Path(app.settings.index_path))
@@ -125,7 +125,7 @@ def make_saraban_index_client(app: Saraban) -> Callable[[str], list[int]]:
 def test_worker_mode_indexes_what_servers_leave_pending(make_saraban: MakeSaraban) -> None:
     """SARABAN_INDEX_MODE=worker: servers only mark letters pending; `saraban worker` indexes them."""
     from search import SearchIndex
-    from service.indexing import pending_letters, run_worker
+    from service.indexing.indexer import pending_letters, run_worker
 
     app = make_saraban(with_indexer=True, index_mode="worker", ocr="off")
     assert app.indexer is None
@@ -146,7 +146,7 @@ def test_index_of_an_older_layout_asks_for_reindex(make_saraban: MakeSaraban) ->
     nothing into the old index, and `reindex --resume` rebuilds it completely."""
     from search import SCHEMA_VERSION
     from search.index import VERSION_FILE
-    from service.indexing import reindex
+    from service.indexing.indexer import reindex
 
     app = make_saraban(with_indexer=True, ocr="off")
     with TestClient(create_app(app)) as client:
@@ -173,8 +173,8 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
     import threading
 
     from search import SearchIndex
-    from service import indexing
-    from service.indexing import index_letters, pending_letters
+    from service.indexing import indexer as indexing
+    from service.indexing.indexer import index_letters, pending_letters
     from service.models import Letter
 
     app = make_saraban(with_indexer=True, index_mode="worker", ocr="off")

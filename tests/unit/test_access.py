@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from service.access import (
+from service.access.rule import (
     Actor,
     RegistryPlace,
     RoutePlace,
     actor_principals,
     letter_principals,
-    may_read_registry,
-    may_register,
 )
-from service.roles import Role
+from service.access.policy import may_read_registry, may_register
+from service.access.roles import Role
 
 OFFICE, PROMO, POLICY, OUTSIDE = 1, 2, 3, 99
 ANC = {OFFICE: (), PROMO: (OFFICE,), POLICY: (OFFICE,)}

@@ -17,8 +17,8 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.generic import RectangleObject
 
-from service.register_pdf import RegisterRow, render_register_pdf
-from service.stamp import (
+from service.registers.printing import RegisterRow, render_register_pdf
+from service.receiving.stamp import (
     MM,
     InvalidImage,
     InvalidPdf,
@@ -27,7 +27,7 @@ from service.stamp import (
     pdf_page_count,
     stamp_pdf,
 )
-from service.thai import to_thai_digits
+from service.kit.thai import to_thai_digits
 from tests.conftest import need, needs_poppler
 from tests.samples import (
     corrupt_pdf,
@@ -383,7 +383,7 @@ def test_zero_page_pdf_is_rejected(tmp_path: Path) -> None:
 
 
 def test_password_protected_pdf_is_rejected(tmp_path: Path) -> None:
-    from service.stamp import PasswordProtectedPdf
+    from service.receiving.stamp import PasswordProtectedPdf
 
     with pytest.raises(PasswordProtectedPdf):
         pdf_page_count(_write(tmp_path, "locked.pdf", encrypted_pdf("secret")))
@@ -411,7 +411,7 @@ def test_encrypted_with_empty_password_is_stamped_on_a_decrypted_copy(tmp_path: 
 
 
 def test_encrypted_pdf_above_the_rewrite_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from service.stamp import update
+    from service.pdf import update
 
     monkeypatch.setattr(update, "ENCRYPTED_MAX_BYTES", 1000)
     with pytest.raises(InvalidPdf, match="encrypted PDF above"):

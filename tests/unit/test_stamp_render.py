@@ -16,8 +16,8 @@ from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from PIL import ImageFont
 from pypdf import PdfReader
 
-from service.stamp import MM, ReceiveStamp, StampLayout, render_stamp, stamp_lines
-from service.stamp.content import _operations
+from service.receiving.stamp import MM, ReceiveStamp, StampLayout, render_stamp, stamp_lines
+from service.pdf.content import _operations
 
 BKK = ZoneInfo("Asia/Bangkok")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -179,11 +179,11 @@ LAKSAMAN = Path("/usr/share/fonts/truetype/tlwg")
 
 @pytest.mark.skipif(not (LAKSAMAN / "Laksaman.ttf").is_file(), reason="fonts-tlwg-laksaman-ttf not installed")
 def test_fallback_font_laksaman(monkeypatch: pytest.MonkeyPatch) -> None:
-    """service.fonts falls back to Laksaman (a hinted TrueType font) when Sarabun is missing: it works as well."""
-    import service.stamp.drawing
+    """service.pdf.fonts falls back to Laksaman (a hinted TrueType font) when Sarabun is missing: it works as well."""
+    import service.pdf.drawing
 
     monkeypatch.setattr(
-        service.stamp.drawing,
+        service.pdf.drawing,
         "thai_font",
         lambda *, bold=False: LAKSAMAN / ("Laksaman-Bold.ttf" if bold else "Laksaman.ttf"),
     )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from service.stamp import InvalidPdf, ReceiveStamp, stamp_lines, stamp_pdf, stamp_pdf_to
+from service.receiving.stamp import InvalidPdf, ReceiveStamp, stamp_lines, stamp_pdf, stamp_pdf_to
 from storage import Staging
 from tests.samples import thai_letter_pdf, write_big_pdf
 

@@ -288,7 +288,7 @@ def test_revoked_token_is_refused(env: Env) -> None:
 def test_a_revocation_elsewhere_takes_effect_within_the_cache_ttl(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another process (a second worker, the CLI) revokes a token behind this process's back: the bearer cache
     may honour it for at most its TTL, then the full check refuses it and audits the refusal."""
-    from service.auth import BEARER_CACHE
+    from service.auth.core import BEARER_CACHE
 
     monkeypatch.setattr(BEARER_CACHE, "ttl", 0.3)
     c = env.client

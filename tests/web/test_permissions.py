@@ -27,9 +27,9 @@ from service.app import create_app
 from service.config import Settings
 from service.context import Saraban, build
 from service.demo import DEMO_PASSWORD, seed_demo
-from service.migrate import upgrade
+from service.kit.migrate import upgrade
 from service.models import Letter, Registration
-from service.users import create_user
+from service.users.core import create_user
 from tests.samples import thai_letter_pdf
 
 # ================================================================================================ the table
@@ -120,7 +120,7 @@ def cheap_passwords() -> Iterator[None]:
     from argon2 import PasswordHasher
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("service.auth._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        mp.setattr("service.auth.core._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         yield
 
 

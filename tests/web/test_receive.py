@@ -27,7 +27,7 @@ from pypdf import PdfReader
 
 from service.app import create_app
 from service.context import Saraban
-from service.registers import COLUMNS, COLUMNS_TH
+from service.registers.entries import COLUMNS, COLUMNS_TH
 from tests.conftest import MakeSaraban, login, needs_poppler, registry_id
 from tests.samples import corrupt_pdf, encrypted_pdf, exe_bytes, letter_jpeg, letter_png, thai_letter_pdf
 

@@ -1,0 +1,217 @@
+"""Who may *do* what — the one action policy, beside the reading rule (``service.access.rule``).
+
+``may(actor, action, target)`` answers with a reason code when the act is refused, or ``None`` when it is allowed.
+Every act of every concept asks here; an action without a rule is refused (``no_rule``), so a new act cannot be
+forgotten into being allowed. Reading a letter is not an action: whether a letter exists for a user at all is the
+reading rule's answer, asked before any action on it.
+
+The targets carry plain values (unit ids, kinds, secrecy), never ORM rows, so the rules are pure and the table
+test can state them independently of the database. The building blocks the next capabilities need are here
+already: a unit's clerk acting on what was routed to the unit (``LetterTarget.routed_units``), a person on what was
+routed to them (``routed_users``), a director on everything in the office, the records officer on the archive, and
+the members of a named body (a destruction committee, the child-protection centre) on that body's items
+(``BodyTarget``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from service.access.roles import REGISTRARS, SECRET_KINDS, SUBTREE_READERS, UNIT_READERS, Role
+from service.access.rule import Actor
+from service.kit.errors import Forbidden
+
+
+class Action(StrEnum):
+    """The acts of the office that someone may or may not do."""
+
+    KNOW_REGISTRY = "know_registry"  # that a registry exists at all (secret registries are known to few)
+    READ_REGISTER = "read_register"  # open a register's listing (rows still pass the reading rule)
+    REGISTER = "register"  # enter a received letter in a registry (ลงทะเบียนรับ)
+    ROUTE = "route"  # send a letter on to a unit or a person (ส่งต่อ)
+    READ_AUDIT = "read_audit"  # read the audit trail
+    MANAGE_USERS = "manage_users"  # create users, reset passwords
+    SEE_ACCOUNTS = "see_accounts"  # see users' roles and clearance
+    CHANGE_OWN_PASSWORD = "change_own_password"
+    SEARCH = "search"  # results, counts and snippets still pass the reading rule
+
+
+# ---------------------------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True)
+class OfficeTarget:
+    """Acts on the installation as a whole (users, the audit trail, search)."""
+
+
+OFFICE = OfficeTarget()
+
+
+@dataclass(frozen=True)
+class RegistryTarget:
+    """A registry: its kind, its unit and that unit's ancestors (nearest first)."""
+
+    kind: str
+    unit_id: int
+    ancestors: Sequence[int] = ()
+    secrecy: int = 0  # of the letter about to be registered, for REGISTER
+
+
+@dataclass(frozen=True)
+class LetterTarget:
+    """A letter the actor can already read: its secrecy, the units holding it in a registry (unit → registry kind),
+    and whom it was routed to."""
+
+    secrecy: int = 0
+    holders: Mapping[int, str] = field(default_factory=dict)
+    routed_units: frozenset[int] = frozenset()
+    routed_users: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class BodyTarget:
+    """An item that belongs to a named body (a destruction committee, the child-protection centre)."""
+
+    body: str
+    member_ids: frozenset[int] = frozenset()
+
+
+Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget
+
+# ---------------------------------------------------------------------------------------------- who is who
+
+
+def is_director(actor: Actor) -> bool:
+    """The head of the office (ผู้อำนวยการ) acts on everything in the office."""
+    return actor.has_role(Role.DIRECTOR)
+
+
+CLERKS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK})
+
+
+def clerk_of(actor: Actor, units: Iterable[int]) -> bool:
+    """A registry clerk of one of these units."""
+    return bool(actor.units_with(CLERKS) & set(units))
+
+
+def is_person(actor: Actor, users: Iterable[int]) -> bool:
+    return actor.id in set(users)
+
+
+def is_member(actor: Actor, body: BodyTarget) -> bool:
+    return actor.id in body.member_ids
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+Rule = Callable[[Actor, Any], "str | None"]
+
+# Who routes a letter on: the clerks and heads of a unit that holds it in a register, the director; a secret
+# letter only its secret registrar (ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544: need to know).
+ROUTERS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK, Role.DIRECTOR, Role.SECRET_REGISTRAR})
+
+
+def _know_registry(actor: Actor, t: RegistryTarget) -> str | None:
+    if t.kind in SECRET_KINDS and not (actor.has_role(Role.SECRET_REGISTRAR, t.unit_id) or actor.has_role(Role.ADMIN)):
+        return "secret_registry"
+    return None
+
+
+def _read_register(actor: Actor, t: RegistryTarget) -> str | None:
+    if t.kind in SECRET_KINDS:
+        return None if actor.has_role(Role.SECRET_REGISTRAR, t.unit_id) else "not_reader"
+    if actor.has_role(Role.AUDITOR) or t.unit_id in actor.units_with(UNIT_READERS):
+        return None
+    return None if actor.units_with(SUBTREE_READERS) & {t.unit_id, *t.ancestors} else "not_reader"
+
+
+def _register(actor: Actor, t: RegistryTarget) -> str | None:
+    """ระเบียบงานสารบรรณ ข้อ 38 (ลงทะเบียนรับ) by the registry's clerks; secret letters only in the secret register,
+    by a registrar cleared for them (ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544)."""
+    if not any(actor.has_role(r, t.unit_id) for r in REGISTRARS.get(t.kind, frozenset())):
+        return "not_registrar"
+    if t.kind in SECRET_KINDS:
+        if t.secrecy == 0:
+            return "ordinary_in_secret_registry"
+        if actor.clearance < t.secrecy:
+            return "clearance_too_low"
+    elif t.secrecy > 0:
+        return "secret_in_ordinary_registry"
+    return None
+
+
+def _route(actor: Actor, t: LetterTarget) -> str | None:
+    if t.secrecy > 0:
+        secret_units = [u for u, kind in t.holders.items() if kind in SECRET_KINDS]
+        return None if any(actor.has_role(Role.SECRET_REGISTRAR, u) for u in secret_units) else "not_router"
+    if is_director(actor) or any(actor.has_role(r, u) for u in t.holders for r in ROUTERS):
+        return None
+    return "not_router"
+
+
+def _role(role: Role, reason: str) -> Rule:
+    def rule(actor: Actor, _: Any) -> str | None:
+        return None if actor.has_role(role) else reason
+
+    return rule
+
+
+def _anyone(_actor: Actor, _target: Any) -> str | None:
+    return None
+
+
+RULES: dict[str, tuple[type, Rule]] = {
+    Action.KNOW_REGISTRY: (RegistryTarget, _know_registry),
+    Action.READ_REGISTER: (RegistryTarget, _read_register),
+    Action.REGISTER: (RegistryTarget, _register),
+    Action.ROUTE: (LetterTarget, _route),
+    Action.READ_AUDIT: (OfficeTarget, _role(Role.AUDITOR, "not_auditor")),
+    Action.MANAGE_USERS: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
+    Action.SEE_ACCOUNTS: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
+    Action.CHANGE_OWN_PASSWORD: (OfficeTarget, _anyone),
+    Action.SEARCH: (OfficeTarget, _anyone),
+}
+
+
+def may(actor: Actor, action: str, target: Target = OFFICE) -> str | None:
+    """Why ``actor`` may not do ``action`` to ``target``, or ``None`` when they may. Unknown acts are refused."""
+    entry = RULES.get(action)
+    if entry is None:
+        return "no_rule"
+    kind, rule = entry
+    if not isinstance(target, kind):
+        return "wrong_target"
+    return rule(actor, target)
+
+
+# Thai for people, English for logs, per reason (the API's problem+json carries both).
+REFUSALS: dict[str, tuple[str, str]] = {
+    "not_admin": ("administrators only", "เฉพาะผู้ดูแลระบบ"),
+    "not_auditor": ("only auditors read the audit trail", "เฉพาะผู้ตรวจสอบเท่านั้นที่ดูบันทึกการใช้งานได้"),
+    "not_router": ("you may not route this letter", "ท่านไม่มีสิทธิ์ส่งต่อหนังสือนี้"),
+    "not_reader": ("you may not read this register", "ท่านไม่มีสิทธิ์เปิดทะเบียนนี้"),
+    "not_registrar": ("you may not register letters in this registry", "ท่านไม่มีสิทธิ์ลงทะเบียนในทะเบียนนี้"),
+    "clearance_too_low": ("your clearance is below this letter's secrecy", "ระดับการเข้าถึงชั้นความลับไม่เพียงพอ"),
+}
+
+
+def require(actor: Actor, action: str, target: Target = OFFICE) -> None:
+    """Raise ``Forbidden`` (403) with the reason's message when ``may`` refuses."""
+    why = may(actor, action, target)
+    if why is not None:
+        detail, thai = REFUSALS.get(why, (f"not allowed ({why})", "ท่านไม่มีสิทธิ์ทำรายการนี้"))
+        raise Forbidden(detail, thai=thai, reason=why)
+
+
+def may_register(actor: Actor, *, registry_kind: str, registry_unit_id: int, secrecy: int) -> str | None:
+    """``may(actor, REGISTER, …)`` spelled out: why the actor may not register a letter of this secrecy here."""
+    return may(actor, Action.REGISTER, RegistryTarget(kind=registry_kind, unit_id=registry_unit_id, secrecy=secrecy))
+
+
+def may_read_registry(actor: Actor, *, registry_kind: str, registry_unit_id: int, ancestors: Sequence[int]) -> bool:
+    """``may(actor, READ_REGISTER, …)`` spelled out: whether the actor may open this register."""
+    target = RegistryTarget(kind=registry_kind, unit_id=registry_unit_id, ancestors=tuple(ancestors))
+    return may(actor, Action.READ_REGISTER, target) is None

@@ -1,0 +1,89 @@
+"""Who may see what — the one rule (issue "Who may see what"; domain.md §2).
+
+A letter carries a set of *principal* tokens; a user holds a set of tokens; the user sees the letter iff the sets
+meet. The letter's tokens are materialised in ``letter_access`` (for SQL) and in the search index (for search), so
+lists, reads, downloads, exports and search all apply the same rule.
+
+Tokens:
+- ``unit:U``        readers of unit U's registers (clerks, records officer of U) — ordinary letters only
+- ``tree:U``        heads whose unit is U or an ancestor of it — ordinary letters only
+- ``auditor``       auditors read every ordinary letter
+- ``user:V:s``      routed to user V; a user holds ``user:V:0..clearance``
+- ``secret:U:s``    the secret registry of unit U; its registrars hold ``secret:U:0..clearance``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from service.access.roles import SECRET_KINDS, SUBTREE_READERS, UNIT_READERS, Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as the rules see them."""
+
+    id: int
+    username: str
+    clearance: int
+    roles: frozenset[tuple[int, Role]] = field(default_factory=frozenset)  # (unit_id, role)
+    full_name: str = ""
+
+    def has_role(self, role: Role, unit_id: int | None = None) -> bool:
+        return any(r == role and (unit_id is None or u == unit_id) for u, r in self.roles)
+
+    def units_with(self, roles: Iterable[Role]) -> set[int]:
+        wanted = set(roles)
+        return {u for u, r in self.roles if r in wanted}
+
+
+@dataclass(frozen=True)
+class RegistryPlace:
+    """Where a letter is registered: the registry's kind, its unit and that unit's ancestors (nearest first)."""
+
+    kind: str
+    unit_id: int
+    ancestors: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class RoutePlace:
+    to_user_id: int | None = None
+    to_unit_id: int | None = None
+    to_unit_ancestors: Sequence[int] = ()
+
+
+def letter_principals(*, secrecy: int, registries: Iterable[RegistryPlace], routes: Iterable[RoutePlace]) -> set[str]:
+    """The tokens that may read a letter."""
+    tokens: set[str] = set()
+    for place in registries:
+        if place.kind in SECRET_KINDS:
+            tokens.add(f"secret:{place.unit_id}:{secrecy}")
+        elif secrecy == 0:
+            tokens.add(f"unit:{place.unit_id}")
+            tokens.update(f"tree:{u}" for u in (place.unit_id, *place.ancestors))
+    for route in routes:
+        if route.to_user_id is not None:
+            tokens.add(f"user:{route.to_user_id}:{secrecy}")
+        if route.to_unit_id is not None and secrecy == 0:
+            tokens.add(f"unit:{route.to_unit_id}")
+            tokens.update(f"tree:{u}" for u in (route.to_unit_id, *route.to_unit_ancestors))
+    if secrecy == 0:
+        tokens.add("auditor")
+    return tokens
+
+
+def actor_principals(actor: Actor) -> set[str]:
+    """The tokens a user holds. An administrator's role grants none: it manages, it does not read."""
+    tokens = {f"user:{actor.id}:{level}" for level in range(actor.clearance + 1)}
+    for unit_id, role in actor.roles:
+        if role in UNIT_READERS:
+            tokens.add(f"unit:{unit_id}")
+        if role in SUBTREE_READERS:
+            tokens.add(f"tree:{unit_id}")
+        if role == Role.AUDITOR:
+            tokens.add("auditor")
+        if role == Role.SECRET_REGISTRAR:
+            tokens.update(f"secret:{unit_id}:{level}" for level in range(actor.clearance + 1))
+    return tokens

@@ -1,0 +1,134 @@
+"""FastAPI dependencies: the context, the acting user (bearer token or session cookie), CSRF, refusals audited."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from service import audit
+from service.access.rule import Actor
+from service.auth.core import BEARER_CACHE, LiveToken
+from service.auth.signin import resolve
+from service.context import Saraban
+from service.kit.errors import Forbidden, Unauthenticated
+from service.models import Attachment
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "saraban_session"
+
+
+def app_of(request: Request) -> Saraban:
+    saraban: Saraban = request.app.state.saraban
+    return saraban
+
+
+def where(request: Request) -> audit.Where:
+    return audit.Where(ip=request.client.host if request.client else "")
+
+
+def record_failure(
+    app: Saraban, request: Request, *, action: str, actor: Actor | None = None, actor_name: str = "", **detail: Any
+) -> None:
+    """Audit a refusal in its own transaction: the request's own work was rolled back.
+
+    The letter or registry named in the path is recorded as the event's object, so the audit trail's own
+    access rule (``service.audit.queries``) keeps refusals about secret matters from uncleared readers.
+    """
+    params = request.path_params
+    letter_id = params.get("letter_id")
+    obj_type, obj_id = "", ""
+    for key, kind in (("registry_id", "registry"), ("attachment_id", "attachment"), ("letter_id", "letter")):
+        if key in params:
+            obj_type, obj_id = kind, str(params[key])
+    try:
+        with app.tx() as uow:
+            if obj_type == "attachment" and str(obj_id).isdigit():
+                att = uow.session.get(Attachment, int(obj_id))
+                letter_id = att.letter_id if att else None
+            audit.record(
+                uow.session,
+                at=app.clock(),
+                action=action,
+                actor=actor,
+                actor_name=actor_name,
+                where=where(request),
+                object_type=obj_type,
+                object_id=obj_id,
+                letter_id=int(letter_id) if letter_id is not None and str(letter_id).isdigit() else None,
+                path=request.url.path,
+                method=request.method,
+                **detail,
+            )
+    except Exception:
+        log.exception("could not audit %s", action)
+
+
+def resolve_or_audit(app: Saraban, request: Request, *, secret: str, kind: str) -> LiveToken:
+    """The live token behind a secret; a refusal is audited."""
+    try:
+        return resolve(app, secret=secret, kind=kind)
+    except Unauthenticated as exc:
+        record_failure(app, request, action="auth_refused", reason=exc.detail, channel=kind)
+        raise
+
+
+async def bearer_actor(request: Request) -> Actor:
+    """FastAPI dependency for every /api/v1 route but sign-in.
+
+    A token checked within the last second in this process is taken from ``BEARER_CACHE`` without a thread hop
+    or a transaction (see ``service.auth.core.TokenCache`` for what that means for revocation).
+    """
+    app = app_of(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        await run_in_threadpool(
+            record_failure, app, request, action="auth_refused", reason="missing bearer token", channel="api"
+        )
+        raise Unauthenticated("a bearer token is required", thai="กรุณาลงชื่อเข้าใช้")
+    token = BEARER_CACHE.get(secret, now=app.clock())
+    if token is None:
+        token = await run_in_threadpool(lambda: resolve_or_audit(app, request, secret=secret, kind="api"))
+        BEARER_CACHE.put(secret, token)
+    request.state.actor = token.actor
+    return token.actor
+
+
+ActorDep = Annotated[Actor, Depends(bearer_actor)]
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+
+
+class Page:
+    """The signed-in user of a page, with the session's CSRF token."""
+
+    def __init__(self, actor: Actor, csrf: str) -> None:
+        self.actor, self.csrf = actor, csrf
+
+
+def page_user(request: Request) -> Page:
+    app = app_of(request)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        record_failure(app, request, action="auth_refused", reason="missing session cookie", channel="session")
+        raise Unauthenticated("please sign in", thai="กรุณาลงชื่อเข้าใช้")
+    token = resolve_or_audit(app, request, secret=secret, kind="session")
+    request.state.actor = token.actor
+    return Page(token.actor, token.csrf_token)
+
+
+PageDep = Annotated[Page, Depends(page_user)]
+
+
+def check_csrf(page: Page, token: str | None) -> None:
+    if not token or not hmac.compare_digest(token, page.csrf):
+        raise CsrfFailed(
+            "the form's CSRF token is missing or wrong", thai="แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"
+        )

@@ -1,0 +1,60 @@
+"""``saraban reindex`` and ``saraban worker``: building and feeding the search index."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from search import SearchIndex
+from search.thai import load_dictionary
+from service.context import from_env
+from service.indexing.indexer import reindex as rebuild
+from service.indexing.indexer import run_worker
+from service.kit.console import out
+
+
+def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add what is missing.")] = False) -> None:
+    """Rebuild the search index from the database and the stored originals."""
+    app = from_env()
+    index = SearchIndex(app.settings.index_path)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=out,
+    ) as progress:
+        task = progress.add_task("indexing", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        done = rebuild(app, index, resume=resume, progress=tick)
+    index.close()
+    out.print(f"indexed {done} letter(s)")
+
+
+def worker(
+    once: Annotated[bool, typer.Option(help="Index what is pending, then stop.")] = False,
+    nice: Annotated[int, typer.Option(min=0, max=19, help="Lower the worker's CPU priority by this much.")] = 10,
+) -> None:
+    """Index pending letters (for SARABAN_INDEX_MODE=worker, where servers do not index themselves).
+
+    Indexing is background work: on a machine it shares with the server it yields the CPU to registrations
+    (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it.
+    """
+    if nice:
+        os.nice(nice)
+    app = from_env()
+    index = SearchIndex(app.settings.index_path)
+    load_dictionary()
+    out.print("indexing worker started" + (" (once)" if once else ""))
+    try:
+        done = run_worker(app, index, once=once)
+    except KeyboardInterrupt:
+        done = 0
+    index.close()
+    out.print(f"indexed {done} letter(s)")

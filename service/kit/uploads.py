@@ -1,0 +1,218 @@
+"""Streaming multipart uploads: parts go straight to temp files while hashed; limits apply as bytes arrive."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Protocol
+from urllib.parse import parse_qsl
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from service.kit.errors import InvalidFile, InvalidInput, TooLarge
+from service.pdf.reading import InvalidPdf, PasswordProtectedPdf, pdf_page_count
+from storage import MediaInfo, SizeLimitExceeded, StagedFile, Staging, sniff
+
+MAX_FIELD_BYTES = 256 * 1024
+
+
+class Body(Protocol):
+    """What the parser needs of a request (Starlette's ``Request`` is one): its headers and its byte stream."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def stream(self) -> AsyncIterator[bytes]: ...
+
+
+@dataclass
+class IncomingFile:
+    filename: str
+    staged: StagedFile
+
+
+@dataclass
+class Upload:
+    fields: dict[str, str] = field(default_factory=dict)
+    files: list[IncomingFile] = field(default_factory=list)
+
+    def discard(self) -> None:
+        for f in self.files:
+            f.staged.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    filename: str
+    staged: StagedFile
+    media: MediaInfo
+    pages: int | None
+
+
+def safe_filename(raw: str) -> str:
+    name = PurePath(unicodedata.normalize("NFC", raw).replace("\\", "/")).name.strip()
+    name = "".join(c for c in name if ord(c) >= 32 and c not in '<>:"|?*')
+    return name[:200] or "file"
+
+
+def _too_many(max_files: int) -> TooLarge:
+    return TooLarge(f"at most {max_files} files per letter", thai=f"แนบไฟล์ได้ไม่เกิน {max_files} ไฟล์")
+
+
+def _too_big(limit: int) -> TooLarge:
+    mb = limit // (1024 * 1024)
+    return TooLarge(f"a file is larger than {mb} MB", thai=f"ไฟล์มีขนาดเกิน {mb} เมกะไบต์")
+
+
+async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_bytes: int) -> Upload:
+    """Parse a multipart body chunk by chunk; on any error every temp file is removed."""
+    ctype, params = parse_options_header(request.headers.get("content-type", ""))
+    if ctype == b"application/x-www-form-urlencoded":
+        return await _read_urlencoded(request)
+    if ctype != b"multipart/form-data" or b"boundary" not in params:
+        raise InvalidInput("expected multipart/form-data", thai="รูปแบบคำขอไม่ถูกต้อง (ต้องเป็น multipart/form-data)")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_files * max_file_bytes + 4 * 1024 * 1024:
+        raise _too_big(max_file_bytes)
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    upload = Upload()
+    state: dict[str, object] = {}
+    headers: dict[bytes, bytes] = {}
+    current_header: list[bytes] = [b"", b""]
+
+    def on_part_begin() -> None:
+        headers.clear()
+        state.clear()
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        current_header[0] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        current_header[1] += data[start:end]
+
+    def on_header_end() -> None:
+        headers[current_header[0].lower()] = current_header[1]
+        current_header[0], current_header[1] = b"", b""
+
+    def on_headers_finished() -> None:
+        _, disp = parse_options_header(headers.get(b"content-disposition", b""))
+        name = disp.get(b"name", b"").decode("utf-8", "replace")
+        state["name"] = name
+        if b"filename" in disp:
+            if len(upload.files) >= max_files:
+                raise _too_many(max_files)
+            state["filename"] = safe_filename(disp[b"filename"].decode("utf-8", "replace"))
+            state["staging"] = Staging(tmp_dir, limit=max_file_bytes)
+        else:
+            state["buffer"] = bytearray()
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        staging = state.get("staging")
+        if isinstance(staging, Staging):
+            staging.write(data[start:end])
+            return
+        buffer = state["buffer"]
+        assert isinstance(buffer, bytearray)
+        buffer += data[start:end]
+        if len(buffer) > MAX_FIELD_BYTES:
+            raise TooLarge("a form field is too large", thai="ข้อมูลในแบบฟอร์มยาวเกินไป")
+
+    def on_part_end() -> None:
+        staging = state.get("staging")
+        if isinstance(staging, Staging):
+            staged = staging.finish()
+            upload.files.append(IncomingFile(filename=str(state["filename"]), staged=staged))
+            state.pop("staging")
+        elif isinstance(buffer := state.get("buffer"), bytearray):
+            raw = bytes(buffer)
+            try:
+                upload.fields[str(state["name"])] = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(
+                    f"field {state['name']!r} is not valid UTF-8",
+                    thai="ข้อความไม่ใช่ UTF-8 (อักษรไทยเสีย) กรุณาตรวจสอบการเข้ารหัส",
+                ) from exc
+
+    parser = MultipartParser(
+        params[b"boundary"],
+        callbacks={
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except SizeLimitExceeded as exc:
+        _discard(upload, state)
+        raise _too_big(max_file_bytes) from exc
+    except (InvalidInput, TooLarge):
+        _discard(upload, state)
+        raise
+    except Exception as exc:
+        _discard(upload, state)
+        raise InvalidInput(f"malformed multipart body: {exc}", thai="ข้อมูลที่ส่งมาไม่สมบูรณ์") from exc
+    # A browser sends an empty part for an unused file input.
+    kept = [f for f in upload.files if f.staged.size > 0 or f.filename != "file"]
+    for f in upload.files:
+        if f not in kept:
+            f.staged.path.unlink(missing_ok=True)
+    upload.files = kept
+    return upload
+
+
+async def _read_urlencoded(request: Body) -> Upload:
+    """A form without files (metadata only) may come urlencoded."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FIELD_BYTES * 4:
+            raise TooLarge("the form is too large", thai="ข้อมูลในแบบฟอร์มยาวเกินไป")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the form is not valid UTF-8", thai="ข้อความไม่ใช่ UTF-8 (อักษรไทยเสีย)") from exc
+    return Upload(fields=dict(pairs))
+
+
+def _discard(upload: Upload, state: dict[str, object]) -> None:
+    upload.discard()
+    staging = state.get("staging")
+    if isinstance(staging, Staging):
+        staging.discard()
+
+
+def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFile:
+    """What the bytes are (never trust the name), whether that kind is accepted, and a PDF's page count."""
+    if incoming.staged.size == 0:
+        raise InvalidFile(f"{incoming.filename}: the file is empty", thai=f"ไฟล์ {incoming.filename} ว่างเปล่า")
+    media = sniff(incoming.staged.path)
+    if media.kind not in allowed:
+        raise InvalidFile(
+            f"{incoming.filename}: this kind of file is not accepted (detected: {media.kind}); "
+            f"accepted: {', '.join(sorted(allowed))}",
+            thai=f"ไฟล์ {incoming.filename} ไม่ใช่ชนิดที่รับได้ (รับได้: {', '.join(sorted(allowed))})",
+        )
+    pages = None
+    if media.kind == "pdf":
+        try:
+            pages = pdf_page_count(incoming.staged.path)
+        except PasswordProtectedPdf as exc:
+            raise InvalidFile(
+                f"{incoming.filename}: the PDF is protected with a password; ask the sender for a copy without one",
+                thai=f"ไฟล์ PDF {incoming.filename} ตั้งรหัสผ่านไว้ จึงเปิดอ่านไม่ได้ โปรดขอไฟล์ที่ไม่มีรหัสผ่านจากผู้ส่ง",
+            ) from exc
+        except InvalidPdf as exc:
+            raise InvalidFile(
+                f"{incoming.filename}: the PDF cannot be read ({exc})",
+                thai=f"ไฟล์ PDF {incoming.filename} เสียหายหรือเปิดไม่ได้",
+            ) from exc
+    return CheckedFile(filename=incoming.filename, staged=incoming.staged, media=media, pages=pages)

@@ -1,0 +1,52 @@
+"""Letters over the API: the list, one letter, its files."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from service.edge.deps import ActorDep, app_of, where
+from service.edge.files import file_response
+from service.letters.files import open_attachment
+from service.letters.views import list_letters, read_letter
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/letters")
+def letters(
+    request: Request,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    with app_of(request).tx() as uow:
+        return list_letters(uow.session, actor, limit=limit, offset=offset)
+
+
+@router.get("/letters/{letter_id}")
+def letter(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        return read_letter(
+            uow.session, actor, letter_id, now=app.clock(), where=where(request), tz=app.settings.timezone
+        )
+
+
+def _download(request: Request, actor: ActorDep, attachment_id: int, *, stamped: bool) -> StreamingResponse:
+    app = app_of(request)
+    with app.tx() as uow:
+        ref = open_attachment(uow.session, actor, attachment_id, stamped=stamped, now=app.clock(), where=where(request))
+    return file_response(app.store, ref)
+
+
+@router.get("/attachments/{attachment_id}/content")
+def content(request: Request, attachment_id: int, actor: ActorDep) -> StreamingResponse:
+    return _download(request, actor, attachment_id, stamped=False)
+
+
+@router.get("/attachments/{attachment_id}/stamped")
+def stamped(request: Request, attachment_id: int, actor: ActorDep) -> StreamingResponse:
+    return _download(request, actor, attachment_id, stamped=True)

@@ -1,0 +1,161 @@
+"""Reading letters back: one letter as plain values, the letters an actor may see, every reading audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from service import audit
+from service.access.queries import get_visible_letter, visible_letter_ids
+from service.access.roles import SECRECY_LABELS, URGENCY_LABELS
+from service.access.rule import Actor
+from service.kit.thai import local
+from service.letters.vocab import LETTER_TYPES
+from service.models import Attachment, Letter, Registration, Registry, Rendition, Routing
+
+
+def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -> dict[str, Any]:
+    """The letter with its registrations, attachments and routes, as plain JSON-ready values."""
+    assert letter.id is not None
+    regs = session.exec(
+        select(Registration, Registry)
+        .join(Registry, col(Registry.id) == Registration.registry_id)
+        .where(Registration.letter_id == letter.id)
+        .order_by(col(Registration.id))
+    ).all()
+    atts = session.exec(
+        select(Attachment).where(Attachment.letter_id == letter.id).order_by(col(Attachment.position))
+    ).all()
+    stamped = {
+        r.attachment_id: r
+        for r in session.exec(
+            select(Rendition).where(col(Rendition.attachment_id).in_([a.id for a in atts]), Rendition.kind == "stamped")
+        )
+    }
+    routes = session.exec(select(Routing).where(Routing.letter_id == letter.id).order_by(col(Routing.id))).all()
+    return {
+        "id": letter.id,
+        "letter_no": letter.letter_no,
+        "letter_no_normalised": letter.letter_no_norm,
+        "letter_date": letter.letter_date.isoformat() if letter.letter_date else None,
+        "sender": letter.sender,
+        "recipient": letter.recipient,
+        "subject": letter.subject,
+        "summary": letter.summary,
+        "letter_type": letter.letter_type,
+        "letter_type_th": LETTER_TYPES.get(letter.letter_type, letter.letter_type),
+        "urgency": URGENCY_LABELS[letter.urgency - 1],
+        "urgency_level": letter.urgency,
+        "deliver_by": _iso(letter.deliver_by),
+        "secrecy": SECRECY_LABELS[letter.secrecy],
+        "secrecy_level": letter.secrecy,
+        "channel": letter.channel,
+        "remarks": letter.remarks,
+        "created_at": _iso(letter.created_at),
+        "index_status": letter.index_status,
+        "registrations": [registration_view(reg, registry) for reg, registry in regs],
+        "attachments": [attachment_view(a, stamped.get(a.id or 0)) for a in atts],
+        "routes": [
+            {
+                "id": r.id,
+                "to_unit_id": r.to_unit_id,
+                "to_user_id": r.to_user_id,
+                "instruction": r.instruction,
+                "due_at": _iso(r.due_at),
+                "routed_at": _iso(r.routed_at),
+                "acknowledged_at": _iso(r.acknowledged_at),
+            }
+            for r in routes
+        ],
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else local(moment).isoformat()
+
+
+def registration_view(reg: Registration, registry: Registry) -> dict[str, Any]:
+    return {
+        "id": reg.id,
+        "registry_id": reg.registry_id,
+        "registry_code": registry.code,
+        "registry_name": registry.name,
+        "year": reg.year,
+        "number": reg.number,
+        "registered_at": _iso(reg.registered_at),
+        "action": reg.action,
+        "remarks": reg.remarks,
+        "cancelled": reg.cancelled,
+    }
+
+
+def attachment_view(a: Attachment, stamped: Rendition | None) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "filename": a.filename,
+        "sha256": a.sha256,
+        "size": a.size,
+        "media_type": a.media_type,
+        "pages": a.pages,
+        "stamped_id": stamped.id if stamped else None,
+        "stamped_sha256": stamped.sha256 if stamped else None,
+    }
+
+
+def read_letter(
+    session: Session,
+    actor: Actor,
+    letter_id: int,
+    *,
+    now: datetime,
+    where: audit.Where | None = None,
+    tz: str = "Asia/Bangkok",
+) -> dict[str, Any]:
+    """Open a letter the actor may see; every reading is audited."""
+    letter = get_visible_letter(session, actor, letter_id)
+    audit.record(
+        session,
+        at=now,
+        action="view",
+        actor=actor,
+        object_type="letter",
+        object_id=letter_id,
+        letter_id=letter_id,
+        where=where,
+    )
+    return letter_view(session, letter, tz=tz)
+
+
+def count_visible(session: Session, actor: Actor) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(Letter).where(col(Letter.id).in_(visible_letter_ids(actor)))
+        ).one()
+    )
+
+
+def list_letters(session: Session, actor: Actor, *, limit: int, offset: int) -> dict[str, Any]:
+    """The newest letters the actor may see, with the total."""
+    rows = session.exec(
+        select(Letter)
+        .where(col(Letter.id).in_(visible_letter_ids(actor)))
+        .order_by(col(Letter.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return {
+        "total": count_visible(session, actor),
+        "letters": [
+            {
+                "id": r.id,
+                "subject": r.subject,
+                "sender": r.sender,
+                "letter_no": r.letter_no,
+                "urgency_level": r.urgency,
+                "created_at": local(r.created_at).isoformat(),
+            }
+            for r in rows
+        ],
+    }

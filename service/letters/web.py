@@ -1,0 +1,52 @@
+"""The letter page and its files."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from service.access.policy import Action, may
+from service.audit.queries import list_events
+from service.edge.deps import PageDep, app_of, where
+from service.edge.files import file_response
+from service.edge.templates import render
+from service.kit.errors import NotFound
+from service.letters.files import open_attachment
+from service.letters.views import read_letter
+
+router = APIRouter()
+
+
+@router.get("/letters/{letter_id}", response_class=HTMLResponse)
+def letter_page(request: Request, letter_id: int, page: PageDep, registered: int = 0) -> HTMLResponse:
+    app = app_of(request)
+    with app.tx() as uow:
+        view = read_letter(
+            uow.session, page.actor, letter_id, now=app.clock(), where=where(request), tz=app.settings.timezone
+        )
+    history = None
+    if may(page.actor, Action.READ_AUDIT) is None:
+        with app.tx() as uow:
+            history = list_events(
+                uow.session,
+                page.actor,
+                letter_id=letter_id,
+                since=None,
+                until=None,
+                now=app.clock(),
+                where=where(request),
+                asked={"since": None, "until": None},
+            )
+    return render(request, "letter.html", page, letter=view, registered=registered, history=history)
+
+
+@router.get("/attachments/{attachment_id}/{which}", response_model=None)
+def attachment_file(request: Request, attachment_id: int, which: str, page: PageDep) -> Response:
+    if which not in ("content", "stamped"):
+        raise NotFound("no such file", thai="ไม่พบไฟล์")
+    app = app_of(request)
+    with app.tx() as uow:
+        ref = open_attachment(
+            uow.session, page.actor, attachment_id, stamped=which == "stamped", now=app.clock(), where=where(request)
+        )
+    return file_response(app.store, ref)

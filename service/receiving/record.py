@@ -1,0 +1,249 @@
+"""Registering a received letter (domain.md §3): plan (reads), draft (pure), record (the write, under the lock)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, SQLModel
+
+from service import audit
+from service.access.policy import Action, RegistryTarget, may
+from service.access.queries import hidden_registry, unit_ancestors
+from service.access.rule import Actor, RegistryPlace, letter_principals
+from service.kit.clock import to_db
+from service.kit.db import Prepared
+from service.kit.errors import Forbidden, InvalidInput, NotFound, SecretNotAllowed
+from service.kit.thai import be_year, local, normalise_letter_no
+from service.letters.input import LetterIn
+from service.models import Attachment, Letter, LetterAccess, Registration, Registry, Unit
+from service.registers.numbering import next_number
+
+# Plain statements for the paths every registration takes (the ORM's per-query cost showed in profiles).
+_UNIT_T, _REGISTRY_T = Unit.__table__, Registry.__table__  # type: ignore[attr-defined]
+_REGISTRY_PLACE = (
+    sql_select(_REGISTRY_T, _UNIT_T.c.name.label("unit_name"), _UNIT_T.c.short_name.label("unit_short_name"))
+    .join(_UNIT_T, _UNIT_T.c.id == _REGISTRY_T.c.unit_id)
+    .where(_REGISTRY_T.c.id == bindparam("registry_id"))
+)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An original already in object storage, ready to be recorded."""
+
+    filename: str
+    sha256: str
+    size: int
+    media_type: str
+    kind: str
+    pages: int | None
+
+
+def check_may_register(session: Session, actor: Actor, registry: Registry, secrecy: int) -> None:
+    assert registry.id is not None
+    target = RegistryTarget(kind=registry.kind, unit_id=registry.unit_id, secrecy=secrecy)
+    why = may(actor, Action.REGISTER, target)
+    if why == "secret_in_ordinary_registry":
+        raise SecretNotAllowed(
+            "a letter marked ลับ, ลับมาก or ลับที่สุด must be registered by the secret-document registrar "
+            "in a secret registry",
+            thai="หนังสือชั้นความลับต้องลงทะเบียนโดยนายทะเบียนข้อมูลข่าวสารลับในทะเบียนหนังสือลับเท่านั้น",
+        )
+    if why == "ordinary_in_secret_registry":
+        raise InvalidInput(
+            "the secret registry takes only letters marked ลับ, ลับมาก or ลับที่สุด",
+            thai="ทะเบียนหนังสือลับรับเฉพาะหนังสือที่มีชั้นความลับ",
+        )
+    if why == "clearance_too_low":
+        raise Forbidden("your clearance is below this letter's secrecy", thai="ระดับการเข้าถึงชั้นความลับไม่เพียงพอ")
+    if why is not None:
+        raise Forbidden(
+            f"you may not register letters in registry {registry.code}",
+            thai="ท่านไม่มีสิทธิ์ลงทะเบียนในทะเบียนนี้",
+        )
+
+
+@dataclass(frozen=True)
+class Received:
+    letter: Letter
+    registration: Registration
+    attachments: list[Attachment]
+
+
+def _inserting(model: type[SQLModel]) -> Prepared:
+    """``INSERT`` of every column but the id, ``RETURNING`` the id: one statement per table, compiled once."""
+    table = model.__table__  # type: ignore[attr-defined]
+    values = {c.name: bindparam(c.name, type_=c.type) for c in table.columns if c.name != "id"}
+    return Prepared(insert(table).values(values).returning(table.c.id))
+
+
+def _row_values(row: SQLModel) -> dict[str, Any]:
+    """A new row's column values, model defaults applied (what ``_inserting`` takes)."""
+    return {c.name: getattr(row, c.name) for c in row.__table__.columns if c.name != "id"}  # type: ignore[attr-defined]
+
+
+_INSERT_LETTER, _INSERT_REGISTRATION, _INSERT_ATTACHMENT = (_inserting(m) for m in (Letter, Registration, Attachment))
+_INSERT_ACCESS = Prepared(
+    insert(LetterAccess.__table__).values(letter_id=bindparam("letter_id"), principal=bindparam("principal"))  # type: ignore[attr-defined]
+)
+
+
+@dataclass(frozen=True)
+class ReceiptPlan:
+    """What registering into a registry needs to know beforehand: checked, computed outside the write lock."""
+
+    registry: Registry
+    unit_name: str
+    principals: frozenset[str]
+
+
+def plan_receipt(session: Session, actor: Actor, registry_id: int, secrecy: int) -> ReceiptPlan:
+    """Check the clerk's right to the registry and derive the new letter's readers (reads only)."""
+    row = session.connection().execute(_REGISTRY_PLACE, {"registry_id": registry_id}).first()
+    registry = Registry(id=row.id, code=row.code, name=row.name, kind=row.kind, unit_id=row.unit_id) if row else None
+    if row is None or registry is None or hidden_registry(actor, registry):
+        raise NotFound(f"registry {registry_id} not found", thai="ไม่พบทะเบียนนี้")
+    check_may_register(session, actor, registry, secrecy)
+    ancestors = unit_ancestors(session, registry.unit_id)
+    place = RegistryPlace(kind=registry.kind, unit_id=registry.unit_id, ancestors=ancestors)
+    return ReceiptPlan(
+        registry=registry,
+        unit_name=row.unit_short_name or row.unit_name,
+        principals=frozenset(letter_principals(secrecy=secrecy, registries=[place], routes=[])),
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptDraft:
+    """A registration ready to be written: the rows as values, all but the number and the new ids.
+
+    Single use: :func:`record_receipt` sets the number and the ids on its models and returns them.
+    """
+
+    plan: ReceiptPlan
+    actor: Actor
+    now: datetime
+    year: int
+    letter: Letter
+    registration: Registration
+    attachments: list[Attachment]
+    letter_values: dict[str, Any]
+    registration_values: dict[str, Any]
+    attachment_values: list[dict[str, Any]]
+
+
+def draft_receipt(
+    plan: ReceiptPlan, *, actor: Actor, data: LetterIn, files: list[StoredFile], now: datetime
+) -> ReceiptDraft:
+    """Build the rows of a registration (pure; done before the write lock is taken)."""
+    letter = Letter(
+        letter_no=data.letter_no,
+        letter_no_norm=normalise_letter_no(data.letter_no),
+        letter_date=data.letter_date,
+        sender=data.sender,
+        recipient=data.recipient,
+        subject=data.subject,
+        summary=data.summary,
+        letter_type=data.letter_type,
+        urgency=data.urgency,
+        deliver_by=to_db(data.deliver_by) if data.deliver_by else None,
+        secrecy=data.secrecy,
+        channel=data.channel,
+        remarks=data.remarks,
+        created_at=to_db(now),
+        created_by=actor.id,
+    )
+    attachments = [
+        Attachment(
+            letter_id=0,  # set when the letter has its id
+            position=i,
+            filename=f.filename,
+            sha256=f.sha256,
+            size=f.size,
+            media_type=f.media_type,
+            pages=f.pages,
+            created_at=to_db(now),
+        )
+        for i, f in enumerate(files)
+    ]
+    assert plan.registry.id is not None
+    year = be_year(local(now))
+    registration = Registration(
+        letter_id=0,  # set when the letter has its id
+        registry_id=plan.registry.id,
+        year=year,
+        number=0,  # set under the write lock
+        registered_at=to_db(now),
+        registered_by=actor.id,
+    )
+    return ReceiptDraft(
+        plan=plan,
+        actor=actor,
+        now=now,
+        year=year,
+        letter=letter,
+        registration=registration,
+        attachments=attachments,
+        letter_values=_row_values(letter),
+        registration_values=_row_values(registration),
+        attachment_values=[_row_values(a) for a in attachments],
+    )
+
+
+def record_receipt(session: Session, draft: ReceiptDraft, *, where: audit.Where | None = None) -> Received:
+    """The write: the next number of the registry for this B.E. year, the letter's rows, its readers, the audit.
+
+    Only statements that must share the transaction, prepared (on SQLite this runs under the write lock and
+    every registration of every server process queues for it).
+    """
+    registry, actor, now = draft.plan.registry, draft.actor, draft.now
+    assert registry.id is not None
+    number = next_number(session, registry_id=registry.id, year=draft.year)
+    conn = session.connection()
+    letter_id = int(_INSERT_LETTER.scalar(conn, draft.letter_values))
+    registration_id = int(
+        _INSERT_REGISTRATION.scalar(conn, {**draft.registration_values, "letter_id": letter_id, "number": number})
+    )
+    attachment_ids = [
+        int(_INSERT_ATTACHMENT.scalar(conn, {**values, "letter_id": letter_id})) for values in draft.attachment_values
+    ]
+    _INSERT_ACCESS.many(conn, [{"letter_id": letter_id, "principal": p} for p in sorted(draft.plan.principals)])
+    audit.record(
+        session,
+        at=now,
+        action="register",
+        actor=actor,
+        object_type="registration",
+        object_id=registration_id,
+        letter_id=letter_id,
+        where=where,
+        registry=registry.code,
+        year=draft.year,
+        number=number,
+        attachments=[a.sha256 for a in draft.attachments],
+    )
+    draft.letter.id = letter_id
+    for att, att_id in zip(draft.attachments, attachment_ids, strict=True):
+        att.id, att.letter_id = att_id, letter_id
+    registration = draft.registration
+    registration.id, registration.letter_id, registration.number = registration_id, letter_id, number
+    return Received(letter=draft.letter, registration=registration, attachments=draft.attachments)
+
+
+def receive_letter(
+    session: Session,
+    *,
+    actor: Actor,
+    registry_id: int,
+    data: LetterIn,
+    files: list[StoredFile],
+    now: datetime,
+    where: audit.Where | None = None,
+) -> Received:
+    """Register a received letter in one transaction (plan, draft and write together)."""
+    plan = plan_receipt(session, actor, registry_id, data.secrecy)
+    return record_receipt(session, draft_receipt(plan, actor=actor, data=data, files=files, now=now), where=where)

@@ -1,0 +1,35 @@
+"""Running numbers: one counter row per (registry, B.E. year), advanced inside the registration's transaction."""
+
+from __future__ import annotations
+
+import functools
+
+from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from service.kit.db import Prepared
+from service.models import NumberCounter
+
+
+def next_number(session: Session, *, registry_id: int, year: int) -> int:
+    """Advance the (registry, year) counter in the caller's transaction and return the new number.
+
+    domain.md §3.3: numbers run consecutively through the calendar year. A rolled-back transaction rolls the
+    counter back too, so no number is lost or handed out twice (tech-notes "Running numbers").
+    """
+    conn = session.connection()
+    return int(_advance_counter(conn.dialect.name).scalar(conn, {"registry_id": registry_id, "year": year}))
+
+
+@functools.cache
+def _advance_counter(dialect: str) -> Prepared:
+    """``INSERT … ON CONFLICT DO UPDATE … RETURNING``, built once per dialect (it runs under the write lock)."""
+    table = NumberCounter.__table__  # type: ignore[attr-defined]
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return Prepared(
+        ins.values(registry_id=bindparam("registry_id"), year=bindparam("year"), last_number=1)
+        .on_conflict_do_update(index_elements=["registry_id", "year"], set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)
+    )

@@ -6,19 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from search import SearchIndex
 from service.config import Settings
+from service.indexing.indexer import Indexer
 from service.kit.clock import Clock, system_clock
 from service.kit.db import UnitOfWork, make_engine, transaction
 from service.kit.migrate import upgrade
 from storage import ObjectStore, open_store
-
-if TYPE_CHECKING:
-    from search import SearchIndex
-    from service.indexing.indexer import Indexer
 
 
 @dataclass
@@ -44,8 +41,6 @@ class Saraban:
         if self.indexer is not None:
             return self.indexer.index
         if self._index is None:
-            from search import SearchIndex
-
             self._index = SearchIndex(self.settings.index_path)
         return self._index
 
@@ -71,8 +66,6 @@ def build(settings: Settings, *, clock: Clock = system_clock, with_indexer: bool
     read_engine = make_engine(url, readonly=True) if url.startswith("sqlite") else None
     app = Saraban(settings=s, engine=make_engine(url), store=store, clock=clock, read_engine=read_engine)
     if with_indexer and s.index_mode == "thread":
-        from service.indexing.indexer import Indexer
-
         app.indexer = Indexer(app)
     return app
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -18,13 +19,14 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
+from search import IndexDoc, SearchIndex, SearchIndexOutdated
+from search.extract import extract_text
 from service.access.queries import letter_readers
 from service.letters.renditions import record_rendition
 from service.models import Attachment, Letter, LetterAccess, Registration, Registry, Rendition, Routing
 from storage import ObjectStore
 
 if TYPE_CHECKING:
-    from search import IndexDoc, SearchIndex
     from service.context import Saraban
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,6 @@ def attachment_text(
     store: ObjectStore, att: Attachment, cached: Rendition | None, *, ocr: bool
 ) -> tuple[str, str, ExtractedText | None]:
     """The text of one attachment: its kept ``text`` rendition, or extracted now (and stored, to be recorded)."""
-    from search.extract import extract_text
-
     assert att.id is not None
     if cached is not None and store.exists(cached.sha256):
         with store.open(cached.sha256) as fh:
@@ -135,8 +135,6 @@ def _doc(
     *,
     ocr: bool,
 ) -> tuple[IndexDoc, str, list[ExtractedText]]:
-    from search import IndexDoc
-
     assert letter.id is not None
     texts, statuses, kept = [], [], []
     for att in atts:
@@ -278,8 +276,6 @@ class Indexer:
                 self._index = None
 
     def _run(self) -> None:
-        from search import SearchIndexOutdated
-
         gather = self.app.settings.index_gather_ms / 1000
         while True:
             first = self._queue.get()
@@ -370,8 +366,6 @@ def run_worker(
     segments, which now and then takes seconds, waits until nothing is pending. With nothing pending it polls
     every ``interval``.
     """
-    import time
-
     pause = stop.wait if stop is not None else time.sleep
     gather = app.settings.index_gather_ms / 1000
     done = 0

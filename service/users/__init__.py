@@ -1,1 +1,1 @@
-"""users"""
+"""Accounts and units: the administrator's work (create, reset passwords, list)."""

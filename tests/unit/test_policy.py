@@ -1,0 +1,163 @@
+"""Table test of the one action policy (``service.access.policy.may``), written from the office's rules, not the code.
+
+Each row: who, what act, on what, and the expected answer (``None`` = allowed, else the reason code). Sources:
+ระเบียบงานสารบรรณ (registering, routing), ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544 (secret letters go
+to the secret register, kept by its registrar), DESIGN.md "Who uses it" (administrators manage and do not read,
+auditors read only).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from service.access.policy import (
+    OFFICE,
+    Action,
+    BodyTarget,
+    LetterTarget,
+    RegistryTarget,
+    clerk_of,
+    is_director,
+    is_member,
+    is_person,
+    may,
+)
+from service.access.roles import Role
+from service.access.rule import Actor
+
+OFFICE_UNIT, PROMO, POLICY = 1, 2, 3
+
+
+def actor(uid: int, clearance: int, *roles: tuple[int, Role]) -> Actor:
+    return Actor(id=uid, username=f"u{uid}", clearance=clearance, roles=frozenset(roles))
+
+
+ADMIN = actor(1, 0, (OFFICE_UNIT, Role.ADMIN))
+CENTRAL = actor(2, 0, (OFFICE_UNIT, Role.CENTRAL_CLERK))
+GROUP = actor(3, 0, (PROMO, Role.GROUP_CLERK))
+OFFICER = actor(4, 0, (PROMO, Role.OFFICER))
+DIRECTOR = actor(5, 1, (OFFICE_UNIT, Role.DIRECTOR))
+RECORDS = actor(6, 0, (OFFICE_UNIT, Role.RECORDS))
+SECRET = actor(7, 3, (OFFICE_UNIT, Role.SECRET_REGISTRAR))
+AUDITOR = actor(8, 0, (OFFICE_UNIT, Role.AUDITOR))
+POLICY_CLERK = actor(9, 0, (POLICY, Role.GROUP_CLERK))
+LOW_SECRET = actor(10, 1, (OFFICE_UNIT, Role.SECRET_REGISTRAR))
+EVERYONE = (ADMIN, CENTRAL, GROUP, OFFICER, DIRECTOR, RECORDS, SECRET, AUDITOR, POLICY_CLERK)
+
+CENTRAL_REG = RegistryTarget(kind="receive", unit_id=OFFICE_UNIT)
+PROMO_REG = RegistryTarget(kind="receive", unit_id=PROMO, ancestors=(OFFICE_UNIT,))
+SECRET_REG = RegistryTarget(kind="secret_receive", unit_id=OFFICE_UNIT)
+
+
+def secret_reg(level: int) -> RegistryTarget:
+    return RegistryTarget(kind="secret_receive", unit_id=OFFICE_UNIT, secrecy=level)
+
+
+def ordinary(level: int, reg: RegistryTarget = CENTRAL_REG) -> RegistryTarget:
+    return RegistryTarget(kind=reg.kind, unit_id=reg.unit_id, ancestors=reg.ancestors, secrecy=level)
+
+
+AT_CENTRAL = LetterTarget(secrecy=0, holders={OFFICE_UNIT: "receive"})
+AT_PROMO = LetterTarget(secrecy=0, holders={OFFICE_UNIT: "receive", PROMO: "receive"}, routed_units=frozenset({PROMO}))
+SECRET_LETTER = LetterTarget(secrecy=2, holders={OFFICE_UNIT: "secret_receive"})
+
+ROWS: list[tuple[Actor, Action, object, str | None]] = [
+    # knowing a registry exists: secret registries only for their registrars (and the administrators who set them up)
+    *[(a, Action.KNOW_REGISTRY, CENTRAL_REG, None) for a in EVERYONE],
+    (SECRET, Action.KNOW_REGISTRY, SECRET_REG, None),
+    (ADMIN, Action.KNOW_REGISTRY, SECRET_REG, None),
+    *[
+        (a, Action.KNOW_REGISTRY, SECRET_REG, "secret_registry")
+        for a in (CENTRAL, GROUP, OFFICER, DIRECTOR, RECORDS, AUDITOR, POLICY_CLERK)
+    ],
+    # opening a register: the unit's clerks and records officer, heads above it, auditors; the secret one its registrar
+    (CENTRAL, Action.READ_REGISTER, CENTRAL_REG, None),
+    (RECORDS, Action.READ_REGISTER, CENTRAL_REG, None),
+    (DIRECTOR, Action.READ_REGISTER, CENTRAL_REG, None),
+    (DIRECTOR, Action.READ_REGISTER, PROMO_REG, None),
+    (AUDITOR, Action.READ_REGISTER, PROMO_REG, None),
+    (GROUP, Action.READ_REGISTER, PROMO_REG, None),
+    (GROUP, Action.READ_REGISTER, CENTRAL_REG, "not_reader"),
+    (POLICY_CLERK, Action.READ_REGISTER, PROMO_REG, "not_reader"),
+    (OFFICER, Action.READ_REGISTER, PROMO_REG, "not_reader"),
+    (ADMIN, Action.READ_REGISTER, CENTRAL_REG, "not_reader"),
+    (SECRET, Action.READ_REGISTER, SECRET_REG, None),
+    (DIRECTOR, Action.READ_REGISTER, SECRET_REG, "not_reader"),
+    (AUDITOR, Action.READ_REGISTER, SECRET_REG, "not_reader"),
+    # registering: the registry's own clerks; secret letters only into the secret register by a cleared registrar
+    (CENTRAL, Action.REGISTER, ordinary(0), None),
+    (GROUP, Action.REGISTER, ordinary(0, PROMO_REG), None),
+    (GROUP, Action.REGISTER, ordinary(0), "not_registrar"),
+    (CENTRAL, Action.REGISTER, ordinary(0, PROMO_REG), "not_registrar"),
+    (DIRECTOR, Action.REGISTER, ordinary(0), "not_registrar"),
+    (ADMIN, Action.REGISTER, ordinary(0), "not_registrar"),
+    (AUDITOR, Action.REGISTER, ordinary(0), "not_registrar"),
+    (CENTRAL, Action.REGISTER, ordinary(1), "secret_in_ordinary_registry"),
+    (SECRET, Action.REGISTER, secret_reg(3), None),
+    (SECRET, Action.REGISTER, secret_reg(0), "ordinary_in_secret_registry"),
+    (LOW_SECRET, Action.REGISTER, secret_reg(1), None),
+    (LOW_SECRET, Action.REGISTER, secret_reg(2), "clearance_too_low"),
+    (CENTRAL, Action.REGISTER, secret_reg(1), "not_registrar"),
+    # routing: clerks and heads of a unit holding the letter, the director; a secret letter only its registrar
+    (CENTRAL, Action.ROUTE, AT_CENTRAL, None),
+    (DIRECTOR, Action.ROUTE, AT_CENTRAL, None),
+    (GROUP, Action.ROUTE, AT_CENTRAL, "not_router"),
+    (GROUP, Action.ROUTE, AT_PROMO, None),
+    (OFFICER, Action.ROUTE, AT_PROMO, "not_router"),
+    (RECORDS, Action.ROUTE, AT_CENTRAL, "not_router"),
+    (AUDITOR, Action.ROUTE, AT_CENTRAL, "not_router"),
+    (ADMIN, Action.ROUTE, AT_CENTRAL, "not_router"),
+    (POLICY_CLERK, Action.ROUTE, AT_PROMO, "not_router"),
+    (SECRET, Action.ROUTE, SECRET_LETTER, None),
+    (DIRECTOR, Action.ROUTE, SECRET_LETTER, "not_router"),
+    (CENTRAL, Action.ROUTE, SECRET_LETTER, "not_router"),
+    # the audit trail: auditors only
+    (AUDITOR, Action.READ_AUDIT, OFFICE, None),
+    *[(a, Action.READ_AUDIT, OFFICE, "not_auditor") for a in EVERYONE if a is not AUDITOR],
+    # accounts: administrators only
+    (ADMIN, Action.MANAGE_USERS, OFFICE, None),
+    (ADMIN, Action.SEE_ACCOUNTS, OFFICE, None),
+    *[(a, Action.MANAGE_USERS, OFFICE, "not_admin") for a in EVERYONE if a is not ADMIN],
+    *[(a, Action.SEE_ACCOUNTS, OFFICE, "not_admin") for a in EVERYONE if a is not ADMIN],
+    # everyone signed in changes their own password and searches (results pass the reading rule)
+    *[(a, Action.CHANGE_OWN_PASSWORD, OFFICE, None) for a in EVERYONE],
+    *[(a, Action.SEARCH, OFFICE, None) for a in EVERYONE],
+]
+
+
+@pytest.mark.parametrize(("who", "action", "target", "expected"), ROWS, ids=lambda v: getattr(v, "username", None))
+def test_policy_table(who: Actor, action: Action, target: object, expected: str | None) -> None:
+    assert may(who, action, target) == expected  # type: ignore[arg-type]
+
+
+def test_every_action_has_rows() -> None:
+    """Every act that exists is covered by the table above (a new act needs its rows)."""
+    assert {row[1] for row in ROWS} == set(Action)
+
+
+def test_an_unknown_action_is_refused_by_default() -> None:
+    pretend = "destroy_everything"
+    assert all(may(a, pretend, OFFICE) == "no_rule" for a in EVERYONE)
+
+
+def test_a_target_of_the_wrong_kind_is_refused() -> None:
+    assert may(ADMIN, Action.MANAGE_USERS, CENTRAL_REG) == "wrong_target"
+    assert may(CENTRAL, Action.ROUTE, CENTRAL_REG) == "wrong_target"
+
+
+@pytest.mark.parametrize(
+    ("check", "expected"),
+    [
+        (lambda: clerk_of(GROUP, [PROMO]), True),
+        (lambda: clerk_of(GROUP, [POLICY]), False),
+        (lambda: clerk_of(OFFICER, [PROMO]), False),
+        (lambda: is_person(OFFICER, {OFFICER.id}), True),
+        (lambda: is_person(GROUP, {OFFICER.id}), False),
+        (lambda: is_director(DIRECTOR), True),
+        (lambda: is_director(CENTRAL), False),
+        (lambda: is_member(RECORDS, BodyTarget("destruction-committee-2569", frozenset({RECORDS.id}))), True),
+        (lambda: is_member(AUDITOR, BodyTarget("child-protection-centre", frozenset({RECORDS.id}))), False),
+    ],
+)
+def test_building_blocks_for_what_comes_next(check: object, expected: bool) -> None:  # noqa: FBT001
+    assert check() is expected  # type: ignore[operator]

@@ -1,4 +1,5 @@
-"""Roles, clearance and urgency vocabularies (domain.md §2; DESIGN.md "Who uses it")."""
+"""Roles, clearance and urgency vocabularies (ระเบียบงานสารบรรณ: ชั้นความเร็ว;
+ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544: ชั้นความลับ)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may see what — the one rule (issue "Who may see what"; domain.md §2).
+"""Who may see what — the one rule (ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544: need to know).
 
 A letter carries a set of *principal* tokens; a user holds a set of tokens; the user sees the letter iff the sets
 meet. The letter's tokens are materialised in ``letter_access`` (for SQL) and in the search index (for search), so

@@ -1,4 +1,5 @@
-"""The audit trail: append-only, every event carrying the hash of the one before (issue "Who may see what")."""
+"""The audit trail: append-only, every event carrying the hash of the one before (every create, number, route, view
+and download is recorded)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,8 @@ def _sqlite_lock_file(url: str) -> Path | None:
 
 
 def make_engine(url: str, *, echo: bool = False, readonly: bool = False) -> Engine:
-    """An engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` (tech-notes: "Running numbers").
+    """An engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` (concurrent writers otherwise deadlock or
+    take the same number).
 
     A ``readonly`` SQLite engine begins deferred: readers never queue behind the write lock (WAL).
     """

@@ -65,7 +65,8 @@ def clean_text(text: str) -> str:
 def normalise_letter_no(raw: str) -> str:
     """The comparable form of a letter's printed number (``ที่``): ``ศธ ๐๔๐๔๕/๑๒๓`` = ``ศธ04045/123``.
 
-    domain.md §1: numbers appear in Thai or Arabic digits, with or without spaces and stray punctuation.
+    As printed on letters (seed 004, the registry manual): numbers appear in Thai or Arabic digits, with or without
+    spaces and stray punctuation.
     Keeps Thai letters, Arabic digits, ``/`` and the circular marker ``ว``; drops spaces, dots, dashes.
     """
     text = to_arabic_digits(clean_text(raw)).strip()

@@ -1,4 +1,5 @@
-"""A letter's metadata as a clerk types it (domain.md §1): validated, Thai dates and digits accepted."""
+"""A letter's metadata as a clerk types it (ระเบียบงานสารบรรณ พ.ศ. 2526 หมวด 1 ชนิดของหนังสือ): validated, Thai
+dates and digits accepted."""
 
 from __future__ import annotations
 

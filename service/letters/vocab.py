@@ -1,4 +1,5 @@
-"""Parsing the closed vocabularies of a letter: type, urgency, secrecy, channel (domain.md §1–3)."""
+"""Parsing the closed vocabularies of a letter: type, urgency, secrecy, channel (ระเบียบงานสารบรรณ พ.ศ. 2526 หมวด 1
+ชนิดของหนังสือ, หมวด 2 การรับและส่งหนังสือ)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ _SECRECY_ALIASES = {
     "": 0,
     "ไม่มี": 0,
     "ปกติ": 0,
-    "ปกปิด": 1,  # ปกปิด was abolished in 2544 and counts as ลับ (domain.md §2)
+    "ปกปิด": 1,  # ปกปิด was abolished in 2544 and counts as ลับ (ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544)
     "secret": 1,
     "confidential": 1,
     "top_secret": 3,

@@ -1,4 +1,5 @@
-"""The core records (DESIGN.md "Core records"), one module per concept; importing this package registers every table."""
+"""The core records (letters, registrations, attachments, routing, users, audit), one module per concept; importing
+this package registers every table."""
 
 from __future__ import annotations
 

@@ -21,7 +21,8 @@ class Registry(SQLModel, table=True):
 
 
 class NumberCounter(SQLModel, table=True):
-    """The last number handed out per registry and B.E. year (tech-notes: counter row + unique constraint)."""
+    """The last number handed out per registry and B.E. year (a counter row + a unique constraint: gap-free, no
+    duplicates)."""
 
     registry_id: int = Field(foreign_key="registry.id", primary_key=True)
     year: int = Field(primary_key=True)

@@ -1,4 +1,5 @@
-"""What the receive stamp says and how big it is (domain.md §3.2): ReceiveStamp, StampLayout, stamp_lines."""
+"""What the receive stamp says and how big it is (ระเบียบงานสารบรรณ พ.ศ. 2526 หมวด 2 ส่วนที่ 1: ตรารับหนังสือ at
+the top right of page 1): ReceiveStamp, StampLayout, stamp_lines."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from service.kit.thai import format_thai_date, format_thai_time, to_thai_digits
 MM = 72 / 25.4
 """PDF points per millimetre."""
 
-# domain.md §3.2 [R]: about 2.5 × 5 cm. Defaults, overridable per call through StampLayout.
+# Common practice (not in the regulation's text): about 2.5 × 5 cm. Defaults, overridable per call through StampLayout.
 STAMP_WIDTH_MM = 50.0
 STAMP_HEIGHT_MM = 25.0
 PAGE_MARGIN_MM = 8.0

@@ -1,6 +1,7 @@
 """The receive flow end to end: check everything, store originals, register in one transaction, then stamp.
 
-Order matters (DESIGN.md rules 2–3): nothing is stored or numbered for a bad request; originals reach object
+Order matters (bytes first, side effects after commit): nothing is stored or numbered for a bad request; originals
+reach object
 storage before the row that refers to them; derived files (the stamped copy, the index) come after the commit.
 """
 
@@ -92,7 +93,8 @@ def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
 
 
 def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, max_bytes: int) -> StampJob | None:
-    """The main document is the first PDF or image; it carries the receive stamp (domain.md §3.2).
+    """The main document is the first PDF or image; it carries the receive stamp (ระเบียบงานสารบรรณ พ.ศ. 2526 หมวด
+    2 ส่วนที่ 1: ตรารับหนังสือ at the top right of page 1).
 
     A main document above ``max_bytes`` (``SARABAN_STAMP_MAX_MB``) is stamped later by ``saraban verify --repair``
     rather than in the request. Stamping streams the file, so this bounds only the time a request spends copying.

@@ -1,4 +1,5 @@
-"""Registering a received letter (domain.md §3): plan (reads), draft (pure), record (the write, under the lock)."""
+"""Registering a received letter (ระเบียบงานสารบรรณ พ.ศ. 2526 หมวด 2 ส่วนที่ 1 การรับหนังสือ): plan (reads), draft
+(pure), record (the write, under the lock)."""
 
 from __future__ import annotations
 

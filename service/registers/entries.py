@@ -1,4 +1,5 @@
-"""The receive register of a registry for a year (domain.md §3.3 columns), filtered by the access rule."""
+"""The receive register of a registry for a year (its columns as in ระเบียบงานสารบรรณ พ.ศ. 2526 หมวด 2 ส่วนที่ 1,
+ทะเบียนหนังสือรับ), filtered by the access rule."""
 
 from __future__ import annotations
 

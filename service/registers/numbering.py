@@ -16,8 +16,9 @@ from service.models import NumberCounter
 def next_number(session: Session, *, registry_id: int, year: int) -> int:
     """Advance the (registry, year) counter in the caller's transaction and return the new number.
 
-    domain.md §3.3: numbers run consecutively through the calendar year. A rolled-back transaction rolls the
-    counter back too, so no number is lost or handed out twice (tech-notes "Running numbers").
+    ระเบียบงานสารบรรณ พ.ศ. 2526 หมวด 2 ส่วนที่ 1 (ทะเบียนหนังสือรับ): numbers run consecutively through the
+    calendar year. A rolled-back transaction rolls the
+    counter back too, so no number is lost or handed out twice (a database sequence would leave gaps after rollbacks).
     """
     conn = session.connection()
     return int(_advance_counter(conn.dialect.name).scalar(conn, {"registry_id": registry_id, "year": year}))

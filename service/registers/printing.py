@@ -1,4 +1,5 @@
-"""The printable receive register (ทะเบียนหนังสือรับ, domain.md §3.3): landscape A4, Thai, drawn with the project's
+"""The printable receive register (ทะเบียนหนังสือรับ, ระเบียบงานสารบรรณ พ.ศ. 2526 หมวด 2 ส่วนที่ 1): landscape A4,
+Thai, drawn with the project's
 own PDF text machinery (``service.pdf.text``: HarfBuzz shaping, subset Type0 fonts, raw PDF operators).
 
 Pure function: rows in, PDF bytes out. The column headings repeat at the top of every page, each page

@@ -1,4 +1,4 @@
-"""The receive stamp (ตรารับหนังสือ, ระเบียบงานสารบรรณ หมวด 2 ส่วนที่ 1) on page 1 of an incoming PDF, and PDF helpers for uploads.
+"""The receive stamp (ตรารับหนังสือ, ระเบียบงานสารบรรณ หมวด 2 ส่วนที่ 1) on page 1 of an incoming PDF.
 
 Rendering (``drawing``, ``font``): the four lines are shaped with HarfBuzz (Thai marks stack through the font's
 GSUB/GPOS) and written as PDF operators directly, with a Type0/CIDFontType2 font whose program is a subset of the

@@ -25,7 +25,14 @@ from service.letters.input import LetterIn
 from service.letters.renditions import record_rendition
 from service.letters.views import attachment_view, registration_view
 from service.models import Attachment, Registration, Registry, Rendition, Unit
-from service.receiving.record import Received, StoredFile, draft_receipt, plan_receipt, record_receipt
+from service.receiving.record import (
+    ReceiptDraft,
+    Received,
+    StoredFile,
+    draft_receipt,
+    plan_receipt,
+    record_receipt,
+)
 from service.receiving.stamp import ReceiveStamp, image_to_pdf, stamp_pdf_to
 from storage import Staging
 
@@ -43,19 +50,27 @@ class StampJob:
     registered_at: Any
 
 
-def register_received(
-    app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload, where: audit.Where
-) -> dict[str, Any]:
+def prepare_receipt(app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload) -> ReceiptDraft:
+    """Everything before the write: the files checked, the clerk's right and the readers planned (reads only,
+    outside the write lock), the originals stored under their hashes, the rows drafted. A refusal here comes before
+    anything is stored or numbered; the upload's temp files are gone afterwards either way."""
     try:
         checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
-        # Reads first, outside the write lock: the registry, the clerk's right, the new letter's readers.
-        # A refusal here comes before anything is stored.
         with app.tx(readonly=True) as uow:
             plan = plan_receipt(uow.session, actor, registry_id, data.secrecy)
         stored = [_store(app, c) for c in checked]
     finally:
         upload.discard()
-    draft = draft_receipt(plan, actor=actor, data=data, files=stored, now=app.clock())
+    return draft_receipt(plan, actor=actor, data=data, files=stored, now=app.clock())
+
+
+def register_received(
+    app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload, where: audit.Where
+) -> dict[str, Any]:
+    """The one way a received letter is registered (API, web and tests): prepare, then the write in its own
+    transaction (the next number, the rows, the readers, the audit), then the stamp and the index after commit."""
+    draft = prepare_receipt(app, actor=actor, registry_id=registry_id, data=data, upload=upload)
+    plan, stored = draft.plan, draft.files
     stamped: list[Rendition] = []
     with app.tx() as uow:
         received = record_receipt(uow.session, draft, where=where)

@@ -135,6 +135,7 @@ class ReceiptDraft:
     letter_values: dict[str, Any]
     registration_values: dict[str, Any]
     attachment_values: list[dict[str, Any]]
+    files: list[StoredFile]
 
 
 def draft_receipt(
@@ -192,6 +193,7 @@ def draft_receipt(
         letter_values=_row_values(letter),
         registration_values=_row_values(registration),
         attachment_values=[_row_values(a) for a in attachments],
+        files=files,
     )
 
 
@@ -233,18 +235,3 @@ def record_receipt(session: Session, draft: ReceiptDraft, *, where: audit.Where 
     registration = draft.registration
     registration.id, registration.letter_id, registration.number = registration_id, letter_id, number
     return Received(letter=draft.letter, registration=registration, attachments=draft.attachments)
-
-
-def receive_letter(
-    session: Session,
-    *,
-    actor: Actor,
-    registry_id: int,
-    data: LetterIn,
-    files: list[StoredFile],
-    now: datetime,
-    where: audit.Where | None = None,
-) -> Received:
-    """Register a received letter in one transaction (plan, draft and write together)."""
-    plan = plan_receipt(session, actor, registry_id, data.secrecy)
-    return record_receipt(session, draft_receipt(plan, actor=actor, data=data, files=files, now=now), where=where)

@@ -19,13 +19,16 @@ from sqlmodel import select
 
 from service.access.rule import Actor
 from service.app import create_app
+from service.audit import Where
 from service.auth.core import load_actor
 from service.context import Saraban
 from service.demo import DEMO_PASSWORD
+from service.kit.uploads import Upload
 from service.letters.input import LetterIn, parse_letter_meta
+from service.models import Letter, Registration, Registry, User
+from service.receiving.flow import prepare_receipt, register_received
 from service.receiving.record import Received, StoredFile, draft_receipt, plan_receipt, record_receipt
 from service.registers.numbering import next_number
-from service.models import Letter, Registration, Registry, User
 from tests.conftest import LiveServer, MakeSaraban, login, registry_id
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -155,6 +158,23 @@ def test_failed_transaction_consumes_no_number(make_saraban: MakeSaraban, reques
                         files={"meta": (None, json.dumps({"sender": "สพฐ.", "subject": "ทาง HTTP"}))})
         assert r.status_code == 201, r.text
         assert r.json()["registration"]["number"] == 3
+
+
+def test_failed_write_of_the_production_path_consumes_no_number(make_saraban: MakeSaraban, any_db: str) -> None:
+    """The path every registration takes (``register_received``: prepare, then the write in its own transaction),
+    failed after the number was taken, leaves no trace; the next registration gets that number."""
+    app = make_saraban(any_db)
+    actor = _actor(app, "central")
+    reg = _registry(app, "central")
+    draft = prepare_receipt(app, actor=actor, registry_id=reg, data=_meta("ฉบับที่ล้มเหลว"), upload=Upload())
+    with pytest.raises(Crash), app.tx() as uow:
+        assert record_receipt(uow.session, draft).registration.number == 1
+        raise Crash("the request failed after the number was taken")
+    with app.tx() as uow:
+        assert uow.session.exec(select(Registration)).first() is None
+    result = register_received(app, actor=actor, registry_id=reg, data=_meta("ฉบับถัดไป"), upload=Upload(),
+                               where=Where(ip="127.0.0.1"))
+    assert result["registration"]["number"] == 1
 
 
 # ---------------------------------------------------------------------------------------------- next_number

@@ -182,7 +182,7 @@ def _decode_w3(buf: bytes) -> Postings:
     """A whole Whoosh 3 posting list: after the magic, blocks of (int length, pickled header (count, max id, max
     weight, compression, min length byte, max length byte), [zlib'd] pickle of (ids delta-coded from 0 in each
     block, weights: None = all 1 / one float for all / a tuple, values)). C-level work per block instead of Python
-    work per posting."""
+    work per posting. Each block's last id must be its header's max id, or the layout is not what this reads."""
     if buf[:4] != _W3_MAGIC:
         raise _NotW3("no W3 magic")
     ids = array("I")
@@ -199,7 +199,7 @@ def _decode_w3(buf: bytes) -> Postings:
         last = blen < 0
         blen = -blen if last else blen
         bio = io.BytesIO(buf[pos : pos + blen])
-        count, _maxid, maxweight, comp, minlb, _maxlb = pickle.load(bio)
+        count, maxid, maxweight, comp, minlb, _maxlb = pickle.load(bio)
         data = bio.read()
         if comp:
             data = zlib.decompress(data)
@@ -208,6 +208,8 @@ def _decode_w3(buf: bytes) -> Postings:
             raise _NotW3("block count")
         blocks.append((len(ids), float(maxweight), int(minlb)))
         ids.extend(accumulate(d_ids))
+        if ids[-1] != maxid:  # the header's last id: a cheap check that the ids were decoded as written
+            raise _NotW3("block ids do not end at the block's max id")
         if d_w is None:
             wparts.append((1.0, count))
         elif isinstance(d_w, float):
@@ -384,6 +386,8 @@ class Segment:
         if why is None:
             try:
                 p = _fast_postings(leaf, fieldname, leaf.schema[fieldname].to_bytes(text), self.lock)
+                if p is not None and p.df and p.ids[-1] >= self.doc_count_all:
+                    raise _NotW3("doc numbers beyond the segment")
                 _fast("postings")
                 return p if p is not None else EMPTY
             except _LAYOUT_ERRORS as e:

@@ -7,47 +7,44 @@ with the caller; documents the caller may not see are never scored, counted or s
 Whoosh stores the index (segments, postings, stored fields, deletions, locking); the query side is our own
 (:class:`_Engine`): Whoosh's pure-Python matchers score every matching document and recompute the access filter for
 each query, which is what made broad words, phrases and sender codes slow at 100,000 letters (see README.md).
-The engine reads a term's posting list in one go (block by block, C-level ``zlib``/``pickle``), counts matches
-exactly as a set intersection with the cached allowed-document set, ranks single-word queries with block-max
-early termination, and verifies phrases on the small candidate set left by AND-ing the phrase's atom pairs.
+The engine reads a term's posting list in one go, counts matches exactly as a set intersection with the cached
+allowed-document set, ranks single-word queries with block-max early termination, and verifies phrases on the small
+candidate set left by AND-ing the phrase's atom pairs.
+
+This module uses Whoosh's public API only; everything that knows Whoosh's private state or on-disk layout (posting
+blocks, column files, the writer's codec) is in :mod:`search.whoosh_layout`.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import math
-import pickle
 import re
-import struct
-import sys
 import threading
 import time
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from heapq import heappush, heapreplace, nlargest, nsmallest
-from itertools import accumulate, compress, repeat
+from itertools import repeat
 from operator import add, neg
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import RegexTokenizer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3Segment, W3TermInfo, W3TermsReader
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
 from whoosh.formats import Frequency
 from whoosh.highlight import Formatter
 from whoosh.index import LockError
-from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from search import whoosh_layout
 from search.thai import (
     ThaiTokenizer,
     atoms,
@@ -61,6 +58,7 @@ from search.thai import (
     pair_terms,
     query_tokens,
 )
+from search.whoosh_layout import EMPTY, Postings, Segment, byte_to_length, reader_segments
 
 #: How much attachment text is stored for snippets (all of it is indexed).
 STORED_ATTACHMENT_CHARS = 20_000
@@ -490,183 +488,6 @@ SET_CACHE_UNITS = 2_000_000
 #: document frequency is at most this many times the candidates left (reading a long list costs more than checking
 #: a few candidates' atom sequences)
 PAIR_AND_FACTOR = 4
-_INT = struct.Struct("!i")
-_W3_MAGIC = b"W3Bl"
-
-
-@dataclass
-class Postings:
-    """A term's posting list: doc numbers (ascending), weights (term frequency; ``None``: all 1) and per block
-    (start index, max weight, min length byte) for block-max."""
-
-    ids: array  # type: ignore[type-arg]
-    weights: array | None  # type: ignore[type-arg]
-    blocks: list[tuple[int, float, int]]
-
-    @property
-    def df(self) -> int:
-        return len(self.ids)
-
-    def weights_for(self, docs: set[int]) -> dict[int, float]:
-        """Weight of each of ``docs`` that is in this list."""
-        ids = self.ids
-        if self.weights is None:
-            return dict.fromkeys(docs.intersection(ids), 1.0)
-        ws = self.weights
-        n = len(ids)
-        if len(docs) * 8 < n:  # few docs: binary search each
-            out: dict[int, float] = {}
-            for d in docs:
-                i = bisect_left(ids, d)
-                if i < n and ids[i] == d:
-                    out[d] = ws[i]
-            return out
-        mask = list(map(docs.__contains__, ids))
-        return dict(zip(compress(ids, mask), compress(ws, mask), strict=True))
-
-
-_EMPTY = Postings(array("I"), None, [])
-
-
-class _NotW3(Exception):
-    """The segment is not in the layout the fast reader knows: use Whoosh's matchers."""
-
-
-def _read_w3(leaf: Any, fieldname: str, tbytes: bytes, lock: threading.Lock) -> Postings | None:
-    """Read a whole posting list of a Whoosh 3 segment: each block is one zlib-compressed pickle of (delta-coded
-    ids, weights, values), so this is C-level work per block instead of Python work per posting."""
-    terms = getattr(leaf, "_terms", None)
-    if not isinstance(terms, W3TermsReader):
-        raise _NotW3
-    try:
-        ti = terms.term_info(fieldname, tbytes)
-    except (TermNotFound, KeyError):
-        return None
-    if not isinstance(ti, W3TermInfo):
-        raise _NotW3
-    if ti.is_inlined():
-        ids_t, weights_t, _values = ti.inlined_postings()
-        inl = array("f", weights_t)
-        return Postings(
-            array("I", ids_t),
-            None if all(w == 1.0 for w in inl) else inl,
-            [(0, float(max(inl, default=1.0)), int(length_to_byte(ti.min_length() or 0)))],
-        )
-    offset, length = ti.extent()
-    if isinstance(length, tuple):  # whoosh-reloaded's W3TermInfo.from_bytes leaves it a 1-tuple
-        length = length[0]
-    with lock:
-        buf = terms._postfile.get(offset, length)
-    if buf[:4] != _W3_MAGIC:
-        raise _NotW3
-    ids = array("I")
-    wparts: list[tuple[float, int] | tuple[tuple[float, ...]]] = []  # per block: (weight, count) or (weights,)
-    all_ones = True
-    blocks: list[tuple[int, float, int]] = []
-    pos = 4
-    end = len(buf)
-    loads = pickle.loads
-    while pos < end:
-        (blen,) = _INT.unpack_from(buf, pos)
-        pos += 4
-        last = blen < 0
-        blen = -blen if last else blen
-        bio = io.BytesIO(buf[pos : pos + blen])
-        count, _maxid, maxweight, comp, minlb, _maxlb = pickle.load(bio)
-        data = bio.read()
-        if comp:
-            data = zlib.decompress(data)
-        d_ids, d_w, _d_v = loads(data)
-        blocks.append((len(ids), float(maxweight), int(minlb)))
-        ids.extend(accumulate(d_ids))
-        if d_w is None:
-            wparts.append((1.0, count))
-        elif isinstance(d_w, float):
-            wparts.append((d_w, count))
-            all_ones = all_ones and d_w == 1.0
-        else:
-            wparts.append((d_w,))
-            all_ones = False
-        pos += blen
-        if last:
-            break
-    weights: array | None = None  # type: ignore[type-arg]
-    if not all_ones:
-        weights = array("f")
-        for part in wparts:
-            if len(part) == 2:
-                weights.extend(repeat(part[0], part[1]))
-            else:
-                weights.extend(part[0])
-        if len(weights) != len(ids):
-            raise _NotW3
-    return Postings(ids, weights, blocks)
-
-
-def _read_generic(leaf: Any, fieldname: str, text: str) -> Postings | None:
-    """Any Whoosh segment, through its matcher (slow: Python per posting)."""
-    try:
-        m = leaf.postings(fieldname, text)
-    except TermNotFound:
-        return None
-    ids = array("I")
-    weights = array("f")
-    while m.is_active():
-        ids.append(m.id())
-        weights.append(m.weight())
-        m.next()
-    return Postings(ids, weights, [(0, float(max(weights, default=1.0)), 0)])
-
-
-def _read_postings(leaf: Any, fieldname: str, text: str, lock: threading.Lock) -> Postings:
-    tbytes = leaf.schema[fieldname].to_bytes(text)
-    try:
-        p = _read_w3(leaf, fieldname, tbytes, lock)
-    except _NotW3:
-        with lock:
-            p = _read_generic(leaf, fieldname, text)
-    return p if p is not None else _EMPTY
-
-
-def _segment_key(leaf: Any) -> str:
-    try:
-        return str(leaf.segment().segment_id())
-    except AttributeError:
-        return f"reader-{id(leaf)}"
-
-
-def _leaf_lengths(leaf: Any, fieldname: str) -> bytes:
-    """The length byte of ``fieldname`` for every document of the segment (BM25's document length)."""
-    n = leaf.doc_count_all()
-    try:
-        creader = leaf._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-        if creader is None:
-            return bytes(n)
-        raw = creader._dbfile.get(creader._basepos, creader._count)
-        return (bytes(raw) + bytes(n))[:n]
-    except (AttributeError, TypeError):
-        return bytes(
-            int(length_to_byte(leaf.doc_field_length(d, fieldname, 0) or 0)) if not leaf.is_deleted(d) else 0
-            for d in range(n)
-        )
-
-
-def _leaf_dates(leaf: Any) -> array:  # type: ignore[type-arg]
-    """``date_sort`` of every document of the segment (yyyymmdd, 0 = none)."""
-    n = leaf.doc_count_all()
-    if not leaf.has_column("date_sort"):
-        return array("I", bytes(4 * n))
-    creader = leaf.column_reader("date_sort", translate=False)
-    try:  # the raw column: big-endian unsigned 32-bit numbers (unsigned ints are stored as themselves)
-        if creader._typecode != "I":
-            raise TypeError
-        out = array("I", creader._dbfile.get(creader._basepos, 4 * creader._count))
-        if sys.byteorder == "little":
-            out.byteswap()
-        out.extend(repeat(int(creader._default), n - len(out)))
-        return out
-    except (AttributeError, TypeError):
-        return array("I", (int(v or 0) for v in leaf.column_reader("date_sort", translate=True)))
 
 
 def _date_order(dates: array) -> tuple[list[int], list[int]]:  # type: ignore[type-arg]
@@ -675,30 +496,17 @@ def _date_order(dates: array) -> tuple[list[int], list[int]]:  # type: ignore[ty
     return [dates[d] for d in order], order
 
 
-class _AtomColumn:
-    """Direct reads of one segment's ``atoms`` column (Whoosh's reader does the same with more layers)."""
+def _body_lengths(seg: Segment) -> bytes:
+    return seg.length_bytes("body")
 
-    def __init__(self, leaf: Any) -> None:
-        reader: Any = leaf.column_reader("atoms", translate=False) if leaf.has_column("atoms") else None
-        self.reader = reader
-        self.fast = False
-        try:
-            self.buf = reader._dbfile._buf
-            self.base = int(reader._basepos)
-            self.lengths = reader._lengths
-            self.offsets = reader._offsets
-            self.fast = self.buf is not None
-        except AttributeError:
-            pass
 
-    def get(self, docnum: int) -> bytes:
-        if self.reader is None:
-            return b""
-        if self.fast:  # what VarBytesColumn.Reader.__getitem__ does, without its layers
-            n = self.lengths[docnum]
-            start = self.base + self.offsets[docnum]
-            return bytes(self.buf[start : start + n]) if n else b""
-        return bytes(self.reader[docnum])
+def _dates(seg: Segment) -> array:  # type: ignore[type-arg]
+    """``date_sort`` of every document of the segment (yyyymmdd, 0 = none)."""
+    return seg.uint_column("date_sort")
+
+
+def _atoms_column(seg: Segment) -> whoosh_layout.BytesColumn:
+    return seg.bytes_column("atoms")
 
 
 @lru_cache(maxsize=200_000)
@@ -729,18 +537,12 @@ class _View:
         self.searcher = searcher
         reader = searcher.reader()
         self.generation = reader.generation()
-        self.leaves: list[tuple[Any, int, str]] = [
-            (leaf, int(off), _segment_key(leaf)) for leaf, off in reader.leaf_readers()
-        ]
-        self._offsets = [off for _leaf, off, _key in self.leaves]
+        self.segments = reader_segments(reader, engine.read_lock)
+        self._offsets = [seg.offset for seg in self.segments]
         self.doc_count_all = int(reader.doc_count_all())
         deleted: set[int] = set()
-        for leaf, off, _key in self.leaves:
-            if leaf.has_deletions():
-                dd = getattr(leaf, "deleted_docs_set", None)
-                if dd is None:
-                    dd = {d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)}
-                deleted.update(off + d for d in dd)
+        for seg in self.segments:
+            deleted.update(seg.offset + d for d in seg.deleted_docs())
         self.deleted = frozenset(deleted)
         body_len = reader.field_length("body") if "body" in searcher.schema else 0
         self.avgfl = (body_len / self.doc_count_all) if self.doc_count_all and body_len else 1.0
@@ -761,32 +563,27 @@ class _View:
     @property
     def lengths(self) -> bytes:
         if self._lengths is None:
-            self._lengths = b"".join(
-                self.engine.segment_column(leaf, key, "len", lambda lf: _leaf_lengths(lf, "body"))
-                for leaf, _off, key in self.leaves
-            )
+            self._lengths = b"".join(self.engine.segment_column(seg, "len", _body_lengths) for seg in self.segments)
         return self._lengths
 
     @property
     def dates(self) -> array:  # type: ignore[type-arg]
         if self._dates is None:
             out = array("I")
-            for leaf, _off, key in self.leaves:
-                out.extend(self.engine.segment_column(leaf, key, "dates", _leaf_dates))
+            for seg in self.segments:
+                out.extend(self.engine.segment_column(seg, "dates", _dates))
             self._dates = out
         return self._dates
 
-    def _leaf_date_order(self, segkey: str) -> Callable[[Any], tuple[list[int], list[int]]]:
-        def make(leaf: Any) -> tuple[list[int], list[int]]:
-            return _date_order(self.engine.segment_column(leaf, segkey, "dates", _leaf_dates))
-
-        return make
+    def _seg_date_order(self, seg: Segment) -> tuple[list[int], list[int]]:
+        return _date_order(self.engine.segment_column(seg, "dates", _dates))
 
     def date_range(self, lo: int, hi: int) -> set[int]:
         out: set[int] = set()
-        for leaf, off, key in self.leaves:
-            keys, order = self.engine.segment_column(leaf, key, "date_order", self._leaf_date_order(key))
+        for seg in self.segments:
+            keys, order = self.engine.segment_column(seg, "date_order", self._seg_date_order)
             part = order[bisect_left(keys, lo) : bisect_right(keys, hi)]
+            off = seg.offset
             out.update(map(add, part, repeat(off)) if off else part)
         return out
 
@@ -794,24 +591,18 @@ class _View:
         """For each of ``docs`` whose ``atoms`` column holds ``pattern`` (a phrase's atom hashes, whole atoms
         only): how many times."""
         out: dict[int, int] = {}
-        cols = [self.engine.segment_column(leaf, key, "atoms", _AtomColumn) for leaf, _off, key in self.leaves]
+        if not pattern:
+            return out
+        cols = [self.engine.segment_column(seg, "atoms", _atoms_column) for seg in self.segments]
         offsets = self._offsets
-        by_leaf: dict[int, list[int]] = {}
+        by_seg: dict[int, list[int]] = {}
         for d in docs:
-            by_leaf.setdefault(bisect_right(offsets, d) - 1, []).append(d)
+            by_seg.setdefault(bisect_right(offsets, d) - 1, []).append(d)
         with self.engine.read_lock:
-            for li, ds in by_leaf.items():
-                col, off = cols[li], offsets[li]
-                if not col.fast:
-                    for d in ds:
-                        if n := count_run(col.get(d - off), pattern):
-                            out[d] = n
-                    continue
-                buf, base, lengths, starts = col.buf, col.base, col.lengths, col.offsets
-                for d in ds:
-                    local = d - off
-                    start = base + starts[local]
-                    if n := bytes(buf[start : start + lengths[local]]).count(pattern):
+            for si, ds in by_seg.items():
+                off = offsets[si]
+                for d, seq in zip(ds, cols[si].values([d - off for d in ds]), strict=True):
+                    if n := seq.count(pattern):
                         out[d] = n
         return out
 
@@ -819,14 +610,14 @@ class _View:
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents with the term (deleted ones included, as in Whoosh's statistics): no posting list read."""
-        return sum(int(leaf.doc_frequency(fieldname, text)) for leaf, _off, _key in self.leaves)
+        return sum(seg.doc_frequency(fieldname, text) for seg in self.segments)
 
     def postings(self, fieldname: str, text: str) -> Postings:
         """The term's posting list over the whole index (global doc numbers; deleted docs still in it)."""
-        parts = [(off, self.engine.segment_postings(leaf, key, fieldname, text)) for leaf, off, key in self.leaves]
+        parts = [(seg.offset, self.engine.segment_postings(seg, fieldname, text)) for seg in self.segments]
         parts = [(off, p) for off, p in parts if p.df]
         if not parts:
-            return _EMPTY
+            return EMPTY
         if len(parts) == 1 and parts[0][0] == 0:
             return parts[0][1]
         key = (fieldname, text)
@@ -916,27 +707,27 @@ class _View:
             return nlargest(limit, docs, key=lambda d: (dates[d], d))
         return nsmallest(limit, docs, key=lambda d: (dates[d], d))
 
-    def segment_lists(self, fieldname: str, text: str) -> list[tuple[int, Postings, Any, str]]:
-        """The term's posting list in each segment: (doc number offset, local list, segment reader, segment key)."""
+    def segment_lists(self, fieldname: str, text: str) -> list[tuple[Segment, Postings]]:
+        """The term's posting list in each segment that has it (segment doc numbers)."""
         out = []
-        for leaf, off, key in self.leaves:
-            p = self.engine.segment_postings(leaf, key, fieldname, text)
+        for seg in self.segments:
+            p = self.engine.segment_postings(seg, fieldname, text)
             if p.df:
-                out.append((off, p, leaf, key))
+                out.append((seg, p))
         return out
 
     def top_single_term(
-        self, text: str, parts: list[tuple[int, Postings, Any, str]], boost: float, allowed: set[int], limit: int
+        self, text: str, parts: list[tuple[Segment, Postings]], boost: float, allowed: set[int], limit: int
     ) -> list[tuple[float, int]]:
         """Top ``limit`` (score, doc) of one body term by BM25, visiting blocks best-first (block-max): a block
         whose best possible score cannot beat the current k-th score is never scored. The bound of a block is
         exact when its (weight, length) frontier is cached (:meth:`_Engine.frontiers`), else from the block header
         (highest weight with shortest length: loose when every block holds all kinds of documents)."""
-        c = boost * self.idf(sum(p.df for _off, p, _leaf, _key in parts)) * (BM25_K1 + 1)
+        c = boost * self.idf(self.doc_frequency("body", text)) * (BM25_K1 + 1)
         norm, lengths = self.norm, self.lengths
         order: list[tuple[float, int, int]] = []
-        for pi, (_off, p, leaf, key) in enumerate(parts):
-            fronts = self.engine.frontiers(leaf, key, "body", text, p)
+        for pi, (seg, p) in enumerate(parts):
+            fronts = self.engine.frontiers(seg, "body", text, p)
             if fronts is None:
                 order.extend((c * w / (w + norm[lb]), pi, bi) for bi, (_s, w, lb) in enumerate(p.blocks))
             else:
@@ -948,9 +739,9 @@ class _View:
         for ub, pi, bi in order:
             if len(heap) >= limit and ub < heap[0][0]:
                 break
-            off, p, _leaf, _key = parts[pi]
-            start = p.blocks[bi][0]
-            end = p.blocks[bi + 1][0] if bi + 1 < len(p.blocks) else p.df
+            seg, p = parts[pi]
+            off = seg.offset
+            start, end = p.blocks[bi][0], p.block_end(bi)
             ws = p.weights[start:end] if p.weights is not None else repeat(1.0, end - start)
             for local, w in zip(p.ids[start:end], ws, strict=False):
                 d = local + off
@@ -986,6 +777,9 @@ class _Engine:
         self._units = 0
         self.cache_units = cache_units
         self._columns: dict[tuple[str, str], Any] = {}
+        #: searches answered with every segment read the fast way (:mod:`search.whoosh_layout`) / with some read
+        #: through Whoosh's public API
+        self.queries: Counter[str] = Counter()
 
     def _get(self, key: tuple[str, str, str, str]) -> Any:
         with self._lock:
@@ -1007,17 +801,17 @@ class _Engine:
                 _k, (_v, old) = self._cache.popitem(last=False)
                 self._units -= old
 
-    def segment_postings(self, leaf: Any, segkey: str, fieldname: str, text: str) -> Postings:
-        key = (segkey, "postings", fieldname, text)
+    def segment_postings(self, seg: Segment, fieldname: str, text: str) -> Postings:
+        key = (seg.key, "postings", fieldname, text)
         hit = self._get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        p = _read_postings(leaf, fieldname, text, self.read_lock)
+        p = seg.postings(fieldname, text)
         self._put(key, p, p.df + 16)
         return p
 
     def frontiers(
-        self, leaf: Any, segkey: str, fieldname: str, text: str, p: Postings
+        self, seg: Segment, fieldname: str, text: str, p: Postings
     ) -> list[tuple[tuple[float, int], ...]] | None:
         """Per block of the segment's list, the (weight, length byte) pairs no other posting of the block beats in
         both (higher weight, shorter document): BM25's maximum over the block is at one of them, whatever the
@@ -1025,15 +819,15 @@ class _Engine:
         lists; ``None`` when the cache is off (then one pass per query would cost as much as it saves)."""
         if self.cache_units <= 0:
             return None
-        key = (segkey, "frontiers", fieldname, text)
+        key = (seg.key, "frontiers", fieldname, text)
         hit = self._get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        lengths = self.segment_column(leaf, segkey, "len", lambda lf: _leaf_lengths(lf, "body"))
+        lengths = self.segment_column(seg, "len", _body_lengths)
         ids, ws = p.ids, p.weights
         fronts: list[tuple[tuple[float, int], ...]] = []
         for bi, (start, _w, _lb) in enumerate(p.blocks):
-            end = p.blocks[bi + 1][0] if bi + 1 < len(p.blocks) else p.df
+            end = p.block_end(bi)
             lbs = bytes(map(lengths.__getitem__, ids[start:end]))
             if ws is None:
                 fronts.append(((1.0, min(lbs)),))
@@ -1050,12 +844,12 @@ class _Engine:
         self._put(key, fronts, 4 * len(fronts) + 16)
         return fronts
 
-    def segment_column(self, leaf: Any, segkey: str, name: str, make: Callable[[Any], Any]) -> Any:
-        key = (segkey, name)
+    def segment_column(self, seg: Segment, name: str, make: Callable[[Segment], Any]) -> Any:
+        key = (seg.key, name)
         with self._lock:
             hit = self._columns.get(key)
         if hit is None:
-            hit = make(leaf)
+            hit = make(seg)
             with self._lock:
                 self._columns[key] = hit
         return hit
@@ -1074,6 +868,16 @@ class _Engine:
         self, view: _View, clauses: list[Clause], flt: Filter, sort: str, limit: int
     ) -> tuple[int, list[tuple[int, float]]]:
         """(exact number of allowed matching documents, the top ``limit`` as (doc number, score))."""
+        try:
+            return self._run(view, clauses, flt, sort, limit)
+        finally:
+            fast = all(seg.fast for seg in view.segments)
+            with self._lock:
+                self.queries["fast" if fast else "whoosh"] += 1
+
+    def _run(
+        self, view: _View, clauses: list[Clause], flt: Filter, sort: str, limit: int
+    ) -> tuple[int, list[tuple[int, float]]]:
         allowed = view.filter_set(flt)
         if not allowed:
             return 0, []
@@ -1085,16 +889,16 @@ class _Engine:
             parts = view.segment_lists("body", alt.terms[0])
             if sort == "relevance":  # count by set intersection, rank by block-max: nothing scores every match
                 total = sum(
-                    len(allowed.intersection(map(add, p.ids, repeat(off)) if off else p.ids))
-                    for off, p, _leaf, _key in parts
+                    len(allowed.intersection(map(add, p.ids, repeat(seg.offset)) if seg.offset else p.ids))
+                    for seg, p in parts
                 )
                 if not total:
                     return 0, []
                 top = view.top_single_term(alt.terms[0], parts, alt.boost, allowed, limit)
                 return total, [(d, sc) for sc, d in top]
             docs: set[int] = set()
-            for off, p, _leaf, _key in parts:
-                docs |= allowed.intersection(map(add, p.ids, repeat(off)) if off else p.ids)
+            for seg, p in parts:
+                docs |= allowed.intersection(map(add, p.ids, repeat(seg.offset)) if seg.offset else p.ids)
             return len(docs), [(d, 0.0) for d in view.top_by_date(docs, limit, desc=sort == "date_desc")]
 
         states = [
@@ -1171,56 +975,6 @@ class _Engine:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Writing: Whoosh's codec with the commit's per-posting length look-ups served from memory
-# ----------------------------------------------------------------------------------------------------
-
-#: postings per block in the segments we write (Whoosh's default is 128; bigger blocks = fewer pickles per list)
-BLOCK_LIMIT = 256
-
-
-class _WriterCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's codec for the segments we write, with one change: at commit Whoosh asks the new segment for the
-    document length of EVERY posting (block statistics), each a seek + read in a column file — or a file-exists
-    check for fields without lengths — about a fifth of the build time; this serves them from memory. The segments
-    themselves record a plain ``W3Codec`` (:meth:`new_segment`), so they are ordinary Whoosh 3 segments."""
-
-    def __init__(self) -> None:
-        super().__init__(blocklimit=BLOCK_LIMIT)
-
-    def new_segment(self, storage: Any, indexname: str) -> Any:
-        return W3Segment(W3Codec(self._blocklimit, self._compression, self._inlinelimit), indexname)
-
-    def per_document_reader(self, storage: Any, segment: Any) -> Any:
-        return _PreloadedLengths(super().per_document_reader(storage, segment))
-
-
-class _PreloadedLengths:
-    """A W3 per-document reader whose ``doc_field_length`` reads each length column once."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self._cols: dict[str, bytes | None] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        col = self._cols.get(fieldname, b"")
-        if col == b"":
-            creader = self._inner._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-            if creader is None:
-                col = None
-            else:
-                n = self._inner.doc_count_all()
-                col = (bytes(creader._dbfile.get(creader._basepos, creader._count)) + bytes(n))[:n]
-            self._cols[fieldname] = col
-        if col is None:
-            return default
-        lbyte = col[docnum]
-        return int(byte_to_length(lbyte)) if lbyte else None  # what W3PerDocReader returns
-
-
-# ----------------------------------------------------------------------------------------------------
 # The index
 # ----------------------------------------------------------------------------------------------------
 
@@ -1278,6 +1032,8 @@ class SearchIndex:
         self._view: _View | None = None
         self._retired: list[_View] = []
         self._engine = _Engine(cache_units)
+        #: why the fast path is off in this process (``None``: on); logged when it is
+        self.layout_problem = whoosh_layout.check_version()
         with self._lock:
             if whoosh_index.exists_in(str(self.path), indexname=INDEX_NAME):
                 self._ix = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
@@ -1314,7 +1070,11 @@ class SearchIndex:
         delay = 0.05
         while True:
             try:
-                return self._ix.writer(**{"codec": _WriterCodec(), **self._writer_args, **extra})
+                args = {**self._writer_args, **extra}
+                codec = whoosh_layout.writer_codec()
+                if codec is not None:
+                    args["codec"] = codec
+                return self._ix.writer(**args)
             except LockError:
                 if time.monotonic() >= deadline:
                     raise
@@ -1402,7 +1162,7 @@ class SearchIndex:
             if view is None or self._ix.latest_generation() != view.generation:
                 # a new searcher, not Searcher.refresh(): that reuses segment readers and misses new deletions
                 view = _View(self._engine, self._ix.searcher())
-                self._engine.forget_segments({key for _leaf, _off, key in view.leaves})
+                self._engine.forget_segments({seg.key for seg in view.segments})
                 for old in self._retired:  # closed one generation late: a search may still be using it
                     old.searcher.close()
                 self._retired = [self._view] if self._view is not None else []
@@ -1416,7 +1176,9 @@ class SearchIndex:
                     v.searcher.close()
             self._retired = []
             self._view = None
+            queries = self._engine.queries
             self._engine = _Engine(self._engine.cache_units)
+            self._engine.queries = queries
 
     def doc_ids(self) -> set[int]:
         with self._ix.searcher() as s:
@@ -1452,6 +1214,13 @@ class SearchIndex:
             fields = view.searcher.stored_fields(docnum)
             hits.append(Hit(doc_id=int(fields["doc_id"]), score=score, snippet=make_snippet(fields, terms)))
         return SearchResult(total=total, hits=tuple(hits))
+
+    def fast_path_stats(self) -> dict[str, int]:
+        """How this index's searches were answered: ``fast`` (every segment read through
+        :mod:`search.whoosh_layout`'s fast path) and ``whoosh`` (some read through Whoosh's public API: a Whoosh
+        version or segment layout the fast path does not know — see ``search/README.md``)."""
+        with self._engine._lock:
+            return {"fast": self._engine.queries["fast"], "whoosh": self._engine.queries["whoosh"]}
 
     def close(self) -> None:
         self._close_views()

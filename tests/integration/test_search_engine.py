@@ -14,46 +14,8 @@ from whoosh.fields import ID, TEXT, Schema
 from eval.corpus import generate, to_index_doc
 from search import SCHEMA_VERSION, IndexDoc, SearchIndex, SearchIndexOutdated, SearchQuery
 from search.index import INDEX_NAME, VERSION_FILE, atom_hashes, count_run
-from search.thai import atoms, index_atoms, index_terms, normalize, query_tokens
-
-
-def _body(d: IndexDoc) -> str:
-    return "\n".join(
-        v for v in (d.subject, d.letter_no, d.sender, d.recipient, d.summary, d.instructions, d.attachment_text) if v
-    )
-
-
-def _has_run(seq: list[str], run: list[str]) -> bool:
-    n = len(run)
-    return any(seq[i : i + n] == run for i in range(len(seq) - n + 1))
-
-
-def _expected(docs: dict[int, IndexDoc], text: str, who: set[str], **flt: object) -> set[int]:
-    """Brute force over the analysis functions: a plain word is a term of the document, a "quoted phrase" a run
-    of its atoms."""
-    out = set()
-    phrase = text.startswith('"')
-    words = query_tokens(text.strip('"'))
-    run = [a for w in words for a in atoms(w)]
-    for i, d in docs.items():
-        if not who & set(d.principals):
-            continue
-        if "registry" in flt and flt["registry"] not in d.registry_ids:
-            continue
-        if "date_from" in flt:
-            assert isinstance(flt["date_from"], date) and isinstance(flt["date_to"], date)
-            if d.letter_date is None or not flt["date_from"] <= d.letter_date <= flt["date_to"]:
-                continue
-        norm = normalize(_body(d))
-        if phrase and len(words) > 1:
-            ok = _has_run(index_atoms(norm), run)
-        else:
-            terms = {t for t, _, _, _ in index_terms(norm)}
-            ok = all(w in terms for w in words)
-        if ok:
-            out.add(i)
-    return out
-
+from search.thai import atoms
+from tests.search_reference import expected as _expected
 
 QUERIES = [
     "ทุน",

@@ -23,9 +23,9 @@ from service.auth.core import load_actor
 from service.context import Saraban
 from service.demo import DEMO_PASSWORD
 from service.letters.input import LetterIn, parse_letter_meta
+from service.models import Letter, Registration, Registry, User
 from service.receiving.record import Received, StoredFile, draft_receipt, plan_receipt, record_receipt
 from service.registers.numbering import next_number
-from service.models import Letter, Registration, Registry, User
 from tests.conftest import LiveServer, MakeSaraban, login, registry_id
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -222,6 +222,3 @@ FontSource = _FontSource
 def font_source(path: Path) -> FontSource:
     """The font at ``path``, read once per process."""
     return _FontSource(path)
-
-
-_font_source = font_source  # the former private name

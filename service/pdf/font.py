@@ -214,6 +214,11 @@ def _postscript_name(name_table: bytes) -> str | None:
     return None
 
 
+FontSource = _FontSource
+"""A TrueType font read once (public name of :class:`_FontSource`)."""
+
+
 @lru_cache(maxsize=4)
-def _font_source(path: Path) -> _FontSource:
+def font_source(path: Path) -> FontSource:
+    """The font at ``path``, read once per process."""
     return _FontSource(path)

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+MM = 72 / 25.4
+"""PDF points per millimetre."""
+
 Rect = tuple[float, float, float, float]
 """(x0, y0, x1, y1) in points, x0 < x1, y0 < y1."""
 

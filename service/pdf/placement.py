@@ -1,19 +1,20 @@
-"""Where the stamp goes: the clearest spot of page 1's top-right quarter, judged by the page's text, images and
-drawings and, on a scan, by the darkness of its pixels."""
+"""Where a box goes: the clearest spot of a page's region near an anchor (the top-right quarter for the receive
+stamp), judged by the page's text, images and drawings and, on a scan, by the darkness of its pixels."""
 
 from __future__ import annotations
 
 import io
 import logging
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from PIL import Image, ImageStat
 
 from service.pdf.content import _PlacedImage, _read_page
-from service.pdf.geometry import Matrix, Rect, _apply, _area, _frame, _overlap, _PageFrame
-from service.pdf.layout import DEFAULT_LAYOUT, MM, StampLayout
+from service.pdf.geometry import MM, Matrix, Rect, _apply, _area, _frame, _overlap, _PageFrame
 
 log = logging.getLogger(__name__)
 
@@ -108,41 +109,198 @@ def _page_image(page: Any, name: str) -> Image.Image | None:
 
 
 # ----------------------------------------------------------------------------------------------------
+# Anchors
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where on a page (as displayed) a box goes: the region searched and the spot it prefers.
+
+    ``top_right``: the top-right quarter, nearest its corner (the receive stamp). ``bottom_right``: the
+    bottom-right quarter, nearest its corner (a keep-until stamp). ``top_centre``: the top band (upper quarter of
+    the page, middle half of its width), nearest the top centre (an urgency mark). ``below``: under ``under``
+    (a display-space rectangle, e.g. where the receive stamp went), centred on it, nearest it, down to a quarter
+    of the page lower. Build with the constants, :meth:`below` or :meth:`parse`.
+    """
+
+    kind: Literal["top_right", "bottom_right", "top_centre", "below"]
+    under: Rect | None = None
+
+    TOP_RIGHT: ClassVar[Anchor]
+    BOTTOM_RIGHT: ClassVar[Anchor]
+    TOP_CENTRE: ClassVar[Anchor]
+
+    def __post_init__(self) -> None:
+        if (self.kind == "below") != (self.under is not None):
+            raise ValueError("an anchor is 'below' exactly when it has a rectangle to go under")
+
+    @staticmethod
+    def below(rect: Rect) -> Anchor:
+        return Anchor("below", tuple(float(v) for v in rect))  # type: ignore[arg-type]
+
+    @staticmethod
+    def parse(text: str) -> Anchor:
+        """``top_right``, ``bottom_right``, ``top_centre`` or ``below:x0,y0,x1,y1`` (display space, points)."""
+        kind, _, rest = text.strip().partition(":")
+        if kind == "below":
+            values = [float(v) for v in rest.split(",")]
+            if len(values) != 4:
+                raise ValueError(f"bad anchor {text!r}: below needs x0,y0,x1,y1")
+            return Anchor.below((values[0], values[1], values[2], values[3]))
+        if kind in ("top_right", "bottom_right", "top_centre") and not rest:
+            return Anchor(kind)  # type: ignore[arg-type]
+        raise ValueError(f"unknown anchor {text!r}")
+
+    def __str__(self) -> str:
+        if self.under is not None:
+            return "below:" + ",".join(f"{v:g}" for v in self.under)
+        return self.kind
+
+
+Anchor.TOP_RIGHT = Anchor("top_right")
+Anchor.BOTTOM_RIGHT = Anchor("bottom_right")
+Anchor.TOP_CENTRE = Anchor("top_centre")
+
+
+@dataclass(frozen=True)
+class _Axis:
+    grid: tuple[float, ...]
+    """Positions a step apart, from the preferred one outwards."""
+    extras: tuple[float, ...]
+    """The ends of the range when the grid stops short of them."""
+
+
+def _towards(home: float, end: float, step: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """From ``home`` to ``end`` (either side) by ``step``; the end itself as an extra when the grid misses it."""
+    n = int(abs(home - end) // step) + 1
+    sign = -1.0 if end < home else 1.0
+    grid = tuple(home + sign * i * step for i in range(n))
+    last = grid[-1]
+    short = last > end + 0.5 if sign < 0 else last < end - 0.5
+    return grid, ((end,) if short else ())
+
+
+def _one_way(home: float, end: float, step: float) -> _Axis:
+    grid, extras = _towards(home, end, step)
+    return _Axis(grid, extras)
+
+
+def _both_ways(lo: float, home: float, hi: float, step: float) -> _Axis:
+    down, down_end = _towards(home, lo, step)
+    up, up_end = _towards(home, hi, step)
+    return _Axis(down + up[1:], down_end + up_end)
+
+
+def _clamp(v: float, lo: float, hi: float) -> float:
+    return max(lo, min(v, hi))
+
+
+@dataclass(frozen=True)
+class _Region:
+    xs: _Axis
+    ys: _Axis
+    home: tuple[float, float]
+    weights: tuple[float, float]
+    """Cost of moving away from home, per point, along x and along y."""
+    area: Rect
+    """Obstacles outside it are ignored (it holds every candidate, grown by the padding)."""
+
+
+def _region(anchor: Anchor, size: tuple[float, float], w: float, h: float, margin: float, step: float) -> _Region:
+    width, height = size
+    x_hi = max(width - margin - w, 0.0)  # the box's lower-left corner ranges, and the page limits
+    y_hi = max(height - margin - h, 0.0)
+    x_min = min(margin, x_hi)
+    y_min = min(margin, y_hi)
+    if anchor.kind == "top_right":
+        # kept exactly as the receive stamp always chose: (lower-left corners of) the top-right quarter
+        x_lo = max(min(min(width / 2, width - margin - w), x_hi), 0.0)
+        y_lo = max(min(min(height / 2, height - margin - h), y_hi), 0.0)
+        return _Region(
+            _one_way(x_hi, x_lo, step),
+            _one_way(y_hi, y_lo, step),
+            (x_hi, y_hi),
+            (1.0, 1.3),  # upward moves cost a little more than leftward ones (the corner is the habit)
+            (width / 2 - w, height / 2 - h, width, height),
+        )
+    if anchor.kind == "bottom_right":
+        x_lo = max(min(width / 2, x_hi), 0.0)
+        y_top = _clamp(height / 2 - h, y_min, y_hi)
+        return _Region(
+            _one_way(x_hi, x_lo, step),
+            _one_way(y_min, y_top, step),
+            (x_hi, y_min),
+            (1.0, 1.3),
+            (width / 2 - w, 0.0, width, height / 2 + h),
+        )
+    if anchor.kind == "top_centre":
+        cx = _clamp((width - w) / 2, x_min, x_hi)
+        x_lo = _clamp(width / 4 - w / 2, x_min, cx)
+        x_top = _clamp(3 * width / 4 - w / 2, cx, x_hi)
+        y_lo = _clamp(3 * height / 4 - h, y_min, y_hi)
+        return _Region(
+            _both_ways(x_lo, cx, x_top, step),
+            _one_way(y_hi, y_lo, step),
+            (cx, y_hi),
+            (1.0, 1.3),
+            (x_lo - w, y_lo - h, x_top + 2 * w, height),
+        )
+    assert anchor.under is not None
+    ux0, uy0, ux1, _uy1 = anchor.under
+    gap = 1.0 * MM
+    top = _clamp(uy0 - gap - h, y_min, y_hi)
+    bottom = _clamp(top - height / 4, y_min, top)
+    cx = _clamp((ux0 + ux1 - w) / 2, x_min, x_hi)
+    x_lo = _clamp(cx - width / 4, x_min, cx)
+    x_top = _clamp(cx + width / 4, cx, x_hi)
+    return _Region(
+        _both_ways(x_lo, cx, x_top, step),
+        _one_way(top, bottom, step),
+        (cx, top),
+        (1.3, 1.0),  # under the box first: moving down costs less than moving aside
+        (x_lo - w, bottom - h, x_top + 2 * w, top + 2 * h),
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
 # Choosing the spot
 
 
-@lru_cache(maxsize=16)
-def _candidates(size: tuple[float, float], w: float, h: float, margin: float, step: float) -> tuple[Rect, ...]:
-    """Stamp rectangles in display space inside the top-right quarter of a page of ``size`` (as displayed),
-    nearest the top-right corner first."""
-    width, height = size
-    x_hi = width - margin - w
-    y_hi = height - margin - h
-    x_lo = min(width / 2, x_hi)
-    y_lo = min(height / 2, y_hi)
-    x_hi, y_hi = max(x_hi, 0.0), max(y_hi, 0.0)
-    x_lo, y_lo = max(min(x_lo, x_hi), 0.0), max(min(y_lo, y_hi), 0.0)
-    nx = int((x_hi - x_lo) // step) + 1
-    ny = int((y_hi - y_lo) // step) + 1
-    spots = [(x_hi - i * step, y_hi - j * step) for i in range(nx) for j in range(ny)]
-    if x_hi - (nx - 1) * step > x_lo + 0.5:
-        spots += [(x_lo, y_hi - j * step) for j in range(ny)]
-    if y_hi - (ny - 1) * step > y_lo + 0.5:
-        spots += [(x_hi - i * step, y_lo) for i in range(nx)]
-    # nearest the corner first; upward moves cost a little more than leftward ones (the corner is the habit)
-    spots.sort(key=lambda p: math.hypot(x_hi - p[0], 1.3 * (y_hi - p[1])))
+@lru_cache(maxsize=32)
+def _candidates(
+    size: tuple[float, float], w: float, h: float, margin: float, step: float, anchor: Anchor = Anchor.TOP_RIGHT
+) -> tuple[Rect, ...]:
+    """Box rectangles in display space inside the anchor's region of a page of ``size`` (as displayed), nearest
+    the anchor's spot first."""
+    region = _region(anchor, size, w, h, margin, step)
+    xs, ys = region.xs, region.ys
+    spots = [(x, y) for x in xs.grid for y in ys.grid]
+    spots += [(x, y) for x in xs.extras for y in ys.grid]
+    spots += [(x, y) for x in xs.grid for y in ys.extras]
+    (hx, hy), (wx, wy) = region.home, region.weights
+    spots.sort(key=lambda p: math.hypot(wx * (hx - p[0]), wy * (hy - p[1])))
     return tuple((x, y, x + w, y + h) for x, y in spots)
 
 
-def choose_stamp_rect(page: Any, layout: StampLayout = DEFAULT_LAYOUT) -> Rect:
-    """Where on ``page`` (a pypdf page) the stamp goes, as a display-space rectangle in points."""
+def choose_rect(
+    page: Any,
+    size: tuple[float, float],
+    anchor: Anchor = Anchor.TOP_RIGHT,
+    *,
+    margin: float = 8.0 * MM,
+    avoid: Sequence[Rect] = (),
+) -> Rect:
+    """Where on ``page`` (a pypdf page) a box of ``size`` (points, upright as displayed) goes near ``anchor``, as a
+    display-space rectangle in points: the candidate spot of the anchor's region, at least ``margin`` from the
+    page edge, that covers the least of the page's text, images and drawings (and of ``avoid``: boxes already
+    placed), preferring the anchor's own spot. On a scan, the darkness of its pixels counts instead."""
     frame = _frame(page)
-    w, h = layout.width_mm * MM, layout.height_mm * MM
-    margin = layout.margin_mm * MM
+    w, h = size
     pad = 2.0 * MM  # keep clear of text by this much
     page_w, page_h = frame.display_size
     page_area = max(page_w * page_h, 1.0)
-    quarter: Rect = (page_w / 2 - w, page_h / 2 - h, page_w, page_h)
+    step = 2.5 * MM
+    area = _region(anchor, (page_w, page_h), w, h, margin, step).area
 
     content = _read_page(page)
     obstacles: list[tuple[Rect, float]] = [(frame.rect_to_display(r), 1.0) for r in content.text]
@@ -163,11 +321,12 @@ def choose_stamp_rect(page: Any, layout: StampLayout = DEFAULT_LAYOUT) -> Rect:
         rect = frame.rect_to_display(r)
         if _area(rect) < 0.5 * page_area:
             obstacles.append((rect, 0.4))
-    # near the quarter only; hairlines get a little thickness; the biggest first, so that a hopeless
+    obstacles += [(r, 1.0) for r in avoid]
+    # near the region only; hairlines get a little thickness; the biggest first, so that a hopeless
     # candidate is given up after a few
     near: list[tuple[float, float, float, float, float]] = []
     for r, weight in obstacles:
-        if not (_overlap(r, quarter) > 0 or (_area(r) == 0 and _touches(r, quarter))):
+        if not (_overlap(r, area) > 0 or (_area(r) == 0 and _touches(r, area))):
             continue
         if r[2] - r[0] < 0.5 or r[3] - r[1] < 0.5:
             r = (r[0] - 0.5, r[1] - 0.5, r[2] + 0.5, r[3] + 0.5)
@@ -179,7 +338,7 @@ def choose_stamp_rect(page: Any, layout: StampLayout = DEFAULT_LAYOUT) -> Rect:
     tolerance = 0.002 * w * h
     # candidates share a few dozen x positions: per x, the obstacles overlapping horizontally and by how much
     columns: dict[float, list[tuple[float, float, float]]] = {}
-    for cand in _candidates((page_w, page_h), w, h, margin, 2.5 * MM):
+    for cand in _candidates((page_w, page_h), w, h, margin, step, anchor):
         column = columns.get(cand[0])
         if column is None:
             gx0, gx1 = cand[0] - pad, cand[2] + pad

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from service.access.policy import may_read_registry, may_register
+from service.access.roles import Role
 from service.access.rule import (
     Actor,
     RegistryPlace,
@@ -17,8 +19,6 @@ from service.access.rule import (
     actor_principals,
     letter_principals,
 )
-from service.access.policy import may_read_registry, may_register
-from service.access.roles import Role
 
 OFFICE, PROMO, POLICY, OUTSIDE = 1, 2, 3, 99
 ANC = {OFFICE: (), PROMO: (OFFICE,), POLICY: (OFFICE,)}

@@ -17,7 +17,7 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.generic import RectangleObject
 
-from service.registers.printing import RegisterRow, render_register_pdf
+from service.kit.thai import to_thai_digits
 from service.receiving.stamp import (
     MM,
     InvalidImage,
@@ -27,7 +27,7 @@ from service.receiving.stamp import (
     pdf_page_count,
     stamp_pdf,
 )
-from service.kit.thai import to_thai_digits
+from service.registers.printing import RegisterRow, render_register_pdf
 from tests.conftest import need, needs_poppler
 from tests.samples import (
     corrupt_pdf,

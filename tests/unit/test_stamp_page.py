@@ -24,9 +24,9 @@ from pypdf.generic import (
     NumberObject,
 )
 
+from service.pdf.content import _operations, _read_page
 from service.pdf.fonts import thai_font
 from service.receiving.stamp import MM, ReceiveStamp, image_to_pdf, stamp_pdf
-from service.pdf.content import _operations, _read_page
 from tests.conftest import needs_poppler
 from tests.samples import thai_letter_pdf
 

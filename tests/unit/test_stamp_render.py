@@ -16,8 +16,8 @@ from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from PIL import ImageFont
 from pypdf import PdfReader
 
-from service.receiving.stamp import MM, ReceiveStamp, StampLayout, render_stamp, stamp_lines
 from service.pdf.content import _operations
+from service.receiving.stamp import MM, ReceiveStamp, StampLayout, render_stamp, stamp_lines
 
 BKK = ZoneInfo("Asia/Bangkok")
 PDFTOTEXT = shutil.which("pdftotext")

@@ -38,7 +38,7 @@ from service.pdf.placement import Anchor, choose_rect
 from service.pdf.reading import InvalidPdf, PasswordProtectedPdf, pdf_page_count
 from service.pdf.update import Overlay, Writer, overlay_pdf, overlay_pdf_to
 
-# domain.md §3.2 [R]: about 2.5 × 5 cm. Defaults, overridable per call through StampLayout.
+# Common practice (not in the regulation's text): about 2.5 × 5 cm. Defaults, overridable per call through StampLayout.
 STAMP_WIDTH_MM = 50.0
 STAMP_HEIGHT_MM = 25.0
 PAGE_MARGIN_MM = 8.0

@@ -1,5 +1,5 @@
-"""The printable receive register (ทะเบียนหนังสือรับ, ระเบียบงานสารบรรณ หมวด 2 ส่วนที่ 1): landscape A4, Thai, a table drawn by the
-PDF toolkit (``service.pdf.table``: HarfBuzz shaping, subset Type0 fonts, raw PDF operators, Thai word-wrap).
+"""The printable receive register (ทะเบียนหนังสือรับ, ระเบียบงานสารบรรณ หมวด 2 ส่วนที่ 1): landscape A4, Thai, a table drawn
+by the PDF toolkit (``service.pdf.table``: HarfBuzz shaping, subset Type0 fonts, raw PDF operators, Thai word-wrap).
 
 Pure function: rows in, PDF bytes out. The column headings repeat at the top of every page, each page
 carries the title, the unit and the year, a page number at the bottom; long Thai text wraps inside its cell.

@@ -21,3 +21,7 @@ class Routing(SQLModel, table=True):
     due_at: datetime | None = None
     routed_at: datetime
     acknowledged_at: datetime | None = None
+    # The journey's state (sent, registered, acknowledged, returned, forwarded, completed, recalled);
+    # ``completed_at`` is when the work was done (the archive files a letter from its journey's completion).
+    state: str = Field(default="sent", max_length=16, index=True)
+    completed_at: datetime | None = None

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from search.textlayer import repair_text_layer
+
 __all__ = ["Extracted", "extract_text", "ocr_available"]
 
 PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
@@ -124,6 +126,7 @@ def extract_text(path: Path, media_type: str, *, ocr: bool = True, max_pages: in
                     alt = ""
                 if text is None or len(alt.strip()) > len(text.strip()):
                     text = alt
+            text = repair_text_layer(text)
             if _enough(text, pages):
                 return Extracted(text.strip(), "ok")
             if not ocr:

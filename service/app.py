@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.audit import api as audit_api
@@ -64,7 +65,9 @@ def create_app(saraban: Saraban) -> FastAPI:
         if saraban.indexer is not None:
             saraban.indexer.stop()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package itself: /docs works on a closed government network.
+    app = FastAPIOffline(
+        redoc_url=None,  # ReDoc fetches its logo from a CDN
         title="Saraban",
         version="0.1.0",
         lifespan=lifespan,

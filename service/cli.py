@@ -5,12 +5,14 @@ The root holds what belongs to the installation (serve, demo, the schema); each 
 
 from __future__ import annotations
 
+import shutil
 import sys
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from search.extract import ocr_available
 from service.app import create_app
 from service.audit.cli import cli as audit_cli
 from service.context import Saraban, build, from_env
@@ -52,10 +54,28 @@ def serve(
     s = app.settings
     h, p = host or s.host, port or s.port
     out.print(f"Saraban on http://{h}:{p}  (data: {s.data_dir.resolve()}, db: {s.sqlalchemy_url.split('://')[0]})")
+    for line in missing_tools(ocr=s.ocr != "off"):
+        out.print(f"[yellow]{line}[/yellow]")
     if workers > 1:
         uvicorn.run("service.app:app_from_env", factory=True, host=h, port=p, workers=workers, log_level="warning")
     else:
         uvicorn.run(create_app(build(s)), host=h, port=p, log_level="warning")
+
+
+def missing_tools(*, ocr: bool) -> list[str]:
+    """The optional system tools this machine lacks, and what each costs (said at start-up, in Thai and English)."""
+    lines = []
+    if shutil.which("pdftotext") is None:
+        lines.append(
+            "ไม่พบ pdftotext (poppler-utils): อ่านข้อความใน PDF ได้ไม่ครบ / pdftotext missing: PDF text is read by "
+            "pypdf only, less faithfully (apt-get install poppler-utils)"
+        )
+    if ocr and not ocr_available():
+        lines.append(
+            "ไม่พบ tesseract ภาษาไทย: ค้นหาข้อความในเอกสารสแกนไม่ได้ / tesseract with the Thai model missing: scans "
+            "will not be searchable (apt-get install tesseract-ocr tesseract-ocr-tha)"
+        )
+    return lines
 
 
 def seed_demo_if_empty(app: Saraban) -> None:

@@ -30,6 +30,7 @@ from service.demo import DEMO_PASSWORD, seed_demo
 from service.kit.migrate import upgrade
 from service.models import Letter, Registration
 from service.users.core import create_user
+from tests.conftest import need
 from tests.samples import thai_letter_pdf
 
 # ================================================================================================ the table
@@ -290,7 +291,7 @@ def run_cell(world: World, cell: Cell) -> httpx.Response:
 @pytest.fixture(scope="module")
 def matrix(world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run every read cell once, then the audit reads and the admin-only write: statuses and bodies per user."""
-    assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is needed for the PDF leak checks"
+    need(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is needed for the PDF leak checks")
     tmp = tmp_path_factory.mktemp("bodies")
     generated = cells(world)
     results: list[tuple[Cell, int, str]] = []

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from service.auth import configure_password_hashing
 from service.clock import Clock, system_clock
 from service.config import Settings
 from service.db import UnitOfWork, make_engine, transaction
@@ -56,6 +57,9 @@ class Saraban:
 def build(settings: Settings, *, clock: Clock = system_clock, with_indexer: bool = True) -> Saraban:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     s = settings
+    configure_password_hashing(
+        time_cost=s.password_time_cost, memory_cost=s.password_memory_kib, parallelism=s.password_parallelism
+    )
     store = open_store(
         s.store,
         root=s.store_path,

@@ -18,6 +18,12 @@ from typing import Any
 
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+# Passwords are hashed at argon2's minimum cost in the tests (and in every `saraban` they start): the suite tests
+# who may do what, not how slow a hash is, and production keeps argon2-cffi's defaults (README, Configuration).
+# Set at import, before any Settings is read: the demo office is seeded at this cost, so no sign-in re-hashes.
+os.environ.setdefault("SARABAN_PASSWORD_TIME_COST", "1")
+os.environ.setdefault("SARABAN_PASSWORD_MEMORY_KIB", "8")
+os.environ.setdefault("SARABAN_PASSWORD_PARALLELISM", "1")
 
 import pytest
 from fastapi.testclient import TestClient

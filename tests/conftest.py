@@ -2,6 +2,8 @@
 
 A test that needs a server the machine lacks skips with the reason; under CI (CI=true) it fails instead,
 because CI provides every such server.
+
+Each test process migrates and seeds its databases once (``DatabaseTemplates``) and gives every test a copy.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +73,123 @@ def pg_available() -> bool:
         return False
 
 
+def pg_database_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def dispose(app: Saraban) -> None:
+    """Close every connection an app holds (a PostgreSQL template must have none; SQLite files are copied)."""
+    if app.indexer is not None:
+        app.indexer.stop()
+    app.engine.dispose()
+    if app.read_engine is not None:
+        app.read_engine.dispose()
+
+
+class DatabaseTemplates:
+    """This test process's migrated databases, built once and copied for each test that needs one.
+
+    Applying the migrations and seeding the demo office took seconds a test; a copy takes milliseconds. Each is
+    built on first use, by the same ``upgrade`` and ``seed_demo`` a test used to run, so a copy holds exactly what
+    they write (ids, codes, names, roles, audit events); only its timestamps are from the start of the session.
+    SQLite: a copy of the closed database's file (checkpointed, so the file alone is the whole database).
+    PostgreSQL: ``CREATE DATABASE … TEMPLATE``, from templates named after the xdist worker and a random suffix
+    (other sessions may share the server), dropped when the session ends.
+    """
+
+    def __init__(self, root: Path, worker: str) -> None:
+        self.root = root
+        self.worker = worker
+        self._sqlite: dict[bool, Path] = {}
+        self._pg: dict[bool, str] = {}
+        self._admin: Any = None
+        #: databases made by ``pg_url`` that no app has used yet (url -> name): ``make_saraban`` replaces them
+        #: with a copy of a template instead of migrating them
+        self.fresh_pg: dict[str, str] = {}
+
+    @staticmethod
+    def _migrate(settings: Settings, *, demo: bool) -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.sqlalchemy_url)
+        app = build(settings, with_indexer=False)
+        try:
+            if demo:
+                with app.tx() as uow:
+                    seed_demo(uow.session, now=app.clock())
+        finally:
+            dispose(app)
+
+    def _sqlite_template(self, demo: bool) -> Path:  # noqa: FBT001
+        if demo not in self._sqlite:
+            data_dir = self.root / ("sqlite-demo" if demo else "sqlite-empty")
+            settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+            self._migrate(settings, demo=demo)
+            path = data_dir / "saraban.sqlite3"
+            with closing(sqlite3.connect(path)) as conn:  # everything in the main file: only it is copied
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._sqlite[demo] = path
+        return self._sqlite[demo]
+
+    def copy_sqlite(self, data_dir: Path, *, demo: bool = True) -> None:
+        """Put a migrated (and with ``demo`` seeded) SQLite database where ``data_dir``'s settings look for it."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._sqlite_template(demo), data_dir / "saraban.sqlite3")
+
+    def _admin_engine(self) -> Any:
+        if self._admin is None:
+            self._admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        return self._admin
+
+    def _pg_template(self, demo: bool) -> str:  # noqa: FBT001
+        if demo not in self._pg:
+            name = f"saraban_tmpl_{self.worker}_{'demo' if demo else 'empty'}_{uuid.uuid4().hex[:8]}"
+            with self._admin_engine().connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            self._pg[demo] = name
+            data_dir = self.root / f"pg-{'demo' if demo else 'empty'}"
+            self._migrate(Settings(data_dir=data_dir, database_url=pg_database_url(name), _env_file=None),  # type: ignore[call-arg]
+                          demo=demo)
+        return self._pg[demo]
+
+    def clone_pg(self, name: str, *, demo: bool = True, replace: bool = False) -> None:
+        """Create database ``name`` as a copy of the migrated (and with ``demo`` seeded) template."""
+        template = self._pg_template(demo)
+        with self._admin_engine().connect() as conn:
+            if replace:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+    def close(self) -> None:
+        if self._admin is None:
+            return
+        with self._admin.connect() as conn:
+            for name in self._pg.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("templates"), os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    yield templates
+    templates.close()
+
+
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+def pg_url(database_templates: DatabaseTemplates) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards.
+
+    Handed to ``make_saraban`` (directly or through ``live_server``), it becomes a copy of the migrated template.
+    """
     need(pg_available(), f"PostgreSQL not reachable at {PG_ADMIN_URL}")
     name = f"saraban_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = pg_database_url(name)
+    database_templates.fresh_pg[url] = name
+    yield url
+    database_templates.fresh_pg.pop(url, None)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -87,8 +199,12 @@ MakeSaraban = Callable[..., Saraban]
 
 
 @pytest.fixture
-def make_saraban(tmp_path: Path) -> Iterator[MakeSaraban]:
-    """Build a Saraban on a migrated database with the demo office seeded."""
+def make_saraban(tmp_path: Path, database_templates: DatabaseTemplates) -> Iterator[MakeSaraban]:
+    """Build a Saraban on a migrated database with the demo office seeded (``demo=False``: migrated, empty).
+
+    The database is a copy of this process's template: SQLite in the data dir, or a ``pg_url`` database. Any
+    other URL is migrated (and seeded) in place, as before.
+    """
     made: list[Saraban] = []
 
     def factory(database_url: str = "", *, demo: bool = True, with_indexer: bool = False,
@@ -96,9 +212,17 @@ def make_saraban(tmp_path: Path) -> Iterator[MakeSaraban]:
         data_dir = tmp_path / f"var{len(made)}"
         s = Settings(data_dir=data_dir, database_url=database_url, _env_file=None, **settings)  # type: ignore[call-arg]
         data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(s.sqlalchemy_url)
+        fresh_pg = database_templates.fresh_pg.pop(database_url, None)
+        copied = True
+        if not database_url:
+            database_templates.copy_sqlite(data_dir, demo=demo)
+        elif fresh_pg is not None:
+            database_templates.clone_pg(fresh_pg, demo=demo, replace=True)
+        else:
+            upgrade(s.sqlalchemy_url)
+            copied = False
         app = build(s, with_indexer=with_indexer)
-        if demo:
+        if demo and not copied:
             with app.tx() as uow:
                 seed_demo(uow.session, now=app.clock())
         made.append(app)
@@ -106,11 +230,7 @@ def make_saraban(tmp_path: Path) -> Iterator[MakeSaraban]:
 
     yield factory
     for app in made:
-        if app.indexer is not None:
-            app.indexer.stop()
-        app.engine.dispose()
-        if app.read_engine is not None:
-            app.read_engine.dispose()
+        dispose(app)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -26,10 +26,10 @@ from sqlmodel import func, select
 from service.app import create_app
 from service.config import Settings
 from service.context import Saraban, build
-from service.demo import DEMO_PASSWORD, seed_demo
-from service.migrate import upgrade
+from service.demo import DEMO_PASSWORD
 from service.models import Letter, Registration
 from service.users import create_user
+from tests.conftest import DatabaseTemplates
 from tests.samples import thai_letter_pdf
 
 # ================================================================================================ the table
@@ -113,24 +113,15 @@ def test_table_is_well_formed() -> None:
 # ================================================================================================ the world
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cheap_passwords() -> Iterator[None]:
-    """Argon2 at production cost takes ~0.5 s a sign-in; this module signs in 20 times per app and tests access,
-    not hashing (tests/web/test_auth.py runs the real hasher)."""
-    from argon2 import PasswordHasher
+def new_app(root: Path, templates: DatabaseTemplates) -> Saraban:
+    """The demo office (a copy of the session's seeded database) and two more users.
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("service.auth._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        yield
-
-
-def new_app(root: Path, database_url: str = "") -> Saraban:
-    s = Settings(data_dir=root, database_url=database_url, _env_file=None)  # type: ignore[call-arg]
-    root.mkdir(parents=True, exist_ok=True)
-    upgrade(s.sqlalchemy_url)
+    Passwords are hashed at the suite's cheap argon2 cost (tests/conftest.py): this module signs in 20 times per
+    app and tests access, not hashing."""
+    s = Settings(data_dir=root, _env_file=None)  # type: ignore[call-arg]
+    templates.copy_sqlite(root)
     app = build(s, with_indexer=False)
     with app.tx() as uow:
-        seed_demo(uow.session, now=app.clock())
         create_user(uow.session, username="policy", password=DEMO_PASSWORD, full_name="ธุรการกลุ่มนโยบาย",
                     roles=[("policy", "group_clerk")], now=app.clock(), check_policy=False)
         create_user(uow.session, username="nobody", password=DEMO_PASSWORD, clearance=3, roles=[],
@@ -186,8 +177,8 @@ def user_id(world: World, name: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    app = new_app(tmp_path_factory.mktemp("matrix"))
+def world(tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates) -> Iterator[World]:
+    app = new_app(tmp_path_factory.mktemp("matrix"), database_templates)
     asgi = create_app(app)
     who = {name: sign_in(asgi, name) for name in USERS}
     regs = {r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries",
@@ -429,9 +420,9 @@ def test_auditor_does_not_learn_of_refused_secret_routes(world: World) -> None:
 # ================================================================================================ registering
 
 
-def test_receive_matrix(tmp_path: Path) -> None:
+def test_receive_matrix(tmp_path: Path, database_templates: DatabaseTemplates) -> None:
     """Every user × every registry × (ordinary, ลับ) through the API and the web form; refusals register nothing."""
-    app = new_app(tmp_path / "rcv")
+    app = new_app(tmp_path / "rcv", database_templates)
     asgi = create_app(app)
     who = {name: sign_in(asgi, name) for name in USERS}
     regs = {r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries",

@@ -1,6 +1,7 @@
 """``saraban verify`` (acceptance): run the real command line on a real store and check its verdict.
 
-The command runs as a subprocess, the way an operator runs it, reading SARABAN_* from the environment.
+The command reads SARABAN_* from the environment, the way an operator runs it: in this process (tests/cli.py),
+and for the fresh store as the installed console script in a process of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.context import Saraban
+from tests.cli import run_saraban
 from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import thai_letter_pdf
 
@@ -42,18 +44,20 @@ class Run:
     out: str
 
 
-def verify(app: Saraban, cwd: Path, *args: str) -> Run:
+def verify(app: Saraban, cwd: Path, *args: str, process: bool = False) -> Run:
+    """`saraban verify ARGS` on the app's data dir; ``process``: the console script in a process of its own."""
     env = {
-        **os.environ,
         "SARABAN_DATA_DIR": str(app.settings.data_dir.resolve()),
         "SARABAN_DATABASE_URL": "",
         "SARABAN_STORE": "local",
         "COLUMNS": "400",  # rich wraps long lines at 80 columns otherwise
         "NO_COLOR": "1",
     }
-    p = subprocess.run(
-        [*saraban_command(), "verify", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
-    )
+    if process:
+        p = subprocess.run([*saraban_command(), "verify", *args], capture_output=True, text=True,
+                           env={**os.environ, **env}, cwd=cwd, timeout=300)
+    else:
+        p = run_saraban(["verify", *args], env=env, cwd=cwd)
     return Run(p.returncode, p.stdout + p.stderr)
 
 
@@ -98,7 +102,7 @@ def _writable(path: Path) -> None:
 
 def test_fresh_store_is_clean(registered: Registered, tmp_path: Path) -> None:
     assert registered.object_path(registered.sha256).is_file()
-    run = verify(registered.app, tmp_path)
+    run = verify(registered.app, tmp_path, process=True)
     assert run.code == 0, run.out
     assert "checked 2 object(s): 0 problem(s), 0 orphan(s)" in run.out
     assert "PROBLEM" not in run.out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,20 @@ def _body(d: IndexDoc) -> str:
     )
 
 
-def _has_run(seq: list[str], run: list[str]) -> bool:
+def _has_run(seq: tuple[str, ...], run: tuple[str, ...]) -> bool:
     n = len(run)
     return any(seq[i : i + n] == run for i in range(len(seq) - n + 1))
+
+
+@cache
+def _terms(body: str) -> frozenset[str]:
+    """The document's index terms (analysed once per text: the brute force asks for them ~150 times)."""
+    return frozenset(t for t, _, _, _ in index_terms(normalize(body)))
+
+
+@cache
+def _atoms(body: str) -> tuple[str, ...]:
+    return tuple(index_atoms(normalize(body)))
 
 
 def _expected(docs: dict[int, IndexDoc], text: str, who: set[str], **flt: object) -> set[int]:
@@ -34,7 +46,7 @@ def _expected(docs: dict[int, IndexDoc], text: str, who: set[str], **flt: object
     out = set()
     phrase = text.startswith('"')
     words = query_tokens(text.strip('"'))
-    run = [a for w in words for a in atoms(w)]
+    run = tuple(a for w in words for a in atoms(w))
     for i, d in docs.items():
         if not who & set(d.principals):
             continue
@@ -44,11 +56,10 @@ def _expected(docs: dict[int, IndexDoc], text: str, who: set[str], **flt: object
             assert isinstance(flt["date_from"], date) and isinstance(flt["date_to"], date)
             if d.letter_date is None or not flt["date_from"] <= d.letter_date <= flt["date_to"]:
                 continue
-        norm = normalize(_body(d))
         if phrase and len(words) > 1:
-            ok = _has_run(index_atoms(norm), run)
+            ok = _has_run(_atoms(_body(d)), run)
         else:
-            terms = {t for t, _, _, _ in index_terms(norm)}
+            terms = _terms(_body(d))
             ok = all(w in terms for w in words)
         if ok:
             out.add(i)

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,8 +138,8 @@ class Who:
     csrf: str
 
 
-def sign_in(app: Any, name: str) -> Who:
-    c = TestClient(app)
+def sign_in(app: Any, name: str, clients: ExitStack) -> Who:
+    c = clients.enter_context(TestClient(app))  # entered: one event loop for all its requests, not one each
     r = c.post("/api/v1/auth/token", data={"username": name, "password": DEMO_PASSWORD})
     assert r.status_code == 200, r.text
     h = {"Authorization": f"Bearer {r.json()['access_token']}"}
@@ -178,9 +179,21 @@ def user_id(world: World, name: str) -> int:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates) -> Iterator[World]:
+    with ExitStack() as clients:
+        yield from _world(tmp_path_factory, database_templates, clients)
+
+
+@pytest.fixture
+def clients() -> Iterator[ExitStack]:
+    with ExitStack() as stack:
+        yield stack
+
+
+def _world(tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates,
+           clients: ExitStack) -> Iterator[World]:
     app = new_app(tmp_path_factory.mktemp("matrix"), database_templates)
     asgi = create_app(app)
-    who = {name: sign_in(asgi, name) for name in USERS}
+    who = {name: sign_in(asgi, name, clients) for name in USERS}
     regs = {r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries",
                                                                       headers=who["admin"].h).json()}
     world = World(app=app, who=who, reg=regs)
@@ -420,11 +433,11 @@ def test_auditor_does_not_learn_of_refused_secret_routes(world: World) -> None:
 # ================================================================================================ registering
 
 
-def test_receive_matrix(tmp_path: Path, database_templates: DatabaseTemplates) -> None:
+def test_receive_matrix(tmp_path: Path, database_templates: DatabaseTemplates, clients: ExitStack) -> None:
     """Every user × every registry × (ordinary, ลับ) through the API and the web form; refusals register nothing."""
     app = new_app(tmp_path / "rcv", database_templates)
     asgi = create_app(app)
-    who = {name: sign_in(asgi, name) for name in USERS}
+    who = {name: sign_in(asgi, name, clients) for name in USERS}
     regs = {r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries",
                                                                       headers=who["admin"].h).json()}
     wrong, cells_run, expected_new = [], 0, 0

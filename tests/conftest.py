@@ -124,7 +124,7 @@ class DatabaseTemplates:
         finally:
             dispose(app)
 
-    def _sqlite_template(self, demo: bool) -> Path:  # noqa: FBT001
+    def _sqlite_template(self, *, demo: bool) -> Path:
         if demo not in self._sqlite:
             data_dir = self.root / ("sqlite-demo" if demo else "sqlite-empty")
             settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
@@ -138,27 +138,31 @@ class DatabaseTemplates:
     def copy_sqlite(self, data_dir: Path, *, demo: bool = True) -> None:
         """Put a migrated (and with ``demo`` seeded) SQLite database where ``data_dir``'s settings look for it."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._sqlite_template(demo), data_dir / "saraban.sqlite3")
+        shutil.copyfile(self._sqlite_template(demo=demo), data_dir / "saraban.sqlite3")
 
     def _admin_engine(self) -> Any:
         if self._admin is None:
             self._admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         return self._admin
 
-    def _pg_template(self, demo: bool) -> str:  # noqa: FBT001
+    def _pg_template(self, *, demo: bool) -> str:
         if demo not in self._pg:
-            name = f"saraban_tmpl_{self.worker}_{'demo' if demo else 'empty'}_{uuid.uuid4().hex[:8]}"
-            with self._admin_engine().connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            kind = "demo" if demo else "empty"
+            name = f"saraban_tmpl_{self.worker}_{kind}_{uuid.uuid4().hex[:8]}"
+            self.create_pg(name)
+            settings = Settings(data_dir=self.root / f"pg-{kind}", database_url=pg_database_url(name),
+                                _env_file=None)  # type: ignore[call-arg]
+            try:
+                self._migrate(settings, demo=demo)
+            except BaseException:
+                self.drop_pg_later(name)
+                raise
             self._pg[demo] = name
-            data_dir = self.root / f"pg-{'demo' if demo else 'empty'}"
-            self._migrate(Settings(data_dir=data_dir, database_url=pg_database_url(name), _env_file=None),  # type: ignore[call-arg]
-                          demo=demo)
         return self._pg[demo]
 
     def clone_pg(self, name: str, *, demo: bool = True, replace: bool = False) -> None:
         """Create database ``name`` as a copy of the migrated (and with ``demo`` seeded) template."""
-        template = self._pg_template(demo)
+        template = self._pg_template(demo=demo)
         with self._admin_engine().connect() as conn:
             if replace:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

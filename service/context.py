@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from search import SearchIndex
+from service.auth.core import configure_password_hashing
 from service.config import Settings
 from service.indexing.indexer import Indexer
 from service.kit.clock import Clock, system_clock
@@ -52,6 +53,9 @@ class Saraban:
 def build(settings: Settings, *, clock: Clock = system_clock, with_indexer: bool = True) -> Saraban:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     s = settings
+    configure_password_hashing(
+        time_cost=s.password_time_cost, memory_cost=s.password_memory_kib, parallelism=s.password_parallelism
+    )
     store = open_store(
         s.store,
         root=s.store_path,

@@ -2,22 +2,34 @@
 
 A test that needs a server the machine lacks skips with the reason; under CI (CI=true) it fails instead,
 because CI provides every such server.
+
+Each test process migrates and seeds its databases once (``DatabaseTemplates``) and gives every test a copy.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+# Passwords are hashed at argon2's minimum cost in the tests (and in every `saraban` they start): the suite tests
+# who may do what, not how slow a hash is, and production keeps argon2-cffi's defaults (README, Configuration).
+# Set at import, before any Settings is read: the demo office is seeded at this cost, so no sign-in re-hashes.
+os.environ.setdefault("SARABAN_PASSWORD_TIME_COST", "1")
+os.environ.setdefault("SARABAN_PASSWORD_MEMORY_KIB", "8")
+os.environ.setdefault("SARABAN_PASSWORD_PARALLELISM", "1")
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,26 +75,163 @@ def pg_available() -> bool:
         return False
 
 
+def pg_database_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def dispose(app: Saraban) -> None:
+    """Close every connection an app holds (a PostgreSQL template must have none; SQLite files are copied)."""
+    if app.indexer is not None:
+        app.indexer.stop()
+    app.engine.dispose()
+    if app.read_engine is not None:
+        app.read_engine.dispose()
+
+
+class DatabaseTemplates:
+    """This test process's migrated databases, built once and copied for each test that needs one.
+
+    Applying the migrations and seeding the demo office took seconds a test; a copy takes milliseconds. Each is
+    built on first use, by the same ``upgrade`` and ``seed_demo`` a test used to run, so a copy holds exactly what
+    they write (ids, codes, names, roles, audit events); only its timestamps are from the start of the session.
+    SQLite: a copy of the closed database's file (checkpointed, so the file alone is the whole database).
+    PostgreSQL: ``CREATE DATABASE … TEMPLATE``, from templates named after the xdist worker and a random suffix
+    (other sessions may share the server), dropped when the session ends. A test's own database is dropped in
+    the background while the next test runs (``DROP DATABASE`` waits for a checkpoint: 0.5–2 s).
+    """
+
+    def __init__(self, root: Path, worker: str) -> None:
+        self.root = root
+        self.worker = worker
+        self._sqlite: dict[bool, Path] = {}
+        self._pg: dict[bool, str] = {}
+        self._admin: Any = None
+        #: databases made by ``pg_url`` that no app has used yet (url -> name): ``make_saraban`` replaces them
+        #: with a copy of a template instead of migrating them
+        self.fresh_pg: dict[str, str] = {}
+        self._drops: queue.Queue[str | None] = queue.Queue()
+        self._dropper: threading.Thread | None = None
+
+    @staticmethod
+    def _migrate(settings: Settings, *, demo: bool) -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.sqlalchemy_url)
+        app = build(settings, with_indexer=False)
+        try:
+            if demo:
+                with app.tx() as uow:
+                    seed_demo(uow.session, now=app.clock())
+        finally:
+            dispose(app)
+
+    def _sqlite_template(self, *, demo: bool) -> Path:
+        if demo not in self._sqlite:
+            data_dir = self.root / ("sqlite-demo" if demo else "sqlite-empty")
+            settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+            self._migrate(settings, demo=demo)
+            path = data_dir / "saraban.sqlite3"
+            with closing(sqlite3.connect(path)) as conn:  # everything in the main file: only it is copied
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._sqlite[demo] = path
+        return self._sqlite[demo]
+
+    def copy_sqlite(self, data_dir: Path, *, demo: bool = True) -> None:
+        """Put a migrated (and with ``demo`` seeded) SQLite database where ``data_dir``'s settings look for it."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._sqlite_template(demo=demo), data_dir / "saraban.sqlite3")
+
+    def _admin_engine(self) -> Any:
+        if self._admin is None:
+            self._admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        return self._admin
+
+    def _pg_template(self, *, demo: bool) -> str:
+        if demo not in self._pg:
+            kind = "demo" if demo else "empty"
+            name = f"saraban_tmpl_{self.worker}_{kind}_{uuid.uuid4().hex[:8]}"
+            self.create_pg(name)
+            settings = Settings(data_dir=self.root / f"pg-{kind}", database_url=pg_database_url(name),
+                                _env_file=None)  # type: ignore[call-arg]
+            try:
+                self._migrate(settings, demo=demo)
+            except BaseException:
+                self.drop_pg_later(name)
+                raise
+            self._pg[demo] = name
+        return self._pg[demo]
+
+    def clone_pg(self, name: str, *, demo: bool = True, replace: bool = False) -> None:
+        """Create database ``name`` as a copy of the migrated (and with ``demo`` seeded) template."""
+        template = self._pg_template(demo=demo)
+        with self._admin_engine().connect() as conn:
+            if replace:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+    def create_pg(self, name: str) -> None:
+        """An empty database."""
+        with self._admin_engine().connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop_pg_later(self, name: str) -> None:
+        if self._dropper is None:
+            self._dropper = threading.Thread(target=self._drop_queued, name="drop-test-databases", daemon=True)
+            self._dropper.start()
+        self._drops.put(name)
+
+    def _drop_queued(self) -> None:
+        while (name := self._drops.get()) is not None:
+            try:
+                with self._admin_engine().connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            except Exception as exc:  # left behind on a shared server: say so, but it fails no test
+                warnings.warn(f"could not drop test database {name}: {exc}", stacklevel=1)
+
+    def close(self) -> None:
+        if self._dropper is not None:
+            self._drops.put(None)
+            self._dropper.join()
+        if self._admin is None:
+            return
+        with self._admin.connect() as conn:
+            for name in self._pg.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("templates"), os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    yield templates
+    templates.close()
+
+
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+def pg_url(database_templates: DatabaseTemplates) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards.
+
+    Handed to ``make_saraban`` (directly or through ``live_server``), it becomes a copy of the migrated template.
+    """
     need(pg_available(), f"PostgreSQL not reachable at {PG_ADMIN_URL}")
     name = f"saraban_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    database_templates.create_pg(name)
+    url = pg_database_url(name)
+    database_templates.fresh_pg[url] = name
+    yield url
+    database_templates.fresh_pg.pop(url, None)
+    database_templates.drop_pg_later(name)
 
 
 MakeSaraban = Callable[..., Saraban]
 
 
 @pytest.fixture
-def make_saraban(tmp_path: Path) -> Iterator[MakeSaraban]:
-    """Build a Saraban on a migrated database with the demo office seeded."""
+def make_saraban(tmp_path: Path, database_templates: DatabaseTemplates) -> Iterator[MakeSaraban]:
+    """Build a Saraban on a migrated database with the demo office seeded (``demo=False``: migrated, empty).
+
+    The database is a copy of this process's template: SQLite in the data dir, or a ``pg_url`` database. Any
+    other URL is migrated (and seeded) in place, as before.
+    """
     made: list[Saraban] = []
 
     def factory(database_url: str = "", *, demo: bool = True, with_indexer: bool = False,
@@ -90,9 +239,17 @@ def make_saraban(tmp_path: Path) -> Iterator[MakeSaraban]:
         data_dir = tmp_path / f"var{len(made)}"
         s = Settings(data_dir=data_dir, database_url=database_url, _env_file=None, **settings)  # type: ignore[call-arg]
         data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(s.sqlalchemy_url)
+        fresh_pg = database_templates.fresh_pg.pop(database_url, None)
+        copied = True
+        if not database_url:
+            database_templates.copy_sqlite(data_dir, demo=demo)
+        elif fresh_pg is not None:
+            database_templates.clone_pg(fresh_pg, demo=demo, replace=True)
+        else:
+            upgrade(s.sqlalchemy_url)
+            copied = False
         app = build(s, with_indexer=with_indexer)
-        if demo:
+        if demo and not copied:
             with app.tx() as uow:
                 seed_demo(uow.session, now=app.clock())
         made.append(app)
@@ -100,11 +257,7 @@ def make_saraban(tmp_path: Path) -> Iterator[MakeSaraban]:
 
     yield factory
     for app in made:
-        if app.indexer is not None:
-            app.indexer.stop()
-        app.engine.dispose()
-        if app.read_engine is not None:
-            app.read_engine.dispose()
+        dispose(app)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

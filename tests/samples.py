@@ -149,6 +149,7 @@ class _Letter(FPDF):
         self.set_draw_color(0, 0, 0)
 
 
+@lru_cache(maxsize=64)  # deterministic, and ~0.25 s a letter: the suite asks for the same few hundreds of times
 def thai_letter_pdf(
     *,
     pages: int = 1,
@@ -273,6 +274,7 @@ def letter_gif(*, text: str = SCANNED_TEXT) -> bytes:
     return out.getvalue()
 
 
+@lru_cache(maxsize=8)
 def scanned_letter_pdf(*, text: str = SCANNED_TEXT) -> bytes:
     """A one-page A4 PDF whose only content is a 200 dpi image of the letter (for OCR tests)."""
     pdf = FPDF(unit="mm", format="A4")

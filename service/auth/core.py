@@ -24,9 +24,25 @@ from service.kit.errors import InvalidInput, Unauthenticated
 from service.models import AuthToken, Membership, User
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the user does not exist, so timing does not reveal usernames.
-_DUMMY_HASH = _hasher.hash("saraban-no-such-user")
+# A real hash at the configured cost to verify against when the user does not exist, so timing does not reveal
+# usernames: made when the cost is configured (``build``), else on first use.
+_dummy: tuple[PasswordHasher, str] | None = None
 MIN_PASSWORD = 10
+
+
+def configure_password_hashing(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
+    """New hashes take this argon2id cost (settings ``password_*``); older hashes still verify."""
+    global _hasher
+    if (time_cost, memory_cost, parallelism) != (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _dummy_hash()
+
+
+def _dummy_hash() -> str:
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash("saraban-no-such-user"))
+    return _dummy[1]
 
 
 def hash_password(password: str) -> str:
@@ -69,7 +85,7 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
     """
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None or not user.active:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         raise LoginFailed("wrong username or password", thai="ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
     if user.locked_until is not None and from_db(user.locked_until) > now:
         raise AccountLocked(

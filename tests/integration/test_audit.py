@@ -4,9 +4,7 @@ readable by the auditor (issue "Who may see what", acceptance 3 and 4)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,10 +18,9 @@ from sqlalchemy import text
 from service.app import create_app
 from service.context import Saraban
 from service.kit.thai import local
+from tests.cli import run_saraban
 from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import thai_letter_pdf
-
-SAR = Path(sys.executable).parent / "saraban"
 
 
 @dataclass
@@ -36,12 +33,11 @@ class Env:
 
 
 def verify_cli(env: Env, tmp: Path) -> subprocess.CompletedProcess[str]:
-    """`saraban audit verify` as an operator runs it, against this app's data dir and database."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SARABAN_")}
-    environ.update(SARABAN_DATA_DIR=str(env.app.settings.data_dir), SARABAN_DATABASE_URL=env.db_url,
-                   COLUMNS="250", NO_COLOR="1", PYTHAINLP_READ_ONLY="1", PYTHAINLP_OFFLINE="1")
-    return subprocess.run([str(SAR), "audit", "verify"], env=environ, cwd=tmp, capture_output=True, text=True,
-                          timeout=180)
+    """`saraban audit verify` as an operator runs it (in this process: tests/cli.py), against this app's data dir
+    and database and no other SARABAN_* setting."""
+    environ = {"SARABAN_DATA_DIR": str(env.app.settings.data_dir), "SARABAN_DATABASE_URL": env.db_url,
+               "COLUMNS": "250", "NO_COLOR": "1"}
+    return run_saraban(["audit", "verify"], env=environ, cwd=tmp)
 
 
 @pytest.fixture
@@ -145,7 +141,7 @@ def test_cli_verify_names_the_tampered_row(env: Env, tmp_path: Path) -> None:
 
     # 5. a row re-hashed by a forger who does not rewrite the rest of the chain
     sql(env, "INSERT INTO auditevent ({}) VALUES ({})".format(cols, ", ".join(":" + k for k in mid)), **mid)
-    from service.audit.chain import _hashed_fields, event_hash
+    from service.audit import _hashed_fields, event_hash
     from service.models import AuditEvent
 
     with env.app.tx() as uow:

@@ -9,10 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -26,19 +22,11 @@ from service.context import Saraban
 from service.demo import DEMO_PASSWORD
 from service.integrity.core import verify_store
 from storage import S3Store
+from tests.cli import run_saraban
 from tests.conftest import LiveServer
 from tests.samples import corrupt_pdf, letter_jpeg, thai_letter_pdf
 
 pytestmark = [pytest.mark.s3, pytest.mark.postgres]
-
-
-def saraban_command() -> list[str]:
-    """The installed console script next to this interpreter, else the same entry point through -c."""
-    script = Path(sys.executable).parent / "saraban"
-    if script.is_file() and os.access(script, os.X_OK):
-        return [str(script)]
-    found = shutil.which("saraban")
-    return [found] if found else [sys.executable, "-c", "from service.cli import main; main()"]
 
 
 def sha(data: bytes) -> str:
@@ -58,7 +46,6 @@ def s3_settings(s3_server: dict[str, str]) -> dict[str, Any]:
 
 def cli_env(app: Saraban, pg_url: str, settings: dict[str, Any]) -> dict[str, str]:
     return {
-        **os.environ,
         "SARABAN_DATA_DIR": str(app.settings.data_dir.resolve()),
         "SARABAN_DATABASE_URL": pg_url,
         "SARABAN_STORE": "s3",
@@ -143,16 +130,14 @@ def test_receive_download_stamp_verify_on_postgres_and_s3(
     assert report.problems == [] and report.orphans == [] and report.checked == 3
 
     env = cli_env(app, pg_url, settings)
-    run = subprocess.run([*saraban_command(), "verify"], capture_output=True, text=True, env=env, cwd=tmp_path,
-                         timeout=300)
+    run = run_saraban(["verify"], env=env, cwd=tmp_path)  # the command line, in this process (tests/cli.py)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "checked 3 object(s): 0 problem(s), 0 orphan(s)" in run.stdout
 
     # damage: the original disappears from the bucket, a stray object appears
     app.store.delete(sha(pdf))
     stray = app.store.put_bytes(b"not referenced by anything")
-    run = subprocess.run([*saraban_command(), "verify"], capture_output=True, text=True, env=env, cwd=tmp_path,
-                         timeout=300)
+    run = run_saraban(["verify"], env=env, cwd=tmp_path)
     out = run.stdout + run.stderr
     assert run.returncode != 0, out
     [problem] = [line for line in out.splitlines() if "PROBLEM" in line]

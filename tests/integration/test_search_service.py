@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from fastapi.testclient import TestClient
 from search.extract import ocr_available
 from service.app import create_app
 from service.context import Saraban
+from tests.cli import run_saraban
 from tests.conftest import MakeSaraban, login, need, registry_id
 from tests.samples import scanned_letter_pdf, thai_letter_pdf
 
@@ -52,20 +51,13 @@ def test_scanned_letter_is_found_by_a_word_of_its_body(make_saraban: MakeSaraban
 
 
 def _reindex_cli(app: Saraban, *args: str) -> subprocess.CompletedProcess[str]:
+    """`saraban reindex ARGS` on the app's data dir and database (in this process: tests/cli.py)."""
     env = {
-        **os.environ,
         "SARABAN_DATA_DIR": str(app.settings.data_dir),
         "SARABAN_DATABASE_URL": app.settings.database_url,
         "SARABAN_OCR": "off",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "service", "reindex", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run_saraban(["reindex", *args], env=env, cwd=app.settings.data_dir)
 
 
 def test_lost_index_is_rebuilt_with_the_same_results(make_saraban: MakeSaraban) -> None:
@@ -173,8 +165,8 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
     import threading
 
     from search import SearchIndex
-    from service.indexing import indexer as indexing
     from service.indexing.indexer import index_letters, pending_letters
+    from service.indexing.indexer import indexer as indexing
     from service.models import Letter
 
     app = make_saraban(with_indexer=True, index_mode="worker", ocr="off")

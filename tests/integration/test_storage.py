@@ -325,6 +325,15 @@ def test_open_store_s3(tmp_path: Path, s3_server: dict[str, str]) -> None:
     assert store.exists(ABSENT) is False
 
 
+@pytest.fixture
+def no_retry_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The S3 client still retries a refused connection (five times), without its growing pauses (~6 s in all)."""
+    from urllib3.util.retry import Retry
+
+    monkeypatch.setattr(Retry, "get_backoff_time", lambda self: 0)
+
+
+@pytest.mark.usefixtures("no_retry_pauses")
 def test_an_unreachable_s3_server_is_a_storage_error() -> None:
     with pytest.raises(StorageError):
         S3Store(endpoint="127.0.0.1:9", access_key="k", secret_key="s", bucket="nowhere")

@@ -1,6 +1,7 @@
 """``saraban verify`` (acceptance): run the real command line on a real store and check its verdict.
 
-The command runs as a subprocess, the way an operator runs it, reading SARABAN_* from the environment.
+The command reads SARABAN_* from the environment, the way an operator runs it; it runs in this process
+(tests/cli.py). The installed console script itself is started once, in a process of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.context import Saraban
+from tests.cli import run_saraban
 from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import thai_letter_pdf
 
@@ -44,17 +46,22 @@ class Run:
 
 def verify(app: Saraban, cwd: Path, *args: str) -> Run:
     env = {
-        **os.environ,
         "SARABAN_DATA_DIR": str(app.settings.data_dir.resolve()),
         "SARABAN_DATABASE_URL": "",
         "SARABAN_STORE": "local",
         "COLUMNS": "400",  # rich wraps long lines at 80 columns otherwise
         "NO_COLOR": "1",
     }
-    p = subprocess.run(
-        [*saraban_command(), "verify", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
-    )
+    p = run_saraban(["verify", *args], env=env, cwd=cwd)
     return Run(p.returncode, p.stdout + p.stderr)
+
+
+def test_the_installed_command_starts(tmp_path: Path) -> None:
+    """The console script an operator types (``[project.scripts]``) imports and reaches the command line."""
+    p = subprocess.run([*saraban_command(), "--help"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                       env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "verify" in p.stdout and "audit" in p.stdout
 
 
 @dataclass

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,10 @@ from sqlmodel import func, select
 from service.app import create_app
 from service.config import Settings
 from service.context import Saraban, build
-from service.demo import DEMO_PASSWORD, seed_demo
-from service.kit.migrate import upgrade
+from service.demo import DEMO_PASSWORD
 from service.models import Letter, Registration
 from service.users.core import create_user
-from tests.conftest import need
+from tests.conftest import DatabaseTemplates, need
 from tests.samples import thai_letter_pdf
 
 # ================================================================================================ the table
@@ -114,24 +114,15 @@ def test_table_is_well_formed() -> None:
 # ================================================================================================ the world
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cheap_passwords() -> Iterator[None]:
-    """Argon2 at production cost takes ~0.5 s a sign-in; this module signs in 20 times per app and tests access,
-    not hashing (tests/web/test_auth.py runs the real hasher)."""
-    from argon2 import PasswordHasher
+def new_app(root: Path, templates: DatabaseTemplates) -> Saraban:
+    """The demo office (a copy of the session's seeded database) and two more users.
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("service.auth.core._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        yield
-
-
-def new_app(root: Path, database_url: str = "") -> Saraban:
-    s = Settings(data_dir=root, database_url=database_url, _env_file=None)  # type: ignore[call-arg]
-    root.mkdir(parents=True, exist_ok=True)
-    upgrade(s.sqlalchemy_url)
+    Passwords are hashed at the suite's cheap argon2 cost (tests/conftest.py): this module signs in 20 times per
+    app and tests access, not hashing."""
+    s = Settings(data_dir=root, _env_file=None)  # type: ignore[call-arg]
+    templates.copy_sqlite(root)
     app = build(s, with_indexer=False)
     with app.tx() as uow:
-        seed_demo(uow.session, now=app.clock())
         create_user(uow.session, username="policy", password=DEMO_PASSWORD, full_name="ธุรการกลุ่มนโยบาย",
                     roles=[("policy", "group_clerk")], now=app.clock(), check_policy=False)
         create_user(uow.session, username="nobody", password=DEMO_PASSWORD, clearance=3, roles=[],
@@ -147,8 +138,8 @@ class Who:
     csrf: str
 
 
-def sign_in(app: Any, name: str) -> Who:
-    c = TestClient(app)
+def sign_in(app: Any, name: str, clients: ExitStack) -> Who:
+    c = clients.enter_context(TestClient(app))  # entered: one event loop for all its requests, not one each
     r = c.post("/api/v1/auth/token", data={"username": name, "password": DEMO_PASSWORD})
     assert r.status_code == 200, r.text
     h = {"Authorization": f"Bearer {r.json()['access_token']}"}
@@ -187,10 +178,22 @@ def user_id(world: World, name: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    app = new_app(tmp_path_factory.mktemp("matrix"))
+def world(tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates) -> Iterator[World]:
+    with ExitStack() as clients:
+        yield from _world(tmp_path_factory, database_templates, clients)
+
+
+@pytest.fixture
+def clients() -> Iterator[ExitStack]:
+    with ExitStack() as stack:
+        yield stack
+
+
+def _world(tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates,
+           clients: ExitStack) -> Iterator[World]:
+    app = new_app(tmp_path_factory.mktemp("matrix"), database_templates)
     asgi = create_app(app)
-    who = {name: sign_in(asgi, name) for name in USERS}
+    who = {name: sign_in(asgi, name, clients) for name in USERS}
     regs = {r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries",
                                                                       headers=who["admin"].h).json()}
     world = World(app=app, who=who, reg=regs)
@@ -430,11 +433,11 @@ def test_auditor_does_not_learn_of_refused_secret_routes(world: World) -> None:
 # ================================================================================================ registering
 
 
-def test_receive_matrix(tmp_path: Path) -> None:
+def test_receive_matrix(tmp_path: Path, database_templates: DatabaseTemplates, clients: ExitStack) -> None:
     """Every user × every registry × (ordinary, ลับ) through the API and the web form; refusals register nothing."""
-    app = new_app(tmp_path / "rcv")
+    app = new_app(tmp_path / "rcv", database_templates)
     asgi = create_app(app)
-    who = {name: sign_in(asgi, name) for name in USERS}
+    who = {name: sign_in(asgi, name, clients) for name in USERS}
     regs = {r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries",
                                                                       headers=who["admin"].h).json()}
     wrong, cells_run, expected_new = [], 0, 0

@@ -141,7 +141,7 @@ def test_cli_verify_names_the_tampered_row(env: Env, tmp_path: Path) -> None:
 
     # 5. a row re-hashed by a forger who does not rewrite the rest of the chain
     sql(env, "INSERT INTO auditevent ({}) VALUES ({})".format(cols, ", ".join(":" + k for k in mid)), **mid)
-    from service.audit import _hashed_fields, event_hash
+    from service.audit.chain import _hashed_fields, event_hash
     from service.models import AuditEvent
 
     with env.app.tx() as uow:

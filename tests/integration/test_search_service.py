@@ -166,7 +166,7 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
 
     from search import SearchIndex
     from service.indexing.indexer import index_letters, pending_letters
-    from service.indexing.indexer import indexer as indexing
+    from service.indexing import indexer as indexing
     from service.models import Letter
 
     app = make_saraban(with_indexer=True, index_mode="worker", ocr="off")

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.archive import api as archive_api
 from service.audit import api as audit_api
 from service.audit import web as audit_web
 from service.auth import api as auth_api
@@ -40,6 +41,7 @@ ROUTERS = (
     receiving_api,
     letters_api,
     routing_api,
+    archive_api,
     audit_api,
     users_api,
     indexing_api,

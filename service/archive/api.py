@@ -1,0 +1,201 @@
+"""The archive over the API: the file plan, filing, items, legal holds, the destruction cycle, loans, transfers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from retention.keeping import StorageKind
+from service.archive import filing, holds, plan
+from service.archive.stamping import stamp_items
+from service.edge.deps import ActorDep, app_of, where
+from service.edge.files import file_response
+from service.kit.errors import InvalidInput
+from service.kit.thai import parse_date
+
+router = APIRouter(prefix="/api/v1")
+
+
+def day(raw: str | None, field: str) -> date | None:
+    """An ISO or Thai date (``2026-03-01``, ``1 มี.ค. 2569``, ``๑/๓/๒๕๖๙``) from a request; ``None`` stays ``None``."""
+    if raw is None or not str(raw).strip():
+        return None
+    try:
+        return parse_date(str(raw))
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {exc}", thai=f"อ่านวันที่ไม่ได้ ({field}): {raw}") from exc
+
+
+# ---------------------------------------------------------------------------------------------- the file plan
+
+
+@router.get("/retention-classes")
+def retention_classes(request: Request, _: ActorDep) -> list[dict[str, Any]]:
+    with app_of(request).tx(readonly=True) as uow:
+        return plan.list_retention_classes(uow.session)
+
+
+class RetentionYearsIn(BaseModel):
+    years: int | None
+
+
+@router.patch("/retention-classes/{class_id}")
+def change_retention_class(request: Request, class_id: int, actor: ActorDep, body: RetentionYearsIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        c = plan.set_retention_years(
+            uow.session, actor=actor, class_id=class_id, years=body.years, now=app.clock(), where=where(request)
+        )
+        return plan.retention_class_view(c)
+
+
+@router.get("/file-codes")
+def file_codes(request: Request, _: ActorDep) -> list[dict[str, Any]]:
+    with app_of(request).tx(readonly=True) as uow:
+        return plan.list_file_codes(uow.session)
+
+
+class FileCodeIn(BaseModel):
+    code: str
+    name: str
+    parent_id: int | None = None
+
+
+@router.post("/file-codes", status_code=201)
+def add_file_code(request: Request, actor: ActorDep, body: FileCodeIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        row = plan.add_file_code(
+            uow.session,
+            actor=actor,
+            code=body.code,
+            name=body.name,
+            parent_id=body.parent_id,
+            now=app.clock(),
+            where=where(request),
+        )
+        return plan.file_code_view(row)
+
+
+# ---------------------------------------------------------------------------------------------- filing
+
+
+class FilingIn(BaseModel):
+    letter_ids: list[int] = Field(min_length=1)
+    file_code_id: int
+    retention_class_id: int
+    location: str = ""
+    storage_kind: StorageKind = StorageKind.COMPLETED
+    completed_on: str | None = None
+
+
+@router.post("/archive/files", status_code=201)
+def file_letters(request: Request, actor: ActorDep, body: FilingIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        items = filing.file_letters(
+            uow.session,
+            actor=actor,
+            filing=filing.Filing(
+                letter_ids=body.letter_ids,
+                file_code_id=body.file_code_id,
+                retention_class_id=body.retention_class_id,
+                location=body.location,
+                storage_kind=body.storage_kind,
+                completed_on=day(body.completed_on, "completed_on"),
+            ),
+            now=app.clock(),
+            where=where(request),
+            tz=app.settings.timezone,
+        )
+        ids = [i.id for i in items if i.id is not None]
+        uow.after_commit(lambda: stamp_items(app, ids))
+        result = [{"id": i.id, "letter_id": i.letter_id, "keep_until_year": i.keep_until_year} for i in items]
+    return {"items": result}
+
+
+@router.get("/archive/items")
+def items(
+    request: Request,
+    actor: ActorDep,
+    state: str | None = "filed",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    with app_of(request).tx(readonly=True) as uow:
+        return filing.list_items(uow.session, actor, state=state or None, limit=limit, offset=offset)
+
+
+@router.get("/archive/items/{item_id}")
+def item(request: Request, item_id: int, actor: ActorDep) -> dict[str, Any]:
+    with app_of(request).tx(readonly=True) as uow:
+        return filing.item_view(uow.session, actor, item_id)
+
+
+@router.get("/archive/items/{item_id}/stamped")
+def keep_until_copy(request: Request, item_id: int, actor: ActorDep) -> StreamingResponse:
+    app = app_of(request)
+    with app.tx() as uow:
+        ref = filing.open_keep_until_copy(uow.session, actor, item_id, now=app.clock(), where=where(request))
+    return file_response(app.store, ref)
+
+
+class ItemChangeIn(BaseModel):
+    retention_class_id: int | None = None
+    file_code_id: int | None = None
+    location: str | None = None
+
+
+@router.patch("/archive/items/{item_id}")
+def change_item(request: Request, item_id: int, actor: ActorDep, body: ItemChangeIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        filing.change_item(
+            uow.session,
+            actor=actor,
+            item_id=item_id,
+            retention_class_id=body.retention_class_id,
+            file_code_id=body.file_code_id,
+            location=body.location,
+            now=app.clock(),
+            where=where(request),
+        )
+        uow.after_commit(lambda: stamp_items(app, [item_id]))
+        return filing.item_view(uow.session, actor, item_id)
+
+
+# ---------------------------------------------------------------------------------------------- legal holds
+
+
+class HoldIn(BaseModel):
+    reason: str
+
+
+@router.post("/archive/items/{item_id}/holds", status_code=201)
+def place_hold(request: Request, item_id: int, actor: ActorDep, body: HoldIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        hold = holds.place_hold(
+            uow.session, actor=actor, item_id=item_id, reason=body.reason, now=app.clock(), where=where(request)
+        )
+        return holds.hold_view(hold)
+
+
+@router.delete("/archive/holds/{hold_id}")
+def release_hold(request: Request, hold_id: int, actor: ActorDep, reason: str = "") -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        hold = holds.release_hold(
+            uow.session, actor=actor, hold_id=hold_id, reason=reason, now=app.clock(), where=where(request)
+        )
+        return holds.hold_view(hold)
+
+
+@router.get("/archive/holds")
+def list_holds(request: Request, actor: ActorDep, active: bool = True) -> list[dict[str, Any]]:
+    with app_of(request).tx(readonly=True) as uow:
+        return holds.list_holds(uow.session, actor, active_only=active)

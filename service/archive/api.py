@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from retention.committee import CommitteeRole, Member
 from retention.keeping import StorageKind
-from service.archive import filing, holds, plan
+from service.archive import destruction, filing, holds, plan
 from service.archive.stamping import stamp_items
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.files import file_response
@@ -199,3 +200,154 @@ def release_hold(request: Request, hold_id: int, actor: ActorDep, reason: str = 
 def list_holds(request: Request, actor: ActorDep, active: bool = True) -> list[dict[str, Any]]:
     with app_of(request).tx(readonly=True) as uow:
         return holds.list_holds(uow.session, actor, active_only=active)
+
+
+# ---------------------------------------------------------------------------------------------- destruction
+
+
+def _list_view(request: Request, uow_session: Any, actor: Any, list_id: int) -> dict[str, Any]:
+    app = app_of(request)
+    return destruction.list_view(
+        uow_session, actor, list_id, objection_days=app.settings.objection_days, tz=app.settings.timezone
+    )
+
+
+@router.post("/archive/destruction-lists", status_code=201)
+def draw_up_list(request: Request, actor: ActorDep) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        lst = destruction.draw_up_list(
+            uow.session,
+            actor=actor,
+            window=app.settings.window,
+            now=app.clock(),
+            where=where(request),
+            tz=app.settings.timezone,
+        )
+        assert lst.id is not None
+        return _list_view(request, uow.session, actor, lst.id)
+
+
+@router.get("/archive/destruction-lists")
+def destruction_lists(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
+    with app_of(request).tx(readonly=True) as uow:
+        return destruction.all_lists(uow.session, actor)
+
+
+@router.get("/archive/destruction-lists/{list_id}")
+def destruction_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+    with app_of(request).tx(readonly=True) as uow:
+        return _list_view(request, uow.session, actor, list_id)
+
+
+class MemberIn(BaseModel):
+    name: str
+    position: str = ""
+    level: str
+    role: CommitteeRole
+
+
+class CommitteeIn(BaseModel):
+    members: list[MemberIn]
+
+
+@router.post("/archive/destruction-lists/{list_id}/committee")
+def record_committee(request: Request, list_id: int, actor: ActorDep, body: CommitteeIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        destruction.record_committee(
+            uow.session,
+            actor=actor,
+            list_id=list_id,
+            members=[Member(m.name, m.position, m.level, m.role) for m in body.members],
+            levels=app.settings.committee_level_list,
+            now=app.clock(),
+            where=where(request),
+        )
+        return _list_view(request, uow.session, actor, list_id)
+
+
+class DecisionModel(BaseModel):
+    item_id: int
+    decision: str
+    keep_until_year: int | None = None
+    remark: str = ""
+
+
+class DecisionsIn(BaseModel):
+    decisions: list[DecisionModel] = Field(min_length=1)
+
+
+@router.post("/archive/destruction-lists/{list_id}/decisions")
+def record_decisions(request: Request, list_id: int, actor: ActorDep, body: DecisionsIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        changed = destruction.record_decisions(
+            uow.session,
+            actor=actor,
+            list_id=list_id,
+            decisions=[
+                destruction.DecisionIn(d.item_id, d.decision, d.keep_until_year, d.remark) for d in body.decisions
+            ],
+            now=app.clock(),
+            where=where(request),
+        )
+        uow.after_commit(lambda: stamp_items(app, changed))
+        return _list_view(request, uow.session, actor, list_id)
+
+
+@router.post("/archive/destruction-lists/{list_id}/approve")
+def approve_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        destruction.approve_list(uow.session, actor=actor, list_id=list_id, now=app.clock(), where=where(request))
+        return _list_view(request, uow.session, actor, list_id)
+
+
+class ArchivesIn(BaseModel):
+    date: str | None = None
+    answer: str | None = None
+
+
+@router.post("/archive/destruction-lists/{list_id}/archives-notified")
+def archives_notified(request: Request, list_id: int, actor: ActorDep, body: ArchivesIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        destruction.record_archives(
+            uow.session,
+            actor=actor,
+            list_id=list_id,
+            notified_on=day(body.date, "date"),
+            answer=body.answer,
+            now=app.clock(),
+            where=where(request),
+            tz=app.settings.timezone,
+        )
+        return _list_view(request, uow.session, actor, list_id)
+
+
+class ExecuteIn(BaseModel):
+    method: str = ""
+
+
+@router.post("/archive/destruction-lists/{list_id}/execute")
+def execute_list(request: Request, list_id: int, actor: ActorDep, body: ExecuteIn | None = None) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        done = destruction.execute_list(
+            uow.session,
+            actor=actor,
+            list_id=list_id,
+            objection_days=app.settings.objection_days,
+            method=body.method if body else "",
+            now=app.clock(),
+            where=where(request),
+            tz=app.settings.timezone,
+        )
+    report = destruction.purge(app, done, actor=actor, where=where(request))
+    return {
+        "destroyed": done.letter_ids,
+        "objects_removed": report.removed,
+        "objects_kept_shared": report.kept_shared,
+        "objects_not_removed": report.not_removed,
+    }

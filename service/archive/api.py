@@ -6,17 +6,19 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from retention.committee import CommitteeRole, Member
 from retention.keeping import StorageKind
-from service.archive import destruction, filing, holds, plan
+from service.access.rule import Actor
+from service.archive import destruction, filing, forms, holds, loans, plan
 from service.archive.stamping import stamp_items
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.files import file_response
 from service.kit.errors import InvalidInput
-from service.kit.thai import parse_date
+from service.kit.thai import local, parse_date
 
 router = APIRouter(prefix="/api/v1")
 
@@ -205,7 +207,7 @@ def list_holds(request: Request, actor: ActorDep, active: bool = True) -> list[d
 # ---------------------------------------------------------------------------------------------- destruction
 
 
-def _list_view(request: Request, uow_session: Any, actor: Any, list_id: int) -> dict[str, Any]:
+def _list_view(request: Request, uow_session: Session, actor: Actor, list_id: int) -> dict[str, Any]:
     app = app_of(request)
     return destruction.list_view(
         uow_session, actor, list_id, objection_days=app.settings.objection_days, tz=app.settings.timezone
@@ -351,3 +353,216 @@ def execute_list(request: Request, list_id: int, actor: ActorDep, body: ExecuteI
         "objects_kept_shared": report.kept_shared,
         "objects_not_removed": report.not_removed,
     }
+
+
+# ---------------------------------------------------------------------------------------------- loans
+
+
+def _today(request: Request) -> date:
+    app = app_of(request)
+    return local(app.clock(), app.settings.timezone).date()
+
+
+class LoanRequestIn(BaseModel):
+    borrower_user_id: int | None = None
+    position: str = ""
+    purpose: str = ""
+
+
+@router.post("/archive/items/{item_id}/loans", status_code=201)
+def request_loan(request: Request, item_id: int, actor: ActorDep, body: LoanRequestIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        loan = loans.request_loan(
+            uow.session,
+            actor=actor,
+            item_id=item_id,
+            borrower_user_id=body.borrower_user_id,
+            position=body.position,
+            purpose=body.purpose,
+            now=app.clock(),
+            where=where(request),
+        )
+        assert loan.id is not None
+        return loans.loan_view(uow.session, actor, loan.id, today=_today(request), tz=app.settings.timezone)
+
+
+class OutsiderIn(BaseModel):
+    kind: str
+    name: str
+    position: str = ""
+    organisation: str = ""
+    purpose: str = ""
+
+
+@router.post("/archive/items/{item_id}/outsider-access", status_code=201)
+def outsider_access(request: Request, item_id: int, actor: ActorDep, body: OutsiderIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        loan = loans.record_outsider_access(
+            uow.session,
+            actor=actor,
+            item_id=item_id,
+            kind=body.kind,
+            name=body.name,
+            position=body.position,
+            organisation=body.organisation,
+            purpose=body.purpose,
+            now=app.clock(),
+            where=where(request),
+        )
+        assert loan.id is not None
+        return loans.loan_view(uow.session, actor, loan.id, today=_today(request), tz=app.settings.timezone)
+
+
+@router.get("/archive/loans")
+def list_loans(
+    request: Request, actor: ActorDep, state: str | None = None, overdue: bool = False, item_id: int | None = None
+) -> list[dict[str, Any]]:
+    app = app_of(request)
+    with app.tx(readonly=True) as uow:
+        return loans.list_loans(
+            uow.session,
+            actor,
+            today=_today(request),
+            state=state,
+            overdue=overdue,
+            item_id=item_id,
+            tz=app.settings.timezone,
+        )
+
+
+@router.get("/archive/loans/overdue")
+def overdue_loans(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
+    app = app_of(request)
+    with app.tx(readonly=True) as uow:
+        return loans.list_loans(uow.session, actor, today=_today(request), overdue=True, tz=app.settings.timezone)
+
+
+@router.get("/archive/loans/{loan_id}")
+def loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx(readonly=True) as uow:
+        return loans.loan_view(uow.session, actor, loan_id, today=_today(request), tz=app.settings.timezone)
+
+
+def _decide(request: Request, loan_id: int, actor: Actor, *, approve: bool) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        loans.decide_loan(
+            uow.session,
+            actor=actor,
+            loan_id=loan_id,
+            approve=approve,
+            approvers=app.settings.loan_approver_roles,
+            now=app.clock(),
+            where=where(request),
+        )
+        return loans.loan_view(uow.session, actor, loan_id, today=_today(request), tz=app.settings.timezone)
+
+
+@router.post("/archive/loans/{loan_id}/approve")
+def approve_loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+    return _decide(request, loan_id, actor, approve=True)
+
+
+@router.post("/archive/loans/{loan_id}/refuse")
+def refuse_loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+    return _decide(request, loan_id, actor, approve=False)
+
+
+class HandOutIn(BaseModel):
+    due_on: str | None = None
+    received_by: str = ""
+
+
+@router.post("/archive/loans/{loan_id}/hand-out")
+def hand_out(request: Request, loan_id: int, actor: ActorDep, body: HandOutIn) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        loans.hand_out(
+            uow.session,
+            actor=actor,
+            loan_id=loan_id,
+            due=day(body.due_on, "due_on"),
+            received_by=body.received_by,
+            loan_days=app.settings.loan_days,
+            now=app.clock(),
+            where=where(request),
+            tz=app.settings.timezone,
+        )
+        return loans.loan_view(uow.session, actor, loan_id, today=_today(request), tz=app.settings.timezone)
+
+
+class ReturnIn(BaseModel):
+    returned_by: str = ""
+
+
+@router.post("/archive/loans/{loan_id}/return")
+def return_loan(request: Request, loan_id: int, actor: ActorDep, body: ReturnIn | None = None) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        loans.return_loan(
+            uow.session,
+            actor=actor,
+            loan_id=loan_id,
+            returned_by=body.returned_by if body else "",
+            now=app.clock(),
+            where=where(request),
+        )
+        return loans.loan_view(uow.session, actor, loan_id, today=_today(request), tz=app.settings.timezone)
+
+
+# ---------------------------------------------------------------------------------------------- printed forms
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@router.get("/archive/storage-list")
+def storage_list(request: Request, actor: ActorDep, file_code_id: int | None = None) -> Response:
+    app = app_of(request)
+    with app.tx() as uow:
+        data = forms.storage_list_pdf(
+            uow.session,
+            actor,
+            file_code_id=file_code_id,
+            now=app.clock(),
+            where=where(request),
+            thai_digits=app.settings.stamp_digits == "thai",
+        )
+    return _pdf(data, "storage-list.pdf")
+
+
+@router.get("/archive/items/{item_id}/loan-card")
+def loan_card(request: Request, item_id: int, actor: ActorDep) -> Response:
+    app = app_of(request)
+    with app.tx() as uow:
+        data = forms.loan_card_pdf(
+            uow.session,
+            actor,
+            item_id,
+            now=app.clock(),
+            where=where(request),
+            tz=app.settings.timezone,
+            thai_digits=app.settings.stamp_digits == "thai",
+        )
+    return _pdf(data, f"loan-card-{item_id}.pdf")
+
+
+@router.get("/archive/destruction-lists/{list_id}/pdf")
+def destruction_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Response:
+    app = app_of(request)
+    with app.tx() as uow:
+        data = forms.destruction_list_pdf(
+            uow.session,
+            actor,
+            list_id,
+            now=app.clock(),
+            where=where(request),
+            objection_days=app.settings.objection_days,
+            tz=app.settings.timezone,
+            thai_digits=app.settings.stamp_digits == "thai",
+        )
+    return _pdf(data, f"destruction-list-{list_id}.pdf")

@@ -7,12 +7,14 @@ from the store (a shared object kept), the letters gone from search, tombstones 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlmodel import col, select
 
 from service.app import create_app
@@ -331,6 +333,13 @@ def test_an_answer_from_the_archives_ends_the_wait(office: Office) -> None:
     r = o.post(f"/archive/destruction-lists/{lid}/execute")
     assert r.status_code == 200, r.text
     assert sorted(r.json()["destroyed"]) == sorted([a["letter_id"], b["letter_id"]])
+
+    # บัญชีหนังสือขอทำลาย with the committee's typed names: the signed destruction record
+    pdf = o.get(f"/archive/destruction-lists/{lid}/pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for word in ("บัญชีหนังสือขอทำลาย", "รหัสแฟ้ม", "การพิจารณา", "หมายเหตุ", "นายประธาน", "ประธานกรรมการ", "ทำลายเมื่อ"):
+        assert word in text, word
 
 
 def test_an_objection_stops_the_list(office: Office) -> None:

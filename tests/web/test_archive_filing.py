@@ -73,6 +73,13 @@ def test_filing_a_completed_letter_stamps_its_keep_until_year(
     text = PdfReader(path).pages[0].extract_text()
     assert "เก็บถึง" in text
 
+    # บัญชีหนังสือส่งเก็บ of the file
+    r = client.get("/api/v1/archive/storage-list", headers=records, params={"file_code_id": view["file_code_id"]})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    for word in ("บัญชีหนังสือส่งเก็บ", "01.01", "ขอเชิญประชุมคณะกรรมการ", "อายุการเก็บ"):
+        assert word in text, word
+
 
 @needs_poppler
 def test_the_keep_until_stamp_is_at_the_bottom_right_of_page_1(

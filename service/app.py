@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.archive import api as archive_api
+from service.archive import web as archive_web
 from service.audit import api as audit_api
 from service.audit import web as audit_web
 from service.auth import api as auth_api
@@ -50,6 +51,7 @@ ROUTERS = (
     receiving_web,
     letters_web,
     audit_web,
+    archive_web,
     users_web,
     assets,
     indexing_web,

@@ -37,10 +37,17 @@ def use_clock(app: Saraban, day: date) -> MovableClock:
     return clock
 
 
-def receive(client: TestClient, headers: dict[str, str], *, subject: str, pdf: bytes | None = None) -> dict[str, Any]:
+def receive(
+    client: TestClient,
+    headers: dict[str, str],
+    *,
+    subject: str,
+    pdf: bytes | None = None,
+    letter_date: str = "๒๓ มีนาคม ๒๕๖๕",
+) -> dict[str, Any]:
     meta = {
         "letter_no": "ศธ ๐๔๐๔๕/๑๒๓",
-        "letter_date": "๒๓ มีนาคม ๒๕๖๕",
+        "letter_date": letter_date,
         "sender": "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน",
         "recipient": "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา",
         "subject": subject,

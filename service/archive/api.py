@@ -13,7 +13,7 @@ from sqlmodel import Session
 from retention.committee import CommitteeRole, Member
 from retention.keeping import StorageKind
 from service.access.rule import Actor
-from service.archive import destruction, filing, forms, holds, loans, plan
+from service.archive import destruction, filing, forms, holds, loans, plan, transfer
 from service.archive.stamping import stamp_items
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.files import file_response
@@ -566,3 +566,68 @@ def destruction_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Res
             thai_digits=app.settings.stamp_digits == "thai",
         )
     return _pdf(data, f"destruction-list-{list_id}.pdf")
+
+
+# ---------------------------------------------------------------------------------------------- transfer at 20 years
+
+
+class TransferIn(BaseModel):
+    keep_item_ids: list[int] = []
+
+
+@router.post("/archive/transfer-lists", status_code=201)
+def draw_up_transfer(request: Request, actor: ActorDep, body: TransferIn | None = None) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        to_archives, ourselves = transfer.draw_up_transfer(
+            uow.session,
+            actor=actor,
+            keep_item_ids=body.keep_item_ids if body else [],
+            now=app.clock(),
+            where=where(request),
+            tz=app.settings.timezone,
+        )
+        assert to_archives.id is not None and ourselves.id is not None
+        return {
+            "transfer": transfer.transfer_view(uow.session, actor, to_archives.id),
+            "keep": transfer.transfer_view(uow.session, actor, ourselves.id),
+        }
+
+
+@router.get("/archive/transfer-lists")
+def transfer_lists(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
+    with app_of(request).tx(readonly=True) as uow:
+        return transfer.all_transfer_lists(uow.session, actor)
+
+
+@router.get("/archive/transfer-lists/{list_id}")
+def transfer_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+    with app_of(request).tx(readonly=True) as uow:
+        return transfer.transfer_view(uow.session, actor, list_id)
+
+
+@router.get("/archive/transfer-lists/{list_id}/pdf")
+def transfer_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Response:
+    app = app_of(request)
+    with app.tx() as uow:
+        data = forms.transfer_list_pdf(
+            uow.session,
+            actor,
+            list_id,
+            now=app.clock(),
+            where=where(request),
+            thai_digits=app.settings.stamp_digits == "thai",
+        )
+    return _pdf(data, f"transfer-list-{list_id}.pdf")
+
+
+@router.get("/archive/transfer-lists/{list_id}/package")
+def transfer_package(request: Request, list_id: int, actor: ActorDep) -> StreamingResponse:
+    """The list's BagIt package as a tar, written and validated first, then streamed."""
+    app = app_of(request)
+    chunks = transfer.package_stream(app, actor, list_id, where=where(request))
+    return StreamingResponse(
+        chunks,
+        media_type="application/x-tar",
+        headers={"Content-Disposition": f'attachment; filename="transfer-{list_id}.tar"'},
+    )

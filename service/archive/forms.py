@@ -17,6 +17,7 @@ from service.archive.destruction import list_view
 from service.archive.filing import get_item, item_rows, item_view
 from service.archive.loans import loan_rows
 from service.archive.plan import get_file_code
+from service.archive.transfer import get_transfer_list, transfer_rows
 from service.kit.thai import local
 from service.models import ArchiveItem, Loan, Unit
 
@@ -106,3 +107,20 @@ def destruction_list_pdf(
     view = list_view(session, actor, list_id, objection_days=objection_days, tz=tz)
     _exported(session, actor, "destruction_list", list_id, now, where)
     return printing.render_destruction_list(view, unit_name=office_name(session), thai_digits=thai_digits)
+
+
+def transfer_list_pdf(
+    session: Session,
+    actor: Actor,
+    list_id: int,
+    *,
+    now: datetime,
+    where: audit.Where | None = None,
+    thai_digits: bool = True,
+) -> bytes:
+    lst = get_transfer_list(session, actor, list_id)
+    rows = transfer_rows(session, list_id)
+    _exported(session, actor, "transfer_list", list_id, now, where)
+    return printing.render_transfer_list(
+        rows, kind=lst.kind, unit_name=office_name(session), year=lst.year, thai_digits=thai_digits
+    )

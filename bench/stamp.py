@@ -76,7 +76,7 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="timed runs per case (default 200)")
-    parser.add_argument("--compare", type=Path, help="a one-file stamp module to time alongside service.receiving.stamp")
+    parser.add_argument("--compare", type=Path, help="a one-file stamp module to time beside service.receiving.stamp")
     args = parser.parse_args()
 
     modules = {"current": load(None)}

@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.archive import api as archive_api
+from service.archive import web as archive_web
 from service.audit import api as audit_api
 from service.audit import web as audit_web
 from service.auth import api as auth_api
@@ -41,6 +43,7 @@ ROUTERS = (
     receiving_api,
     letters_api,
     routing_api,
+    archive_api,
     audit_api,
     users_api,
     indexing_api,
@@ -49,6 +52,7 @@ ROUTERS = (
     receiving_web,
     letters_web,
     audit_web,
+    archive_web,
     users_web,
     assets,
     indexing_web,

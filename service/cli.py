@@ -14,6 +14,7 @@ import uvicorn
 
 from search.extract import ocr_available
 from service.app import create_app
+from service.archive.cli import cli as archive_cli
 from service.audit.cli import cli as audit_cli
 from service.context import Saraban, build, from_env
 from service.demo import DEMO_PASSWORD, is_empty, seed_demo
@@ -27,6 +28,7 @@ cli = typer.Typer(help="Saraban — ระบบสารบรรณ", no_args_
 db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(archive_cli, name="archive")
 cli.add_typer(db_cli, name="db")
 cli.command()(verify)
 cli.command()(reindex)

@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Literal
 
 from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retention.committee import parse_levels
+from retention.destruction import Window, parse_window
+from service.access.roles import Role
 
 
 class Settings(BaseSettings):
@@ -55,8 +60,41 @@ class Settings(BaseSettings):
     password_memory_kib: int = DEFAULT_MEMORY_COST
     password_parallelism: int = DEFAULT_PARALLELISM
 
+    # the archive (ระเบียบงานสารบรรณ หมวด 3)
+    destruction_window: str = "01-01/03-01"  # MM-DD/MM-DD, both included: when the destruction list is drawn up
+    objection_days: int = 60  # the National Archives' time to object to a destruction list
+    committee_levels: str = ""  # comma-separated levels that qualify for the committee; empty: the regulation's
+    loan_approvers: str = "director"  # comma-separated roles that approve loans
+    loan_days: int = 7  # a loan's term unless the lender sets a due date
+
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("destruction_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_window(value)  # refuse a window that cannot be read at start-up, not in January
+        return value
+
+    @field_validator("loan_approvers")
+    @classmethod
+    def _approvers(cls, value: str) -> str:
+        unknown = [r for r in value.split(",") if r.strip() and r.strip() not in {x.value for x in Role}]
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}")
+        return value
+
+    @property
+    def loan_approver_roles(self) -> frozenset[Role]:
+        return frozenset(Role(r.strip()) for r in self.loan_approvers.split(",") if r.strip())
+
+    @property
+    def window(self) -> Window:
+        return parse_window(self.destruction_window)
+
+    @property
+    def committee_level_list(self) -> tuple[str, ...]:
+        return parse_levels(self.committee_levels)
 
     @cached_property
     def sqlalchemy_url(self) -> str:

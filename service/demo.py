@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from service.models import Registry, Unit, User
+from service.models import FileCode, Registry, Unit, User
 from service.users.core import create_user
 
 DEMO_PASSWORD = "saraban-demo"
@@ -34,6 +34,17 @@ USERS = [
     ("secret", "นายวิรัช รักษาลับ", 3, [("office", "secret_registrar")]),
     ("auditor", "นางอรุณี ตรวจสอบ", 0, [("office", "auditor")]),
 ]
+# A small file plan (รหัสแฟ้ม) in a tree: (code, name, parent code).
+FILE_PLAN = [
+    ("01", "งานบริหารทั่วไป", None),
+    ("01.01", "หนังสือราชการทั่วไป", "01"),
+    ("01.02", "คำสั่งและประกาศ", "01"),
+    ("02", "งานส่งเสริมการจัดการศึกษา", None),
+    ("02.01", "ทุนการศึกษา", "02"),
+    ("03", "งานการเงินและสินทรัพย์", None),
+    ("03.01", "หลักฐานการเบิกจ่าย", "03"),
+    ("04", "งานบริหารงานบุคคล", None),
+]
 
 
 def is_empty(session: Session) -> bool:
@@ -58,6 +69,13 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
     for ocode, oname, oshort in OUTSIDE:
         session.add(Unit(code=ocode, name=oname, short_name=oshort, internal=False))
     session.flush()
+    codes: dict[str, int] = {}
+    for fcode, fname, parent in FILE_PLAN:
+        row = FileCode(code=fcode, name=fname, parent_id=codes[parent] if parent else None)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        codes[fcode] = row.id
     for username, full_name, clearance, roles in USERS:
         create_user(
             session,

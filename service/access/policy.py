@@ -37,6 +37,18 @@ class Action(StrEnum):
     SEE_ACCOUNTS = "see_accounts"  # see users' roles and clearance
     CHANGE_OWN_PASSWORD = "change_own_password"
     SEARCH = "search"  # results, counts and snippets still pass the reading rule
+    # the archive (ระเบียบงานสารบรรณ หมวด 3)
+    READ_ARCHIVE = "read_archive"  # the archive's items, lists, holds and loans (letters still pass the reading rule)
+    MANAGE_FILE_PLAN = "manage_file_plan"  # file codes and retention periods
+    FILE_LETTERS = "file_letters"  # file a completed letter under a file code and retention class (ส่งเก็บ)
+    LEGAL_HOLD = "legal_hold"  # place or release a legal hold
+    PREPARE_DESTRUCTION = "prepare_destruction"  # draw up the list, record the committee, its decisions, the Archives
+    APPROVE_DESTRUCTION = "approve_destruction"  # the head's approval of a destruction list
+    EXECUTE_DESTRUCTION = "execute_destruction"  # carry out an approved list
+    REQUEST_LOAN = "request_loan"  # ask to borrow an archived item
+    APPROVE_LOAN = "approve_loan"  # approve or refuse a loan (who: configuration, ``SARABAN_LOAN_APPROVERS``)
+    LEND = "lend"  # hand out, take back, record an outsider's viewing or copying
+    TRANSFER = "transfer"  # the 20-year transfer lists and packages
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -79,7 +91,14 @@ class BodyTarget:
     member_ids: frozenset[int] = frozenset()
 
 
-Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget
+@dataclass(frozen=True)
+class LoanTarget:
+    """A loan to approve, with the roles the office lets approve loans (configuration)."""
+
+    approvers: frozenset[Role] = frozenset({Role.DIRECTOR})
+
+
+Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget
 
 # ---------------------------------------------------------------------------------------------- who is who
 
@@ -163,6 +182,29 @@ def _anyone(_actor: Actor, _target: Any) -> str | None:
     return None
 
 
+def _roles(roles: Iterable[Role], reason: str) -> Rule:
+    wanted = frozenset(roles)
+
+    def rule(actor: Actor, _: Any) -> str | None:
+        return None if any(actor.has_role(r) for r in wanted) else reason
+
+    return rule
+
+
+def _staff(actor: Actor, _target: Any) -> str | None:
+    """Someone working in the office (an administrator's account manages, it does not borrow letters)."""
+    return None if any(r != Role.ADMIN for _, r in actor.roles) else "not_staff"
+
+
+def _approve_loan(actor: Actor, t: LoanTarget) -> str | None:
+    """การยืมหนังสือ: the lending is approved by whom the office names (by default the head)."""
+    return None if any(actor.has_role(r) for r in t.approvers) else "not_loan_approver"
+
+
+# The archive's readers: its keeper, the head, the auditors (the letters themselves still pass the reading rule).
+ARCHIVE_READERS = (Role.RECORDS, Role.DIRECTOR, Role.AUDITOR)
+
+
 RULES: dict[str, tuple[type, Rule]] = {
     Action.KNOW_REGISTRY: (RegistryTarget, _know_registry),
     Action.READ_REGISTER: (RegistryTarget, _read_register),
@@ -173,6 +215,17 @@ RULES: dict[str, tuple[type, Rule]] = {
     Action.SEE_ACCOUNTS: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
     Action.CHANGE_OWN_PASSWORD: (OfficeTarget, _anyone),
     Action.SEARCH: (OfficeTarget, _anyone),
+    Action.READ_ARCHIVE: (OfficeTarget, _roles(ARCHIVE_READERS, "not_archive_reader")),
+    Action.MANAGE_FILE_PLAN: (OfficeTarget, _roles((Role.RECORDS, Role.ADMIN), "not_records_officer")),
+    Action.FILE_LETTERS: (OfficeTarget, _role(Role.RECORDS, "not_records_officer")),
+    Action.LEGAL_HOLD: (OfficeTarget, _roles((Role.RECORDS, Role.DIRECTOR), "not_hold_keeper")),
+    Action.PREPARE_DESTRUCTION: (OfficeTarget, _role(Role.RECORDS, "not_records_officer")),
+    Action.APPROVE_DESTRUCTION: (OfficeTarget, _role(Role.DIRECTOR, "not_director")),
+    Action.EXECUTE_DESTRUCTION: (OfficeTarget, _role(Role.RECORDS, "not_records_officer")),
+    Action.REQUEST_LOAN: (OfficeTarget, _staff),
+    Action.APPROVE_LOAN: (LoanTarget, _approve_loan),
+    Action.LEND: (OfficeTarget, _role(Role.RECORDS, "not_records_officer")),
+    Action.TRANSFER: (OfficeTarget, _role(Role.RECORDS, "not_records_officer")),
 }
 
 
@@ -195,6 +248,18 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "not_reader": ("you may not read this register", "ท่านไม่มีสิทธิ์เปิดทะเบียนนี้"),
     "not_registrar": ("you may not register letters in this registry", "ท่านไม่มีสิทธิ์ลงทะเบียนในทะเบียนนี้"),
     "clearance_too_low": ("your clearance is below this letter's secrecy", "ระดับการเข้าถึงชั้นความลับไม่เพียงพอ"),
+    "not_archive_reader": (
+        "only the records officer, the head and auditors read the archive",
+        "เฉพาะเจ้าหน้าที่เก็บรักษา ผู้บังคับบัญชา และผู้ตรวจสอบ เท่านั้นที่ดูทะเบียนเก็บรักษาได้",
+    ),
+    "not_records_officer": ("only the records officer does this", "เฉพาะเจ้าหน้าที่เก็บรักษาหนังสือเท่านั้น"),
+    "not_hold_keeper": (
+        "only the records officer or the head places or releases a legal hold",
+        "เฉพาะเจ้าหน้าที่เก็บรักษาหรือผู้บังคับบัญชาเท่านั้นที่ระงับหรือยกเลิกการระงับการทำลายได้",
+    ),
+    "not_director": ("only the head of the office approves", "เฉพาะหัวหน้าส่วนราชการเท่านั้นที่อนุมัติได้"),
+    "not_staff": ("only staff of the office borrow letters", "เฉพาะเจ้าหน้าที่ของสำนักงานเท่านั้นที่ยืมหนังสือได้"),
+    "not_loan_approver": ("you may not approve loans", "ท่านไม่มีสิทธิ์อนุมัติการยืมหนังสือ"),
 }
 
 

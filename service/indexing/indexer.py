@@ -23,7 +23,7 @@ from search import IndexDoc, SearchIndex, SearchIndexOutdated
 from search.extract import extract_text
 from service.access.queries import letter_readers
 from service.letters.renditions import record_rendition
-from service.models import Attachment, Letter, LetterAccess, Registration, Registry, Rendition, Routing
+from service.models import Attachment, Letter, LetterAccess, Registration, Registry, Rendition, Routing, Tombstone
 from storage import ObjectStore
 
 if TYPE_CHECKING:
@@ -78,7 +78,11 @@ def build_docs(
     index worker's cost per letter is what is left of a 2-core machine for the registrations themselves.
     """
     ids = sorted(set(letter_ids))
-    letters = session.exec(select(Letter).where(col(Letter.id).in_(ids)).order_by(col(Letter.id))).all()
+    letters = session.exec(
+        select(Letter)
+        .where(col(Letter.id).in_(ids), col(Letter.id).not_in(select(Tombstone.letter_id)))  # destroyed: not indexed
+        .order_by(col(Letter.id))
+    ).all()
     regs = _grouped(
         (reg.letter_id, (reg, registry))
         for reg, registry in session.exec(
@@ -170,6 +174,7 @@ def _doc(
 
 
 INDEXING = "indexing"
+REMOVED = "removed"
 
 
 def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int], *, defer_merge: bool = False) -> int:
@@ -198,6 +203,10 @@ def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int], *
             kept.extend(texts)
     if docs:
         index.upsert(docs, defer_merge=defer_merge)
+    gone = sorted(set(ids) - {doc.doc_id for doc in docs})  # destroyed (or never there): out of the index
+    if gone:
+        index.delete(gone)
+        statuses.extend({"letter_id": i, "status": REMOVED} for i in gone)
     with app.tx() as uow:
         for t in kept:
             record_rendition(

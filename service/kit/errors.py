@@ -55,6 +55,12 @@ class NotFound(SarabanError):
     title = "Not found"
 
 
+class Gone(SarabanError):
+    status = 410
+    code = "gone"
+    title = "Gone"
+
+
 class Conflict(SarabanError):
     status = 409
     code = "conflict"

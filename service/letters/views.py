@@ -11,6 +11,7 @@ from service import audit
 from service.access.queries import get_visible_letter, visible_letter_ids
 from service.access.roles import SECRECY_LABELS, URGENCY_LABELS
 from service.access.rule import Actor
+from service.archive.tombstones import refuse_if_destroyed
 from service.kit.thai import local
 from service.letters.vocab import LETTER_TYPES
 from service.models import Attachment, Letter, Registration, Registry, Rendition, Routing
@@ -113,8 +114,10 @@ def read_letter(
     where: audit.Where | None = None,
     tz: str = "Asia/Bangkok",
 ) -> dict[str, Any]:
-    """Open a letter the actor may see; every reading is audited."""
+    """Open a letter the actor may see; every reading is audited. A destroyed letter answers with its tombstone
+    (410)."""
     letter = get_visible_letter(session, actor, letter_id)
+    refuse_if_destroyed(session, letter_id, tz=tz)
     audit.record(
         session,
         at=now,

@@ -1,8 +1,21 @@
-"""The core records (letters, registrations, attachments, routing, users, audit), one module per concept; importing
-this package registers every table."""
+"""The records (letters, registrations, attachments, routing, users, audit, the archive), one module per concept;
+importing this package registers every table."""
 
 from __future__ import annotations
 
+from service.models.archive import (
+    ArchiveItem,
+    CommitteeMember,
+    DestructionItem,
+    DestructionList,
+    FileCode,
+    LegalHold,
+    Loan,
+    RetentionClass,
+    Tombstone,
+    TransferItem,
+    TransferList,
+)
 from service.models.audit import AuditEvent, AuditHead
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
 from service.models.registers import NumberCounter, Registration, Registry
@@ -11,18 +24,29 @@ from service.models.units import Unit
 from service.models.users import AuthToken, Membership, User
 
 __all__ = [
+    "ArchiveItem",
     "Attachment",
     "AuditEvent",
     "AuditHead",
     "AuthToken",
+    "CommitteeMember",
+    "DestructionItem",
+    "DestructionList",
+    "FileCode",
+    "LegalHold",
     "Letter",
     "LetterAccess",
+    "Loan",
     "Membership",
     "NumberCounter",
     "Registration",
     "Registry",
     "Rendition",
+    "RetentionClass",
     "Routing",
+    "Tombstone",
+    "TransferItem",
+    "TransferList",
     "Unit",
     "User",
 ]

@@ -165,8 +165,8 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
     import threading
 
     from search import SearchIndex
-    from service.indexing.indexer import index_letters, pending_letters
     from service.indexing import indexer as indexing
+    from service.indexing.indexer import index_letters, pending_letters
     from service.models import Letter
 
     app = make_saraban(with_indexer=True, index_mode="worker", ocr="off")

@@ -3,7 +3,8 @@
 Each row: who, what act, on what, and the expected answer (``None`` = allowed, else the reason code). Sources:
 ระเบียบงานสารบรรณ (registering, routing), ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544 (secret letters go
 to the secret register, kept by its registrar), DESIGN.md "Who uses it" (administrators manage and do not read,
-auditors read only).
+auditors read only), ระเบียบงานสารบรรณ หมวด 3 (the records officer keeps, lends and lists for destruction; the head
+approves a destruction list; the head, by default, approves loans; anyone of the office may ask to borrow).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from service.access.policy import (
     Action,
     BodyTarget,
     LetterTarget,
+    LoanTarget,
     RegistryTarget,
     clerk_of,
     is_director,
@@ -122,6 +124,56 @@ ROWS: list[tuple[Actor, Action, object, str | None]] = [
     # everyone signed in changes their own password and searches (results pass the reading rule)
     *[(a, Action.CHANGE_OWN_PASSWORD, OFFICE, None) for a in EVERYONE],
     *[(a, Action.SEARCH, OFFICE, None) for a in EVERYONE],
+    # the archive: its keeper, the head and the auditors read it
+    *[(a, Action.READ_ARCHIVE, OFFICE, None) for a in (RECORDS, DIRECTOR, AUDITOR)],
+    *[
+        (a, Action.READ_ARCHIVE, OFFICE, "not_archive_reader")
+        for a in (ADMIN, CENTRAL, GROUP, OFFICER, SECRET, POLICY_CLERK)
+    ],
+    # the file plan: the records officer and the administrators (who set up the installation)
+    (RECORDS, Action.MANAGE_FILE_PLAN, OFFICE, None),
+    (ADMIN, Action.MANAGE_FILE_PLAN, OFFICE, None),
+    *[(a, Action.MANAGE_FILE_PLAN, OFFICE, "not_records_officer") for a in (CENTRAL, DIRECTOR, AUDITOR, OFFICER)],
+    # filing (ส่งเก็บ), the destruction list's paperwork, lending and the transfer: the records officer only
+    *[
+        (a, act, OFFICE, None)
+        for act in (
+            Action.FILE_LETTERS,
+            Action.PREPARE_DESTRUCTION,
+            Action.EXECUTE_DESTRUCTION,
+            Action.LEND,
+            Action.TRANSFER,
+        )
+        for a in (RECORDS,)
+    ],
+    *[
+        (a, act, OFFICE, "not_records_officer")
+        for act in (
+            Action.FILE_LETTERS,
+            Action.PREPARE_DESTRUCTION,
+            Action.EXECUTE_DESTRUCTION,
+            Action.LEND,
+            Action.TRANSFER,
+        )
+        for a in EVERYONE
+        if a is not RECORDS
+    ],
+    # a legal hold: the records officer or the head
+    (RECORDS, Action.LEGAL_HOLD, OFFICE, None),
+    (DIRECTOR, Action.LEGAL_HOLD, OFFICE, None),
+    *[(a, Action.LEGAL_HOLD, OFFICE, "not_hold_keeper") for a in (ADMIN, CENTRAL, AUDITOR, OFFICER)],
+    # ข้อ 69: the head approves the destruction list
+    (DIRECTOR, Action.APPROVE_DESTRUCTION, OFFICE, None),
+    *[(a, Action.APPROVE_DESTRUCTION, OFFICE, "not_director") for a in EVERYONE if a is not DIRECTOR],
+    # anyone of the office may ask to borrow; an administrator's account does not
+    *[(a, Action.REQUEST_LOAN, OFFICE, None) for a in EVERYONE if a is not ADMIN],
+    (ADMIN, Action.REQUEST_LOAN, OFFICE, "not_staff"),
+    # who approves a loan is configuration: the head by default
+    (DIRECTOR, Action.APPROVE_LOAN, LoanTarget(), None),
+    (RECORDS, Action.APPROVE_LOAN, LoanTarget(), "not_loan_approver"),
+    (GROUP, Action.APPROVE_LOAN, LoanTarget(), "not_loan_approver"),
+    (RECORDS, Action.APPROVE_LOAN, LoanTarget(frozenset({Role.DIRECTOR, Role.RECORDS})), None),
+    (GROUP, Action.APPROVE_LOAN, LoanTarget(frozenset({Role.GROUP_CLERK})), None),
 ]
 
 

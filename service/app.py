@@ -24,6 +24,7 @@ from service.indexing import web as indexing_web
 from service.kit.errors import SarabanError
 from service.letters import api as letters_api
 from service.letters import web as letters_web
+from service.outgoing import api as outgoing_api
 from service.receiving import api as receiving_api
 from service.receiving import web as receiving_web
 from service.receiving.stamp import ReceiveStamp, render_stamp
@@ -40,6 +41,7 @@ ROUTERS = (
     receiving_api,
     letters_api,
     routing_api,
+    outgoing_api,
     audit_api,
     users_api,
     indexing_api,

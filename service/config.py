@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
 
+    # E-mail to outside parties: sent through this SMTP server when a host is set; recorded only otherwise.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "saraban@localhost"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = 30.0
+
     host: str = "127.0.0.1"
     port: int = 8000
 

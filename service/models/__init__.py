@@ -5,6 +5,15 @@ from __future__ import annotations
 
 from service.models.audit import AuditEvent, AuditHead
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
+from service.models.outgoing import (
+    Delivery,
+    NumberCancellation,
+    NumberReservation,
+    Outgoing,
+    OutgoingRecipient,
+    RecipientGroup,
+    RecipientGroupMember,
+)
 from service.models.registers import NumberCounter, Registration, Registry
 from service.models.routing import Routing
 from service.models.units import Unit
@@ -15,10 +24,17 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "AuthToken",
+    "Delivery",
     "Letter",
     "LetterAccess",
     "Membership",
+    "NumberCancellation",
     "NumberCounter",
+    "NumberReservation",
+    "Outgoing",
+    "OutgoingRecipient",
+    "RecipientGroup",
+    "RecipientGroupMember",
     "Registration",
     "Registry",
     "Rendition",

@@ -8,6 +8,7 @@ from typing import Any
 from service import audit
 from service.access.rule import Actor
 from service.context import Saraban
+from service.kit.thai import local
 from service.kit.uploads import Upload, check_file
 from service.letters.views import attachment_view
 from service.outgoing.delivery import MailJob, Sent, record_mail_result, register_delivery, send_letter
@@ -115,7 +116,7 @@ def deliver_mail(app: Saraban, job: MailJob) -> dict[str, Any]:
         "state": "emailed" if message_id else "failed",
         "message_id": message_id,
         "error": error,
-        "sent_at": now.isoformat() if message_id else None,
+        "sent_at": local(now, app.settings.timezone).isoformat() if message_id else None,
     }
 
 

@@ -25,6 +25,7 @@ from service.kit.errors import SarabanError
 from service.letters import api as letters_api
 from service.letters import web as letters_web
 from service.outgoing import api as outgoing_api
+from service.outgoing import web as outgoing_web
 from service.receiving import api as receiving_api
 from service.receiving import web as receiving_web
 from service.receiving.stamp import ReceiveStamp, render_stamp
@@ -49,6 +50,7 @@ ROUTERS = (
     registers_web,
     receiving_web,
     letters_web,
+    outgoing_web,
     audit_web,
     users_web,
     assets,

@@ -12,9 +12,21 @@ from service import audit
 from service.access.queries import visible_letter_ids
 from service.access.roles import KIND_TH
 from service.access.rule import Actor
+from service.kit.clock import to_db
 from service.kit.thai import local
 from service.letters.views import read_letter
-from service.models import Delivery, Letter, Outgoing, OutgoingRecipient, RecipientGroup, RecipientGroupMember, Registry
+from service.models import (
+    Delivery,
+    Letter,
+    NumberCancellation,
+    NumberReservation,
+    Outgoing,
+    OutgoingRecipient,
+    RecipientGroup,
+    RecipientGroupMember,
+    Registry,
+    Unit,
+)
 from service.outgoing.delivery import outside_view
 from service.outgoing.drafting import outgoing_of
 
@@ -105,4 +117,40 @@ def recipient_groups(session: Session) -> list[dict[str, Any]]:
     return [
         {"id": g.id, "name": g.name, "unit_ids": members.get(g.id or 0, [])}
         for g in session.exec(select(RecipientGroup).order_by(col(RecipientGroup.id)))
+    ]
+
+
+def addressable_units(session: Session) -> list[dict[str, Any]]:
+    """The units of this installation that take letters electronically (those with a receive register)."""
+    receiving = select(Registry.unit_id).where(col(Registry.kind).in_(["receive", "secret_receive"]))
+    rows = session.exec(
+        select(Unit).where(col(Unit.internal).is_(True), col(Unit.id).in_(receiving)).order_by(col(Unit.id))
+    ).all()
+    return [{"id": u.id, "name": u.name, "short_name": u.short_name or u.name, "code": u.code} for u in rows]
+
+
+def open_reservations(session: Session, registry_id: int, *, now: datetime, tz: str) -> list[dict[str, Any]]:
+    """A series' reserved numbers that a letter may still use (not used, not cancelled, not expired)."""
+    cancelled = select(NumberCancellation.number).where(
+        NumberCancellation.registry_id == registry_id, NumberCancellation.year == NumberReservation.year
+    )
+    rows = session.exec(
+        select(NumberReservation)
+        .where(
+            NumberReservation.registry_id == registry_id,
+            col(NumberReservation.letter_id).is_(None),
+            col(NumberReservation.number).not_in(cancelled),
+            NumberReservation.expires_at > to_db(now),
+        )
+        .order_by(col(NumberReservation.number))
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "year": r.year,
+            "number": r.number,
+            "reason": r.reason,
+            "expires_at": local(r.expires_at, tz).isoformat(),
+        }
+        for r in rows
     ]

@@ -91,16 +91,20 @@ def _ancestors(parents: dict[int, int | None], unit_id: int) -> list[int]:
 
 
 def recipient_units(session: Session, recipients: list[OutgoingRecipient]) -> list[int]:
-    """The units addressed directly and through saved groups, each once, in the order first named."""
+    """The units addressed directly and through saved groups, each once, in the order first named (plain rows:
+    a group of thousands must not become thousands of ORM objects)."""
     group_ids = [r.group_id for r in recipients if r.kind == "group" and r.group_id is not None]
     members: dict[int, list[int]] = {}
     if group_ids:
-        for m in session.exec(
-            select(RecipientGroupMember)
-            .where(col(RecipientGroupMember.group_id).in_(group_ids))
-            .order_by(col(RecipientGroupMember.group_id), col(RecipientGroupMember.unit_id))
-        ):
-            members.setdefault(m.group_id, []).append(m.unit_id)
+        table = RecipientGroupMember.__table__  # type: ignore[attr-defined]
+        rows = session.connection().execute(
+            table.select()
+            .with_only_columns(table.c.group_id, table.c.unit_id)
+            .where(table.c.group_id.in_(group_ids))
+            .order_by(table.c.group_id, table.c.unit_id)
+        )
+        for group_id, unit_id in rows:
+            members.setdefault(group_id, []).append(unit_id)
     seen: dict[int, None] = {}
     for r in recipients:
         if r.kind == "unit" and r.unit_id is not None:
@@ -222,7 +226,7 @@ def send_letter(
         secret=secret,
     )
     return Sent(
-        deliveries=[{"id": d.id, "unit_id": d.unit_id, "state": d.state} for d in rows],
+        deliveries=rows,
         outside=[outside_view(r) for r in recipients if r.kind in ("post", "email")],
         mail=jobs,
         new_deliveries=len(rows) - before,
@@ -268,8 +272,13 @@ def _check_receivers(session: Session, units: list[int], *, secret: bool) -> Non
     )
 
 
-def _deliveries(session: Session, letter_id: int) -> list[Delivery]:
-    return list(session.exec(select(Delivery).where(Delivery.letter_id == letter_id).order_by(col(Delivery.id))).all())
+def _deliveries(session: Session, letter_id: int) -> list[dict[str, Any]]:
+    """The letter's deliveries as plain values (one row each, not an ORM object each)."""
+    t = Delivery.__table__  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        t.select().with_only_columns(t.c.id, t.c.unit_id, t.c.state).where(t.c.letter_id == letter_id).order_by(t.c.id)
+    )
+    return [{"id": i, "unit_id": u, "state": st} for i, u, st in rows]
 
 
 def outside_view(r: OutgoingRecipient, tz: str = "Asia/Bangkok") -> dict[str, Any]:
@@ -321,32 +330,48 @@ def delivery_status(session: Session, actor: Actor, letter_id: int, *, tz: str =
     registry = series_of(session, outgoing)
     if may(actor, Action.READ_REGISTER, registry_target(session, registry)) is not None:
         raise Forbidden("only the sending unit follows its deliveries", thai="เฉพาะหน่วยงานผู้ส่งเท่านั้นที่ติดตามสถานะการส่งได้")
-    rows = session.exec(
-        select(Delivery, Unit, Registration)
-        .join(Unit, col(Unit.id) == Delivery.unit_id)
-        .join(Registration, col(Registration.id) == Delivery.registration_id, isouter=True)
-        .where(Delivery.letter_id == letter_id)
-        .order_by(col(Delivery.id))
-    ).all()
+    d = Delivery.__table__  # type: ignore[attr-defined]
+    u = Unit.__table__  # type: ignore[attr-defined]
+    reg = Registration.__table__  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        d.select()
+        .with_only_columns(
+            d.c.id,
+            d.c.unit_id,
+            u.c.name,
+            d.c.state,
+            d.c.secret,
+            d.c.delivered_at,
+            d.c.opened_at,
+            reg.c.number,
+            reg.c.year,
+            d.c.registered_at,
+            d.c.returned_reason,
+        )
+        .join(u, u.c.id == d.c.unit_id)
+        .outerjoin(reg, reg.c.id == d.c.registration_id)
+        .where(d.c.letter_id == letter_id)
+        .order_by(d.c.id)
+    )
 
     def when(moment: datetime | None) -> str | None:
         return None if moment is None else local(moment, tz).isoformat()
 
     deliveries = [
         {
-            "id": d.id,
-            "unit_id": d.unit_id,
-            "unit_name": u.name,
-            "state": d.state,
-            "secret": d.secret,
-            "delivered_at": when(d.delivered_at),
-            "opened_at": when(d.opened_at),
-            "receive_number": reg.number if reg is not None else None,
-            "receive_year": reg.year if reg is not None else None,
-            "registered_at": when(d.registered_at),
-            "returned_reason": d.returned_reason or None,
+            "id": r.id,
+            "unit_id": r.unit_id,
+            "unit_name": r.name,
+            "state": r.state,
+            "secret": r.secret,
+            "delivered_at": when(r.delivered_at),
+            "opened_at": when(r.opened_at),
+            "receive_number": r.number,
+            "receive_year": r.year,
+            "registered_at": when(r.registered_at),
+            "returned_reason": r.returned_reason or None,
         }
-        for d, u, reg in rows
+        for r in rows
     ]
     counts = {
         s: sum(1 for d in deliveries if d["state"] == s) for s in ("delivered", "opened", "registered", "returned")

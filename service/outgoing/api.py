@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
@@ -18,10 +18,11 @@ from service.kit.thai import local, to_arabic_digits
 from service.kit.uploads import read_upload
 from service.letters.views import letter_view
 from service.outgoing import flow
-from service.outgoing.delivery import delivery_status, open_delivery
+from service.outgoing.delivery import delivery_status, open_delivery, return_delivery
 from service.outgoing.inbox import incoming_deliveries
 from service.outgoing.input import parse_outgoing
 from service.outgoing.numbers import cancel_number, readable_number_report, reserve_number
+from service.outgoing.printing import address_sheet_for, delivery_book_for
 from service.outgoing.views import list_outgoing, outgoing_view, recipient_groups
 
 router = APIRouter(prefix="/api/v1")
@@ -203,3 +204,37 @@ def register(request: Request, delivery_id: int, actor: ActorDep, body: Register
     return flow.register(
         app_of(request), actor=actor, delivery_id=delivery_id, registry_id=registry_id, where=where(request)
     )
+
+
+class ReturnIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = ""
+
+
+@router.post("/deliveries/{delivery_id}/return")
+def give_back(request: Request, delivery_id: int, actor: ActorDep, body: ReturnIn) -> dict[str, Any]:
+    """The recipient's clerk returns the letter to its sender unregistered, with a reason."""
+    app = app_of(request)
+    with app.tx() as uow:
+        d = return_delivery(uow.session, actor, delivery_id, reason=body.reason, now=app.clock(), where=where(request))
+        return {"delivery_id": d.id, "state": d.state, "returned_reason": d.returned_reason}
+
+
+@router.get("/outgoing/{letter_id}/delivery-book.pdf", response_model=None)
+def delivery_book(request: Request, letter_id: int, actor: ActorDep) -> Response:
+    """สมุดส่งหนังสือ: the letter's postal addressees, with room for the receiver's signature."""
+    app = app_of(request)
+    with app.tx(readonly=True) as uow:
+        pdf = delivery_book_for(
+            uow.session, actor, letter_id, tz=app.settings.timezone, thai_digits=app.settings.stamp_digits == "thai"
+        )
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": "inline; filename=book.pdf"})
+
+
+@router.get("/outgoing/{letter_id}/address-sheet.pdf", response_model=None)
+def address_sheet(request: Request, letter_id: int, actor: ActorDep) -> Response:
+    """ใบจ่าหน้าซอง: each postal addressee's name and address in large type."""
+    app = app_of(request)
+    with app.tx(readonly=True) as uow:
+        pdf = address_sheet_for(uow.session, actor, letter_id, tz=app.settings.timezone)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": "inline; filename=sheet.pdf"})

@@ -25,7 +25,7 @@ from service.access.rule import Actor, RegistryPlace, letter_principals
 from service.kit.clock import to_db
 from service.kit.db import Prepared
 from service.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
-from service.kit.thai import local
+from service.kit.thai import format_thai_date, local
 from service.models import (
     Attachment,
     Delivery,
@@ -499,3 +499,70 @@ def register_delivery(
             "registered_at": local(registration.registered_at).isoformat(),
         },
     }
+
+
+def return_delivery(
+    session: Session,
+    actor: Actor,
+    delivery_id: int,
+    *,
+    reason: str,
+    now: datetime,
+    where: audit.Where | None = None,
+) -> Delivery:
+    """The recipient's clerk sends a letter back unregistered (not theirs, incomplete …) with a reason; the sender
+    sees it returned."""
+    delivery, letter = _delivery(session, actor, delivery_id, lock=True)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput("returning a letter needs a reason", thai="กรุณาระบุเหตุผลที่ส่งคืน")
+    if delivery.state in ("registered", "returned"):
+        raise Conflict(
+            f"this letter was {delivery.state} already",
+            thai="ลงทะเบียนรับหนังสือนี้แล้ว" if delivery.state == "registered" else "ส่งคืนหนังสือนี้แล้ว",
+        )
+    delivery.state, delivery.returned_at, delivery.returned_reason = "returned", to_db(now), reason[:1000]
+    if delivery.opened_at is None:
+        delivery.opened_at, delivery.opened_by = to_db(now), actor.id
+    session.add(delivery)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        action="delivery_returned",
+        actor=actor,
+        object_type="delivery",
+        object_id=delivery_id,
+        letter_id=letter.id,
+        where=where,
+        unit_id=delivery.unit_id,
+        reason=delivery.returned_reason,
+    )
+    return delivery
+
+
+def paper_recipients(
+    session: Session, actor: Actor, letter_id: int, *, tz: str = "Asia/Bangkok"
+) -> tuple[Letter, str, list[OutgoingRecipient], str, str]:
+    """What the delivery book and the address sheet print: the letter, its send number, its postal addressees,
+    the sending unit's name and the day (for the sending unit's readers)."""
+    outgoing, letter = outgoing_of(session, actor, letter_id)
+    registry = series_of(session, outgoing)
+    if may(actor, Action.READ_REGISTER, registry_target(session, registry)) is not None:
+        raise Forbidden("only the sending unit prints its delivery papers", thai="เฉพาะหน่วยงานผู้ส่งเท่านั้น")
+    reg = session.get(Registration, outgoing.registration_id) if outgoing.registration_id else None
+    posts = session.exec(
+        select(OutgoingRecipient)
+        .where(OutgoingRecipient.letter_id == letter_id, OutgoingRecipient.kind == "post")
+        .order_by(col(OutgoingRecipient.position))
+    ).all()
+    unit = session.get(Unit, outgoing.unit_id)
+    moment = outgoing.sent_at or outgoing.issued_at or letter.created_at
+    day = local(moment, tz).date()
+    return (
+        letter,
+        str(reg.number) if reg is not None else "",
+        list(posts),
+        unit.name if unit is not None else letter.sender,
+        format_thai_date(day, thai_digits=False),
+    )

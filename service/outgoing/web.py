@@ -20,10 +20,11 @@ from service.kit.thai import to_arabic_digits
 from service.kit.uploads import Upload, read_upload
 from service.letters.views import letter_view
 from service.outgoing import flow
-from service.outgoing.delivery import delivery_status, open_delivery
+from service.outgoing.delivery import delivery_status, open_delivery, return_delivery
 from service.outgoing.inbox import incoming_deliveries
 from service.outgoing.input import parse_outgoing
 from service.outgoing.numbers import cancel_number, readable_number_report, reserve_number
+from service.outgoing.printing import address_sheet_for, delivery_book_for
 from service.outgoing.series import issuing_registries, may_issue
 from service.outgoing.views import (
     DELIVERY_TH,
@@ -290,6 +291,23 @@ async def send_submit(request: Request, letter_id: int, page: PageDep) -> Respon
     return await _act(request, page, letter_id, "sent", work)
 
 
+@router.get("/outgoing/{letter_id}/{paper}.pdf", response_model=None)
+def paper_pdf(request: Request, letter_id: int, paper: str, page: PageDep) -> Response:
+    """The delivery book page (สมุดส่งหนังสือ) or the envelope address sheet (ใบจ่าหน้าซอง) of the letter."""
+    app = app_of(request)
+    tz = app.settings.timezone
+    with app.tx(readonly=True) as uow:
+        if paper == "delivery-book":
+            pdf = delivery_book_for(
+                uow.session, page.actor, letter_id, tz=tz, thai_digits=app.settings.stamp_digits == "thai"
+            )
+        elif paper == "address-sheet":
+            pdf = address_sheet_for(uow.session, page.actor, letter_id, tz=tz)
+        else:
+            raise NotFound("no such page", thai="ไม่พบเอกสารนี้")
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f"inline; filename={paper}.pdf"})
+
+
 # ---------------------------------------------------------------------------------------------- the recipient
 
 
@@ -351,6 +369,29 @@ async def register_submit(request: Request, delivery_id: int, page: PageDep) -> 
         _refused_on_form(request, page, exc)
         return _delivery_page(request, page, delivery_id, status=exc.status, error=exc)
     return _delivery_page(request, page, delivery_id, registered=result["registration"])
+
+
+@router.post("/deliveries/{delivery_id}/return", response_model=None)
+async def return_submit(request: Request, delivery_id: int, page: PageDep) -> Response:
+    upload = await _form(request, page)
+    upload.discard()
+    app = app_of(request)
+    try:
+        with app.tx() as uow:
+            return_delivery(
+                uow.session,
+                page.actor,
+                delivery_id,
+                reason=upload.fields.get("reason", ""),
+                now=app.clock(),
+                where=where(request),
+            )
+    except (Unauthenticated, CsrfFailed, NotFound):
+        raise
+    except SarabanError as exc:
+        _refused_on_form(request, page, exc)
+        return _delivery_page(request, page, delivery_id, status=exc.status, error=exc)
+    return RedirectResponse("/deliveries", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------------- numbers

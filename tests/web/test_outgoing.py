@@ -7,8 +7,10 @@ Issue "Send: outgoing numbers, circulars and orders, and delivery", acceptance 1
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +33,7 @@ from service.models import (
     Unit,
 )
 from service.users.core import create_user
-from tests.conftest import MakeSaraban, login, registry_id
+from tests.conftest import MakeSaraban, login, needs_poppler, registry_id
 from tests.samples import thai_letter_pdf
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -564,3 +566,52 @@ def test_email_to_an_outside_party_is_recorded_without_smtp(client: TestClient) 
     [mail] = sent["outside"]
     assert mail["state"] == "recorded" and mail["message_id"] is None and mail["sent_at"]
 
+
+
+# ---------------------------------------------------------------------------------------------- returns and papers
+
+
+def _pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, timeout=60)
+    return out.stdout.decode("utf-8")
+
+
+@needs_poppler
+def test_return_and_the_paper_delivery_pages(app: Saraban, client: TestClient, tmp_path: Path) -> None:
+    group = login(client, "group")
+    schools = school_ids(app)
+    made = draft(client, group, registry_id(client, group, "promotion-send"), subject="ขอความร่วมมือสำรวจข้อมูล",
+                 recipients=[{"unit_id": schools[0]}, {"unit_id": schools[1]},
+                             {"name": "ผู้อำนวยการโรงเรียนเอกชนสมหวัง", "address": "๙๙ หมู่ ๓ ตำบลชุมแพ อำเภอชุมแพ"},
+                             {"name": "นายกเทศมนตรีเมืองชุมแพ", "address": "สำนักงานเทศบาลเมืองชุมแพ", "copy": True}])
+    letter_id = made["letter_id"]
+    issue(client, group, letter_id)
+    ok(client.post(f"/api/v1/outgoing/{letter_id}/send", headers=group))
+
+    school = login(client, "school2")
+    [item] = ok(client.get("/api/v1/deliveries/incoming", headers=school))["items"]
+    d = item["delivery_id"]
+    r = client.post(f"/api/v1/deliveries/{d}/return", headers=school, json={"reason": " "})
+    assert r.status_code == 422 and r.json()["detail_th"] == "กรุณาระบุเหตุผลที่ส่งคืน"
+    back = ok(client.post(f"/api/v1/deliveries/{d}/return", headers=school, json={"reason": "ไม่ใช่หนังสือของโรงเรียน"}))
+    assert back["state"] == "returned"
+    assert client.post(f"/api/v1/deliveries/{d}/return", headers=school, json={"reason": "ซ้ำ"}).status_code == 409
+    assert client.post(f"/api/v1/deliveries/{d}/register", headers=school).status_code == 409
+    assert ok(client.get("/api/v1/deliveries/incoming", headers=school))["total"] == 0
+    status = ok(client.get(f"/api/v1/outgoing/{letter_id}/deliveries", headers=group))
+    [returned] = [x for x in status["deliveries"] if x["state"] == "returned"]
+    assert returned["unit_id"] == schools[1] and returned["returned_reason"] == "ไม่ใช่หนังสือของโรงเรียน"
+    assert status["counts"]["returned"] == 1
+
+    book = client.get(f"/api/v1/outgoing/{letter_id}/delivery-book.pdf", headers=group)
+    assert book.status_code == 200 and book.headers["content-type"] == "application/pdf"
+    text = _pdf_text(book.content, tmp_path)
+    assert "สมุดส่งหนังสือ" in text and "ผู้อำนวยการโรงเรียนเอกชนสมหวัง" in text and "ศธ ๐๔๐๔๕/๑" in text
+    assert "ลงชื่อ" in text and "สำเนา" in text  # (pdftotext splits the marks of ผู้รับ)
+    sheet = client.get(f"/api/v1/outgoing/{letter_id}/address-sheet.pdf", headers=group)
+    text = _pdf_text(sheet.content, tmp_path)
+    assert "ใบจ่าหน้าซอง" in text and "เรียน ผู้อำนวยการโรงเรียนเอกชนสมหวัง" in text and "นายกเทศมนตรีเมืองชุมแพ" in text
+    # the recipient school does not print the sender's papers
+    assert client.get(f"/api/v1/outgoing/{letter_id}/delivery-book.pdf", headers=school).status_code in (403, 404)

@@ -27,6 +27,8 @@ from service.indexing import web as indexing_web
 from service.kit.errors import SarabanError
 from service.letters import api as letters_api
 from service.letters import web as letters_web
+from service.outgoing import api as outgoing_api
+from service.outgoing import web as outgoing_web
 from service.receiving import api as receiving_api
 from service.receiving import web as receiving_web
 from service.receiving.stamp import ReceiveStamp, render_stamp
@@ -44,6 +46,7 @@ ROUTERS = (
     letters_api,
     routing_api,
     archive_api,
+    outgoing_api,
     audit_api,
     users_api,
     indexing_api,
@@ -51,6 +54,7 @@ ROUTERS = (
     registers_web,
     receiving_web,
     letters_web,
+    outgoing_web,
     audit_web,
     archive_web,
     users_web,

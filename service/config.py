@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     loan_approvers: str = "director"  # comma-separated roles that approve loans
     loan_days: int = 7  # a loan's term unless the lender sets a due date
 
+    # E-mail to outside parties: sent through this SMTP server when a host is set; recorded only otherwise.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "saraban@localhost"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = 30.0
+
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from service.models import FileCode, Registry, Unit, User
+from service.models import FileCode, RecipientGroup, RecipientGroupMember, Registry, Unit, User
 from service.users.core import create_user
 
 DEMO_PASSWORD = "saraban-demo"
@@ -45,6 +45,104 @@ FILE_PLAN = [
     ("03.01", "หลักฐานการเบิกจ่าย", "03"),
     ("04", "งานบริหารงานบุคคล", None),
 ]
+
+
+# --- sending (appended: the rows above keep their ids) -------------------------------------------------------------
+# The schools of the area are units of this installation (``internal``: they receive electronically, with their own
+# receive register and clerk), each its own root — not under the office — so the office's heads do not read the
+# schools' registers; what the office sends them they hold through the delivery and their own registration.
+SCHOOLS = [
+    "บ้านโนนสะอาด",
+    "บ้านหนองไผ่",
+    "บ้านโคกสูง",
+    "บ้านนาหนองทุ่ม",
+    "บ้านวังโพน",
+    "บ้านหนองเขียด",
+    "บ้านโนนหัน",
+    "บ้านห้วยซาง",
+    "บ้านดงเย็น",
+    "บ้านโคกมน",
+    "บ้านหนองแดง",
+    "บ้านนาจาน",
+    "บ้านสีชมพู",
+    "บ้านภูผาม่าน",
+    "บ้านโนนคอม",
+    "บ้านหนองสองห้อง",
+    "บ้านซำจำปา",
+    "บ้านบ่อน้ำ",
+    "บ้านหนองบัว",
+    "บ้านโนนทอง",
+    "บ้านวังหินซา",
+    "บ้านนาเพียง",
+    "บ้านโคกกลาง",
+    "บ้านหนองตานา",
+    "บ้านห้วยยาง",
+    "บ้านป่าหวาย",
+    "บ้านทุ่งใหญ่",
+    "บ้านดอนหัน",
+    "บ้านหนองหญ้าปล้อง",
+    "บ้านโนนสว่าง",
+]
+SCHOOL_USERS = [
+    ("school1", "นางสาวพิมพ์ใจ ธุรการดี", 0, [("school-01", "central_clerk")]),
+    ("school2", "นายธนากร รับหนังสือ", 0, [("school-02", "central_clerk")]),
+]
+ALL_SCHOOLS_GROUP = "โรงเรียนในสังกัดทั้งหมด"
+# The send-side series (ทะเบียนหนังสือส่ง, หนังสือเวียน ว, คำสั่ง, ประกาศ) of the office and of one group; a group has
+# no letter code of its own and prints the office's (the nearest one up the tree).
+SEND_SERIES = [
+    ("send", "ทะเบียนหนังสือส่ง"),
+    ("circular", "ทะเบียนหนังสือเวียน (ว)"),
+    ("order", "ทะเบียนคำสั่ง"),
+    ("announcement", "ทะเบียนประกาศ"),
+]
+
+
+def _seed_sending(session: Session, *, office: Unit, now: datetime) -> list[tuple[str, str]]:
+    """The schools with their receive registers and two clerks, the group of all schools, the send series."""
+    assert office.id is not None
+    schools = []
+    for i, name in enumerate(SCHOOLS, start=1):
+        school = Unit(code=f"school-{i:02d}", name=f"โรงเรียน{name}", short_name=f"รร.{name}", internal=True)
+        session.add(school)
+        schools.append(school)
+    session.flush()
+    for school in schools:
+        assert school.id is not None
+        session.add(
+            Registry(
+                code=f"{school.code}-receive", name=f"ทะเบียนหนังสือรับ {school.name}", kind="receive", unit_id=school.id
+            )
+        )
+    promotion = session.exec(select(Unit).where(Unit.code == "promotion")).one()
+    assert promotion.id is not None
+    for kind, label in SEND_SERIES:
+        session.add(Registry(code=f"office-{kind}", name=f"{label} (สารบรรณกลาง)", kind=kind, unit_id=office.id))
+    session.add(Registry(code="office-secret-send", name="ทะเบียนหนังสือส่งลับ", kind="secret_send", unit_id=office.id))
+    for kind, label in SEND_SERIES:
+        session.add(
+            Registry(code=f"promotion-{kind}", name=f"{label} {promotion.name}", kind=kind, unit_id=promotion.id)
+        )
+    group = RecipientGroup(name=ALL_SCHOOLS_GROUP, owner_unit_id=office.id, created_at=now)
+    session.add(group)
+    session.flush()
+    assert group.id is not None
+    for school in schools:
+        assert school.id is not None
+        session.add(RecipientGroupMember(group_id=group.id, unit_id=school.id))
+    session.flush()
+    for username, full_name, clearance, roles in SCHOOL_USERS:
+        create_user(
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=full_name,
+            clearance=clearance,
+            roles=list(roles),
+            now=now,
+            check_policy=False,
+        )
+    return [(u, ",".join(f"{r}@{unit}" for unit, r in roles)) for u, _, _, roles in SCHOOL_USERS]
 
 
 def is_empty(session: Session) -> bool:
@@ -87,4 +185,5 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
             now=now,
             check_policy=False,
         )
-    return [(u, ",".join(r for _, r in roles)) for u, _, _, roles in USERS]
+    seeded = [(u, ",".join(r for _, r in roles)) for u, _, _, roles in USERS]
+    return seeded + _seed_sending(session, office=office, now=now)

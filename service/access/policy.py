@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from service.access.roles import REGISTRARS, SECRET_KINDS, SUBTREE_READERS, UNIT_READERS, Role
+from service.access.roles import (
+    RECEIVE_KINDS,
+    REGISTRARS,
+    SECRET_KINDS,
+    SEND_KINDS,
+    SUBTREE_READERS,
+    UNIT_READERS,
+    Role,
+)
 from service.access.rule import Actor
 from service.kit.errors import Forbidden
 
@@ -31,6 +39,7 @@ class Action(StrEnum):
     KNOW_REGISTRY = "know_registry"  # that a registry exists at all (secret registries are known to few)
     READ_REGISTER = "read_register"  # open a register's listing (rows still pass the reading rule)
     REGISTER = "register"  # enter a received letter in a registry (ลงทะเบียนรับ)
+    ISSUE = "issue"  # draft, number, reserve or cancel numbers of, and send letters from a send-side registry
     ROUTE = "route"  # send a letter on to a unit or a person (ส่งต่อ)
     READ_AUDIT = "read_audit"  # read the audit trail
     MANAGE_USERS = "manage_users"  # create users, reset passwords
@@ -150,6 +159,20 @@ def _read_register(actor: Actor, t: RegistryTarget) -> str | None:
 def _register(actor: Actor, t: RegistryTarget) -> str | None:
     """ระเบียบงานสารบรรณ ข้อ 38 (ลงทะเบียนรับ) by the registry's clerks; secret letters only in the secret register,
     by a registrar cleared for them (ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544)."""
+    if t.kind not in RECEIVE_KINDS:
+        return "not_receive_registry"
+    return _registrar(actor, t)
+
+
+def _issue(actor: Actor, t: RegistryTarget) -> str | None:
+    """ระเบียบงานสารบรรณ ข้อ 39-41 (การส่งหนังสือ: ลงทะเบียนส่ง, เลขที่หนังสือ) by the clerks of the unit that owns
+    the series; secret letters only from the secret send register, by a registrar cleared for them."""
+    if t.kind not in SEND_KINDS:
+        return "not_send_registry"
+    return _registrar(actor, t)
+
+
+def _registrar(actor: Actor, t: RegistryTarget) -> str | None:
     if not any(actor.has_role(r, t.unit_id) for r in REGISTRARS.get(t.kind, frozenset())):
         return "not_registrar"
     if t.kind in SECRET_KINDS:
@@ -209,6 +232,7 @@ RULES: dict[str, tuple[type, Rule]] = {
     Action.KNOW_REGISTRY: (RegistryTarget, _know_registry),
     Action.READ_REGISTER: (RegistryTarget, _read_register),
     Action.REGISTER: (RegistryTarget, _register),
+    Action.ISSUE: (RegistryTarget, _issue),
     Action.ROUTE: (LetterTarget, _route),
     Action.READ_AUDIT: (OfficeTarget, _role(Role.AUDITOR, "not_auditor")),
     Action.MANAGE_USERS: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
@@ -247,6 +271,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "not_router": ("you may not route this letter", "ท่านไม่มีสิทธิ์ส่งต่อหนังสือนี้"),
     "not_reader": ("you may not read this register", "ท่านไม่มีสิทธิ์เปิดทะเบียนนี้"),
     "not_registrar": ("you may not register letters in this registry", "ท่านไม่มีสิทธิ์ลงทะเบียนในทะเบียนนี้"),
+    "not_receive_registry": ("this is not a receive registry", "ทะเบียนนี้ไม่ใช่ทะเบียนหนังสือรับ"),
+    "not_send_registry": ("this is not a send-side registry", "ทะเบียนนี้ไม่ใช่ทะเบียนหนังสือส่ง"),
     "clearance_too_low": ("your clearance is below this letter's secrecy", "ระดับการเข้าถึงชั้นความลับไม่เพียงพอ"),
     "not_archive_reader": (
         "only the records officer, the head and auditors read the archive",

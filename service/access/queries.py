@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sql_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from service.access.policy import Action, LetterTarget, RegistryTarget, may
 from service.access.rule import Actor, RegistryPlace, RoutePlace, actor_principals, letter_principals
+from service.kit.db import Prepared
 from service.kit.errors import NotFound
-from service.models import Attachment, Letter, LetterAccess, Registration, Registry, Routing, Unit
+from service.models import Attachment, Delivery, Letter, LetterAccess, Outgoing, Registration, Registry, Routing, Unit
 
 # A plain statement: the unit walk runs on every registration (the ORM's per-query cost showed in profiles).
 _UNIT_T = Unit.__table__  # type: ignore[attr-defined]
@@ -30,16 +35,29 @@ def unit_ancestors(session: Session, unit_id: int) -> list[int]:
 
 
 def letter_readers(session: Session, letter: Letter) -> set[str]:
-    """A letter's principals derived from its registrations and routes (reads only)."""
+    """A letter's principals derived from its registrations and routes (reads only).
+
+    An outgoing letter is also held by its series' register from its draft on, and by each unit it was delivered
+    to as if registered there (the receive register; the secret one for a secret letter) before that unit's clerk
+    registers it.
+    """
     assert letter.id is not None
-    places = [
-        RegistryPlace(kind=reg.kind, unit_id=reg.unit_id, ancestors=unit_ancestors(session, reg.unit_id))
-        for reg in session.exec(
-            select(Registry)
-            .join(Registration, col(Registration.registry_id) == Registry.id)
-            .where(Registration.letter_id == letter.id)
-        )
-    ]
+    ancestors: dict[int, list[int]] = {}
+
+    def place(kind: str, unit_id: int) -> RegistryPlace:
+        if unit_id not in ancestors:
+            ancestors[unit_id] = unit_ancestors(session, unit_id)
+        return RegistryPlace(kind=kind, unit_id=unit_id, ancestors=ancestors[unit_id])
+
+    held = select(Registry).join(Registration, col(Registration.registry_id) == Registry.id)
+    places = [place(reg.kind, reg.unit_id) for reg in session.exec(held.where(Registration.letter_id == letter.id))]
+    series = session.exec(
+        select(Registry).join(Outgoing, col(Outgoing.registry_id) == Registry.id).where(Outgoing.letter_id == letter.id)
+    ).first()
+    if series is not None:
+        places.append(place(series.kind, series.unit_id))
+    for d in session.exec(select(Delivery).where(Delivery.letter_id == letter.id)):
+        places.append(place("secret_receive" if d.secret else "receive", d.unit_id))
     routes = [
         RoutePlace(
             to_user_id=r.to_user_id,
@@ -63,6 +81,24 @@ def refresh_access(session: Session, letter: Letter) -> set[str]:
         session.add(LetterAccess(letter_id=letter.id, principal=token))
     session.flush()
     return tokens
+
+
+def grant_readers(session: Session, rows: Iterable[tuple[int, str]]) -> None:
+    """Add (letter, principal) rows that may exist already — one batch, existing rows left alone (a retried
+    delivery, a delivered letter registered by its recipient)."""
+    values = [{"letter_id": letter_id, "principal": principal} for letter_id, principal in rows]
+    if not values:
+        return
+    conn = session.connection()
+    _grant(conn.dialect.name).many(conn, values)
+
+
+@functools.cache
+def _grant(dialect: str) -> Prepared:
+    table = LetterAccess.__table__  # type: ignore[attr-defined]
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = ins.values(letter_id=bindparam("letter_id"), principal=bindparam("principal")).on_conflict_do_nothing()
+    return Prepared(stmt)
 
 
 def visible_letter_ids(actor: Actor) -> Any:

@@ -31,10 +31,30 @@ ROLE_TH: dict[Role, str] = {
 # Which roles read the registers of their own unit, and which also those of the units below it.
 UNIT_READERS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK, Role.RECORDS})
 SUBTREE_READERS = frozenset({Role.DIRECTOR})
-# Who may register into a registry of each kind, in the registry's own unit.
+# The kinds of registry: receive registers (ทะเบียนหนังสือรับ) and the send-side series of a unit, each with its
+# own running numbers (ทะเบียนหนังสือส่ง; หนังสือเวียน ว; คำสั่ง; ประกาศ; the secret send register).
+RECEIVE_KINDS = frozenset({"receive", "secret_receive"})
+SEND_KINDS = frozenset({"send", "circular", "order", "announcement", "secret_send"})
+KIND_TH: dict[str, str] = {
+    "receive": "ทะเบียนหนังสือรับ",
+    "secret_receive": "ทะเบียนหนังสือรับลับ",
+    "send": "ทะเบียนหนังสือส่ง",
+    "circular": "ทะเบียนหนังสือเวียน (ว)",
+    "order": "ทะเบียนคำสั่ง",
+    "announcement": "ทะเบียนประกาศ",
+    "secret_send": "ทะเบียนหนังสือส่งลับ",
+}
+# Who may register into (receive kinds) or issue numbers from (send kinds) a registry, in the registry's own unit:
+# the unit's clerks; the secret registers only the secret registrar.
+_CLERKS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK})
 REGISTRARS: dict[str, frozenset[Role]] = {
-    "receive": frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK}),
+    "receive": _CLERKS,
     "secret_receive": frozenset({Role.SECRET_REGISTRAR}),
+    "send": _CLERKS,
+    "circular": _CLERKS,
+    "order": _CLERKS,
+    "announcement": _CLERKS,
+    "secret_send": frozenset({Role.SECRET_REGISTRAR}),
 }
 SECRET_KINDS = frozenset({"secret_receive", "secret_send"})
 

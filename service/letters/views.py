@@ -14,7 +14,7 @@ from service.access.rule import Actor
 from service.archive.tombstones import refuse_if_destroyed
 from service.kit.thai import local
 from service.letters.vocab import LETTER_TYPES
-from service.models import Attachment, Letter, Registration, Registry, Rendition, Routing
+from service.models import Attachment, Letter, Outgoing, Registration, Registry, Rendition, Routing
 
 
 def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -> dict[str, Any]:
@@ -114,8 +114,8 @@ def read_letter(
     where: audit.Where | None = None,
     tz: str = "Asia/Bangkok",
 ) -> dict[str, Any]:
-    """Open a letter the actor may see; every reading is audited. A destroyed letter answers with its tombstone
-    (410)."""
+    """Open a letter the actor may see, with the letters it answers or that answer it (those the actor may see);
+    every reading is audited. A destroyed letter answers with its tombstone (410)."""
     letter = get_visible_letter(session, actor, letter_id)
     refuse_if_destroyed(session, letter_id, tz=tz)
     audit.record(
@@ -128,7 +128,35 @@ def read_letter(
         letter_id=letter_id,
         where=where,
     )
-    return letter_view(session, letter, tz=tz)
+    return {**letter_view(session, letter, tz=tz), **reply_links(session, actor, letter_id)}
+
+
+def reply_links(session: Session, actor: Actor, letter_id: int) -> dict[str, Any]:
+    """A reply links both letters: ``replies_to`` (the received letter an outgoing one answers) and ``replied_by``
+    (the outgoing letters that answer this one)."""
+    visible = visible_letter_ids(actor)
+    outgoing = session.get(Outgoing, letter_id)
+    replies_to = None
+    if outgoing is not None and outgoing.replies_to_letter_id is not None:
+        found = session.exec(
+            select(Letter).where(Letter.id == outgoing.replies_to_letter_id, col(Letter.id).in_(visible))
+        ).first()
+        replies_to = _link(found) if found is not None else None
+    answers = session.exec(
+        select(Letter)
+        .join(Outgoing, col(Outgoing.letter_id) == Letter.id)
+        .where(Outgoing.replies_to_letter_id == letter_id, col(Letter.id).in_(visible))
+        .order_by(col(Letter.id))
+    ).all()
+    return {
+        "outgoing_state": outgoing.state if outgoing is not None else None,
+        "replies_to": replies_to,
+        "replied_by": [_link(a) for a in answers],
+    }
+
+
+def _link(letter: Letter) -> dict[str, Any]:
+    return {"id": letter.id, "letter_no": letter.letter_no, "subject": letter.subject, "sender": letter.sender}
 
 
 def count_visible(session: Session, actor: Actor) -> int:

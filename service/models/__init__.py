@@ -18,6 +18,15 @@ from service.models.archive import (
 )
 from service.models.audit import AuditEvent, AuditHead
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
+from service.models.outgoing import (
+    Delivery,
+    NumberCancellation,
+    NumberReservation,
+    Outgoing,
+    OutgoingRecipient,
+    RecipientGroup,
+    RecipientGroupMember,
+)
 from service.models.registers import NumberCounter, Registration, Registry
 from service.models.routing import Routing
 from service.models.units import Unit
@@ -30,6 +39,7 @@ __all__ = [
     "AuditHead",
     "AuthToken",
     "CommitteeMember",
+    "Delivery",
     "DestructionItem",
     "DestructionList",
     "FileCode",
@@ -38,7 +48,13 @@ __all__ = [
     "LetterAccess",
     "Loan",
     "Membership",
+    "NumberCancellation",
     "NumberCounter",
+    "NumberReservation",
+    "Outgoing",
+    "OutgoingRecipient",
+    "RecipientGroup",
+    "RecipientGroupMember",
     "Registration",
     "Registry",
     "Rendition",

@@ -16,7 +16,7 @@ class Registry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=64)
     name: str = Field(max_length=255)
-    kind: str = Field(max_length=32)  # receive | secret_receive (send, circular, order... later)
+    kind: str = Field(max_length=32)  # receive | secret_receive | send | circular | order | announcement | secret_send
     unit_id: int = Field(foreign_key="unit.id", index=True)
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel
 
 from service import audit
 from service.access.policy import Action, RegistryTarget, may
-from service.access.queries import hidden_registry, unit_ancestors
+from service.access.queries import grant_readers, hidden_registry, unit_ancestors
 from service.access.rule import Actor, RegistryPlace, letter_principals
 from service.kit.clock import to_db
 from service.kit.db import Prepared
@@ -235,3 +235,47 @@ def record_receipt(session: Session, draft: ReceiptDraft, *, where: audit.Where 
     registration = draft.registration
     registration.id, registration.letter_id, registration.number = registration_id, letter_id, number
     return Received(letter=draft.letter, registration=registration, attachments=draft.attachments)
+
+
+def record_arrival(
+    session: Session,
+    plan: ReceiptPlan,
+    *,
+    letter_id: int,
+    actor: Actor,
+    now: datetime,
+    where: audit.Where | None = None,
+    **detail: Any,
+) -> Registration:
+    """A letter already in this installation (an electronic delivery) entered in the recipient's receive register:
+    the next number of the registry for this B.E. year and the registry's readers — the letter and its files are
+    the sender's, not copies. ``plan`` comes from :func:`plan_receipt` with the letter's secrecy."""
+    registry = plan.registry
+    assert registry.id is not None
+    year = be_year(local(now))
+    number = next_number(session, registry_id=registry.id, year=year)
+    registration = Registration(
+        letter_id=letter_id,
+        registry_id=registry.id,
+        year=year,
+        number=number,
+        registered_at=to_db(now),
+        registered_by=actor.id,
+    )
+    registration.id = int(_INSERT_REGISTRATION.scalar(session.connection(), _row_values(registration)))
+    grant_readers(session, [(letter_id, p) for p in sorted(plan.principals)])
+    audit.record(
+        session,
+        at=now,
+        action="register",
+        actor=actor,
+        object_type="registration",
+        object_id=registration.id,
+        letter_id=letter_id,
+        where=where,
+        registry=registry.code,
+        year=year,
+        number=number,
+        **detail,
+    )
+    return registration

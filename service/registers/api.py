@@ -34,7 +34,7 @@ def entries(
     with app.tx() as uow:
         year_be = year_param(year, app.clock())
         registry, rows = register_entries(
-            uow.session, actor, registry_id=registry_id, year=year_be, tz=app.settings.timezone
+            uow.session, actor, registry_id=registry_id, year=year_be, tz=app.settings.timezone, now=app.clock()
         )
         unit = uow.session.get(Unit, registry.unit_id)
         audit.record(
@@ -51,7 +51,7 @@ def entries(
         )
     if format == "csv":
         return Response(
-            entries_csv(rows),
+            entries_csv(rows, registry.kind),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="register-{registry.code}-{year_be}.csv"'},
         )

@@ -80,11 +80,13 @@ def render_register_pdf(
     year_be: int,
     rows: Sequence[RegisterRow],
     thai_digits: bool = True,
+    headings: Sequence[str] | None = None,
 ) -> bytes:
     """The register as a PDF: ``title`` (e.g. ``ทะเบียนหนังสือรับ``), the unit and B.E. year on every page.
 
     ``thai_digits`` applies to the receive numbers, the two date columns, the year and the page numbers; the
-    other cells (the letter's own number, its subject …) are printed as given.
+    other cells (the letter's own number, its subject …) are printed as given. ``headings`` replaces the column
+    headings (the send register numbers its letters เลขทะเบียนส่ง); the widths stay.
     """
     digits: Callable[[str], str] = to_thai_digits if thai_digits else str  # the digits this register formats
     subtitle = f"{unit_name}  ประจำปี พ.ศ. {digits(str(year_be))}"
@@ -97,13 +99,14 @@ def render_register_pdf(
     def footer(table: Table, sheet: Sheet, number: int) -> None:
         sheet.show("R", 9, f"หน้า {digits(str(number))}", table.centre, table.page_h - 11 * MM, 5 * MM, "C")
 
-    columns = [Column(h, w, a) for (h, w), a in zip(COLUMNS, _BODY_ALIGN, strict=True)]
+    names = list(headings) if headings is not None else [h for h, _ in COLUMNS]
+    columns = [Column(h, w, a) for h, (_, w), a in zip(names, COLUMNS, _BODY_ALIGN, strict=True)]
     table = Table(columns, _STYLE, header=header, footer=footer)
     table.start()
     for item in rows:
         table.row(_cells(item, digits))
     if not rows:
-        table.note("ไม่มีหนังสือรับ")
+        table.note("ไม่มีหนังสือรับ" if headings is None else "ไม่มีหนังสือในทะเบียน")
     return table.finish(title=title)
 
 

@@ -10,7 +10,13 @@ from service.edge.deps import PageDep, app_of
 from service.edge.params import year_param
 from service.edge.templates import render
 from service.models import Unit
-from service.registers.entries import may_register_into, readable_registries, register_entries
+from service.registers.entries import (
+    columns_th,
+    may_issue_from,
+    may_register_into,
+    readable_registries,
+    register_entries,
+)
 
 router = APIRouter()
 
@@ -39,6 +45,7 @@ def register_page(request: Request, registry_id: int, page: PageDep, year: str |
             newest_first=True,
             limit=500,
             tz=app.settings.timezone,
+            now=app.clock(),
         )
         unit = uow.session.get(Unit, registry.unit_id)
         registries = readable_registries(uow.session, page.actor)
@@ -52,4 +59,6 @@ def register_page(request: Request, registry_id: int, page: PageDep, year: str |
         unit=unit,
         registries=registries,
         may_add=may_register_into(page.actor, registry),
+        may_issue=may_issue_from(page.actor, registry),
+        headings=columns_th(registry.kind),
     )

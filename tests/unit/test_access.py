@@ -168,7 +168,7 @@ REGISTER_CASES = [
     (DIRECTOR, "secret_receive", OFFICE, 1, "not_registrar"),
     (ADMIN, "secret_receive", OFFICE, 1, "not_registrar"),
     (NOBODY, "secret_receive", OFFICE, 1, "not_registrar"),
-    (CENTRAL, "send", OFFICE, 0, "not_registrar"),  # a kind nobody registers into yet
+    (CENTRAL, "send", OFFICE, 0, "not_receive_registry"),  # a send register issues numbers, it takes no letters in
 ]
 
 

@@ -59,6 +59,13 @@ def ordinary(level: int, reg: RegistryTarget = CENTRAL_REG) -> RegistryTarget:
     return RegistryTarget(kind=reg.kind, unit_id=reg.unit_id, ancestors=reg.ancestors, secrecy=level)
 
 
+def send_reg(kind: str, secrecy: int = 0, *, unit: int = OFFICE_UNIT) -> RegistryTarget:
+    return RegistryTarget(kind=kind, unit_id=unit, ancestors=(OFFICE_UNIT,) if unit != OFFICE_UNIT else (),
+                          secrecy=secrecy)
+
+
+OFFICE_SEND = send_reg("send")
+
 AT_CENTRAL = LetterTarget(secrecy=0, holders={OFFICE_UNIT: "receive"})
 AT_PROMO = LetterTarget(secrecy=0, holders={OFFICE_UNIT: "receive", PROMO: "receive"}, routed_units=frozenset({PROMO}))
 SECRET_LETTER = LetterTarget(secrecy=2, holders={OFFICE_UNIT: "secret_receive"})
@@ -100,6 +107,30 @@ ROWS: list[tuple[Actor, Action, object, str | None]] = [
     (LOW_SECRET, Action.REGISTER, secret_reg(1), None),
     (LOW_SECRET, Action.REGISTER, secret_reg(2), "clearance_too_low"),
     (CENTRAL, Action.REGISTER, secret_reg(1), "not_registrar"),
+    # a receive registry takes received letters only; numbers of the send-side series are issued, not registered
+    (CENTRAL, Action.REGISTER, OFFICE_SEND, "not_receive_registry"),
+    (SECRET, Action.REGISTER, send_reg("secret_send", 1), "not_receive_registry"),
+    # issuing numbers (ลงทะเบียนส่ง), drafting and sending: the clerks of the unit that owns the series; the secret
+    # send register only its registrar, cleared for the letter
+    *[(CENTRAL, Action.ISSUE, send_reg(kind), None) for kind in ("send", "circular", "order", "announcement")],
+    *[(GROUP, Action.ISSUE, send_reg(kind, unit=PROMO), None) for kind in ("send", "circular", "order")],
+    (GROUP, Action.ISSUE, OFFICE_SEND, "not_registrar"),
+    (CENTRAL, Action.ISSUE, send_reg("send", unit=PROMO), "not_registrar"),
+    (POLICY_CLERK, Action.ISSUE, send_reg("send", unit=PROMO), "not_registrar"),
+    (OFFICER, Action.ISSUE, send_reg("send", unit=PROMO), "not_registrar"),
+    (DIRECTOR, Action.ISSUE, OFFICE_SEND, "not_registrar"),
+    (ADMIN, Action.ISSUE, OFFICE_SEND, "not_registrar"),
+    (AUDITOR, Action.ISSUE, OFFICE_SEND, "not_registrar"),
+    (SECRET, Action.ISSUE, OFFICE_SEND, "not_registrar"),
+    (CENTRAL, Action.ISSUE, send_reg("send", 1), "secret_in_ordinary_registry"),
+    (CENTRAL, Action.ISSUE, send_reg("circular", 3), "secret_in_ordinary_registry"),
+    (SECRET, Action.ISSUE, send_reg("secret_send", 3), None),
+    (SECRET, Action.ISSUE, send_reg("secret_send", 0), "ordinary_in_secret_registry"),
+    (LOW_SECRET, Action.ISSUE, send_reg("secret_send", 1), None),
+    (LOW_SECRET, Action.ISSUE, send_reg("secret_send", 2), "clearance_too_low"),
+    (CENTRAL, Action.ISSUE, send_reg("secret_send", 1), "not_registrar"),
+    (CENTRAL, Action.ISSUE, CENTRAL_REG, "not_send_registry"),
+    (SECRET, Action.ISSUE, secret_reg(1), "not_send_registry"),
     # routing: clerks and heads of a unit holding the letter, the director; a secret letter only its registrar
     (CENTRAL, Action.ROUTE, AT_CENTRAL, None),
     (DIRECTOR, Action.ROUTE, AT_CENTRAL, None),

@@ -104,7 +104,7 @@ async def file_post(request: Request, page: PageDep) -> RedirectResponse:
 
     def work(uow: UnitOfWork) -> None:
         try:
-            ids = [int(str(v)) for v in form.getlist("letter_id")]
+            ids = [int(str(v)) for v in form.getlist("letter_id") if str(v).strip()]
             file_code_id, class_id = int(str(form.get("file_code_id"))), int(str(form.get("retention_class_id")))
             kind = StorageKind(str(form.get("storage_kind", "completed")))
         except (TypeError, ValueError) as exc:

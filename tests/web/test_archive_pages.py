@@ -57,7 +57,7 @@ def test_the_archive_by_its_pages(make_saraban: MakeSaraban) -> None:
             "/archive/file",
             csrf,
             {
-                "letter_id": [str(a["letter_id"]), str(b["letter_id"])],
+                "letter_id": [str(a["letter_id"]), str(b["letter_id"]), ""],  # the empty "older file" field too
                 "file_code_id": files["01.01"],
                 "retention_class_id": classes["routine"],
                 "storage_kind": "completed",

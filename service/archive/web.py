@@ -22,7 +22,7 @@ from service.edge.deps import Page, PageDep, app_of, check_csrf, where
 from service.edge.files import file_response
 from service.edge.templates import render
 from service.kit.db import UnitOfWork
-from service.kit.errors import InvalidInput, SarabanError
+from service.kit.errors import Forbidden, InvalidInput, SarabanError
 from service.kit.thai import local, parse_date
 
 router = APIRouter()
@@ -45,6 +45,8 @@ def _act(
     try:
         with app_of(request).tx() as uow:
             work(uow)
+    except Forbidden:
+        raise  # a refusal of the act itself: the one error page, and audited (service.edge.errors)
     except SarabanError as exc:
         return _back(back, error=exc.thai)
     return _back(back, ok=ok)
@@ -104,7 +106,7 @@ async def file_post(request: Request, page: PageDep) -> RedirectResponse:
 
     def work(uow: UnitOfWork) -> None:
         try:
-            ids = [int(str(v)) for v in form.getlist("letter_id")]
+            ids = [int(str(v)) for v in form.getlist("letter_id") if str(v).strip()]
             file_code_id, class_id = int(str(form.get("file_code_id"))), int(str(form.get("retention_class_id")))
             kind = StorageKind(str(form.get("storage_kind", "completed")))
         except (TypeError, ValueError) as exc:
@@ -491,6 +493,8 @@ def execute_post(
                 where=where(request),
                 tz=app.settings.timezone,
             )
+    except Forbidden:
+        raise
     except SarabanError as exc:
         return _back(f"/archive/destruction/{list_id}", error=exc.thai)
     report = destruction.purge(app, done, actor=page.actor, where=where(request))

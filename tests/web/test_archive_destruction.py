@@ -80,8 +80,9 @@ class Office:
 
 
 @pytest.fixture
-def office(make_saraban: MakeSaraban) -> Iterator[Office]:
-    app = make_saraban(with_indexer=True)
+def office(make_saraban: MakeSaraban, any_db: str) -> Iterator[Office]:
+    """On SQLite and on PostgreSQL."""
+    app = make_saraban(any_db, with_indexer=True)
     with TestClient(create_app(app)) as client:
         yield Office(app, client)
 

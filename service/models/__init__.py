@@ -6,7 +6,7 @@ from __future__ import annotations
 from service.models.audit import AuditEvent, AuditHead
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
 from service.models.registers import NumberCounter, Registration, Registry
-from service.models.routing import Routing
+from service.models.routing import Instruction, Routing
 from service.models.units import Unit
 from service.models.users import AuthToken, Membership, User
 
@@ -15,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "AuthToken",
+    "Instruction",
     "Letter",
     "LetterAccess",
     "Membership",

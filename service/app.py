@@ -30,6 +30,7 @@ from service.receiving.stamp import ReceiveStamp, render_stamp
 from service.registers import api as registers_api
 from service.registers import web as registers_web
 from service.routing import api as routing_api
+from service.routing import web as routing_web
 from service.users import api as users_api
 from service.users import web as users_web
 
@@ -47,6 +48,7 @@ ROUTERS = (
     registers_web,
     receiving_web,
     letters_web,
+    routing_web,
     audit_web,
     users_web,
     assets,

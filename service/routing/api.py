@@ -31,6 +31,7 @@ from service.routing.core import (
 )
 from service.routing.inbox import VIEWS, calendar_from, inbox
 from service.routing.instructions import add_instruction, instructed_copy
+from service.routing.panel import letter_panel
 from service.routing.views import Names, instruction_view, journey, route_view
 
 router = APIRouter(prefix="/api/v1")
@@ -295,6 +296,16 @@ def instructions(request: Request, letter_id: int, actor: ActorDep) -> dict[str,
     with app.tx(readonly=True) as uow:
         letter = get_visible_letter(uow.session, actor, letter_id)
         return {"instructions": journey(uow.session, letter, tz=app.settings.timezone)["instructions"]}
+
+
+@router.get("/letters/{letter_id}/recipients")
+def recipients(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+    """Whom the caller may route the letter to: ``{"units": [...], "people": [...]}`` (empty when they may not)."""
+    app = app_of(request)
+    with app.tx(readonly=True) as uow:
+        letter = get_visible_letter(uow.session, actor, letter_id)
+        panel = letter_panel(uow.session, actor, letter, now=app.clock(), tz=app.settings.timezone)
+        return {"units": panel["units"], "people": panel["people"], "forward_from": panel["forward_from"]}
 
 
 @router.get("/letters/{letter_id}/instructed")

@@ -39,7 +39,7 @@ MAX_TEXT = 2000
 INSTRUCTED = "instructed"  # the rendition kind: the stamped copy with the instructions under the stamp
 INK = (20, 40, 150)  # a blue pen
 BOX_WIDTH_MM = 62.0
-TEXT_PT = 12.0
+TEXT_PT = 11.0
 
 
 def default_position(session: Session, actor: Actor) -> str:
@@ -113,20 +113,28 @@ def add_instruction(
 
 
 def instruction_box(i: Instruction, *, tz: str = "Asia/Bangkok", thai_digits: bool = True) -> TextBox:
-    """One instruction as written under the stamp: its text wrapped to the box, the typed name in brackets, the
-    position, the date and time."""
+    """One instruction as written under the stamp, kept small so it fits between the letter's lines: its text
+    wrapped to the box, the typed name in brackets with the position, the date and time."""
     wrap = Wrapper(thai_fonts()["R"], TEXT_PT)
-    inner = BOX_WIDTH_MM * MM - 2 * 1.5 * MM
+    pad = 1.0 * MM
     at = local(i.at, tz)
-    lines: list[TextLine | str] = [*wrap.wrap(i.text, inner)]
-    lines.append(TextLine(f"({i.author_name})", bold=True, min_size_pt=8))
-    if i.author_position:
-        lines.append(TextLine(i.author_position, min_size_pt=8))
-    lines.append(
-        f"{format_thai_date(at.date(), thai_digits=thai_digits)} {format_thai_time(at, thai_digits=thai_digits)}"
-    )
+    signed = f"({i.author_name})" + (f" {i.author_position}" if i.author_position else "")
+    lines: list[TextLine | str] = [
+        *wrap.wrap(i.text, BOX_WIDTH_MM * MM - 2 * pad),
+        TextLine(signed, min_size_pt=7),
+        TextLine(
+            f"{format_thai_date(at.date(), thai_digits=thai_digits)} {format_thai_time(at, thai_digits=thai_digits)}",
+            size_pt=TEXT_PT - 1.5,
+        ),
+    ]
     return TextBox(
-        lines=lines, size_pt=TEXT_PT, width_pt=BOX_WIDTH_MM * MM, colour=INK, border=False, padding_pt=1.5 * MM
+        lines=lines,
+        size_pt=TEXT_PT,
+        line_height_pt=TEXT_PT * 1.3,
+        width_pt=BOX_WIDTH_MM * MM,
+        colour=INK,
+        border=False,
+        padding_pt=pad,
     )
 
 

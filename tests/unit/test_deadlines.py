@@ -34,24 +34,59 @@ DEADLINES = [
     ("ด่วนที่สุด on Saturday: Monday", "2026-03-28 10:00", MOST, None, None, "2026-03-30 16:30"),
     ("ด่วนที่สุด Friday after hours: Monday", "2026-03-27 18:00", MOST, None, None, "2026-03-30 16:30"),
     ("ด่วนมาก on Friday: one working day, over the weekend", "2026-03-27 10:00", VERY, None, None, "2026-03-30 16:30"),
-    ("ด่วน on Thursday: two working days, over a weekend and a holiday", "2026-04-02 10:00", URGENT, None, None,
-     "2026-04-07 16:30"),
+    (
+        "ด่วน on Thursday: two working days, over a weekend and a holiday",
+        "2026-04-02 10:00",
+        URGENT,
+        None,
+        None,
+        "2026-04-07 16:30",
+    ),
     ("ปกติ: seven working days, over Songkran", "2026-04-08 11:00", NORMAL, None, None, "2026-04-22 16:30"),
-    ("ด่วนมาก on a holiday: counts from the next working day", "2026-04-13 09:00", VERY, None, None,
-     "2026-04-17 16:30"),
-    ("deliver-by earlier than the default wins", "2026-03-23 09:00", NORMAL, None, "2026-03-25 12:00",
-     "2026-03-25 12:00"),
-    ("deliver-by later than the default changes nothing", "2026-03-23 09:00", MOST, None, "2026-03-27 12:00",
-     "2026-03-23 16:30"),
-    ("a due date set by the router replaces the default", "2026-03-23 09:00", MOST, "2026-03-26 12:00", None,
-     "2026-03-26 12:00"),
-    ("a due date set by the router, even before deliver-by", "2026-03-23 09:00", NORMAL, "2026-03-24 10:00",
-     "2026-03-30 10:00", "2026-03-24 10:00"),
+    ("ด่วนมาก on a holiday: counts from the next working day", "2026-04-13 09:00", VERY, None, None, "2026-04-17 16:30"),
+    (
+        "deliver-by earlier than the default wins",
+        "2026-03-23 09:00",
+        NORMAL,
+        None,
+        "2026-03-25 12:00",
+        "2026-03-25 12:00",
+    ),
+    (
+        "deliver-by later than the default changes nothing",
+        "2026-03-23 09:00",
+        MOST,
+        None,
+        "2026-03-27 12:00",
+        "2026-03-23 16:30",
+    ),
+    (
+        "a due date set by the router replaces the default",
+        "2026-03-23 09:00",
+        MOST,
+        "2026-03-26 12:00",
+        None,
+        "2026-03-26 12:00",
+    ),
+    (
+        "a due date set by the router, even before deliver-by",
+        "2026-03-23 09:00",
+        NORMAL,
+        "2026-03-24 10:00",
+        "2026-03-30 10:00",
+        "2026-03-24 10:00",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "received", "urgency", "due", "deliver_by", "expected"), DEADLINES, ids=lambda v: v if isinstance(v, str) and not v[0].isdigit() else None)
-def test_deadline(case: str, received: str, urgency: int, due: str | None, deliver_by: str | None, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "received", "urgency", "due", "deliver_by", "expected"),
+    DEADLINES,
+    ids=lambda v: v if isinstance(v, str) and not v[0].isdigit() else None,
+)
+def test_deadline(
+    case: str, received: str, urgency: int, due: str | None, deliver_by: str | None, expected: str
+) -> None:
     got = deadline(
         CAL,
         received_at=at(received),
@@ -78,7 +113,11 @@ OVERDUE = [
 ]
 
 
-@pytest.mark.parametrize(("case", "received", "urgency", "deliver_by", "now", "expected"), OVERDUE, ids=lambda v: v if isinstance(v, str) and not v[0].isdigit() else None)
+@pytest.mark.parametrize(
+    ("case", "received", "urgency", "deliver_by", "now", "expected"),
+    OVERDUE,
+    ids=lambda v: v if isinstance(v, str) and not v[0].isdigit() else None,
+)
 def test_overdue(case: str, received: str, urgency: int, deliver_by: str | None, now: str, expected: bool) -> None:  # noqa: FBT001
     got = is_overdue(
         CAL, now=at(now), received_at=at(received), urgency=urgency, deliver_by=at(deliver_by) if deliver_by else None

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the table of illegal steps reads best one case per line)
 """The journey over the API (issue "Distribute and follow up"): acceptance 2 (two groups, two numbers), 3 (a returned
 letter back in the central inbox), 5 (illegal steps refused, nothing changed; nobody outside sees the letter).
 
@@ -9,8 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,7 +172,9 @@ def test_two_groups_each_register_it_under_their_own_number(office_any_db: Offic
 
     with o.app.tx() as uow:
         regs = uow.session.exec(select(Registration).where(Registration.letter_id == letter)).all()
-    assert sorted(r.registry_id for r in regs) == sorted(o.registry[c] for c in ("central", "promotion-receive", "policy-receive"))
+    assert sorted(r.registry_id for r in regs) == sorted(
+        o.registry[c] for c in ("central", "promotion-receive", "policy-receive")
+    )
 
     # the central registry sees, per group, when it was registered and under which number
     routes = {r["id"]: r for r in o.timeline("central", letter)["routes"]}
@@ -248,6 +251,7 @@ class Illegal:
     body: dict[str, Any] | None = None
 
 
+# fmt: off
 ILLEGAL = [
     Illegal("acknowledge twice", ("register", "assign", "acknowledge"), "officer", "person", "acknowledge", 409, "already_acknowledged"),
     Illegal("a group registers twice", ("register",), "group", "unit", "register", 409, "already_registered"),
@@ -265,11 +269,12 @@ ILLEGAL = [
     Illegal("act on a returned routing", ("return",), "group", "unit", "register", 409, "returned"),
     Illegal("another group registers it", (), "group2", "unit", "register", 403, "not_recipient"),
     Illegal("the group clerk acknowledges for the officer", ("register", "assign"), "group", "person", "acknowledge", 403, "not_recipient"),
-    Illegal("the officer completes the group's routing", ("register", "assign", "acknowledge"), "officer", "unit", "complete", 403, "not_recipient", {"action": "x"}),
+    Illegal("the officer completes the routing of the group", ("register", "assign", "acknowledge"), "officer", "unit", "complete", 403, "not_recipient", {"action": "x"}),
     Illegal("someone else recalls it", (), "group", "unit", "recall", 403, "not_sender"),
-    Illegal("the director recalls the registry's routing", (), "director", "unit", "recall", 403, "not_sender"),
-    Illegal("the other group's officer cannot even see it", (), "officer2", "unit", "register", 404, ""),
+    Illegal("the director recalls the routing of the registry", (), "director", "unit", "recall", 403, "not_sender"),
+    Illegal("the officer of the other group cannot even see it", (), "officer2", "unit", "register", 404, ""),
 ]
+# fmt: on
 
 
 def _journey(o: Office, steps: tuple[str, ...]) -> tuple[int, dict[str, int]]:
@@ -280,7 +285,9 @@ def _journey(o: Office, steps: tuple[str, ...]) -> tuple[int, dict[str, int]]:
         if s == "register":
             o.step("group", unit, "register", status=201)
         elif s == "assign":
-            r = o.post("group", f"/api/v1/routes/{unit}/forward", {"to_user_id": o.user["officer"], "instruction": "ดำเนินการ"})
+            r = o.post(
+                "group", f"/api/v1/routes/{unit}/forward", {"to_user_id": o.user["officer"], "instruction": "ดำเนินการ"}
+            )
             assert r.status_code == 201, r.text
             ids["person"] = r.json()["id"]
         elif s == "acknowledge":
@@ -350,8 +357,12 @@ def test_nobody_outside_the_journey_sees_the_letter(office: Office) -> None:
             assert letter not in [i["letter_id"] for i in inbox["items"]], (outsider, view)
             assert "QZJOURNEYX" not in json.dumps(inbox, ensure_ascii=False)
         assert letter not in [x["id"] for x in o.get(outsider, "/api/v1/letters", limit=500).json()["letters"]]
-        for path in (f"/api/v1/letters/{letter}", f"/api/v1/letters/{letter}/timeline", f"/api/v1/routes/{unit}",
-                     f"/api/v1/routes/{person}"):
+        for path in (
+            f"/api/v1/letters/{letter}",
+            f"/api/v1/letters/{letter}/timeline",
+            f"/api/v1/routes/{unit}",
+            f"/api/v1/routes/{person}",
+        ):
             assert o.get(outsider, path).status_code == 404, (outsider, path)
     # those in it see it where they should
     assert [i["route_id"] for i in o.items("officer", letter)] == [person]
@@ -418,4 +429,9 @@ def test_the_whole_journey_over_the_api(office: Office) -> None:
 
     with o.app.tx() as uow:
         assert journey_completed_on(uow.session, letter) is not None
-        assert uow.session.exec(select(func.count()).select_from(Registration).where(col(Registration.letter_id) == letter)).one() == 2
+        assert (
+            uow.session.exec(
+                select(func.count()).select_from(Registration).where(col(Registration.letter_id) == letter)
+            ).one()
+            == 2
+        )

@@ -19,6 +19,7 @@ from service.indexing.cli import reindex, worker
 from service.integrity.cli import verify
 from service.kit.console import err, out
 from service.kit.errors import SarabanError
+from service.routing.cli import inbox
 from service.users.cli import cli as user_cli
 
 cli = typer.Typer(help="Saraban — ระบบสารบรรณ", no_args_is_help=True, add_completion=False)
@@ -29,6 +30,7 @@ cli.add_typer(db_cli, name="db")
 cli.command()(verify)
 cli.command()(reindex)
 cli.command()(worker)
+cli.command()(inbox)
 
 
 @db_cli.command("upgrade")

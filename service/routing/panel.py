@@ -41,6 +41,7 @@ def letter_panel(
     )
     return {
         **j,
+        "waiting_for_me": [r for r in j["routes"] if set(r["steps"]) - {"recall"}],
         "may_route": may_route,
         "forward_from": forwardable[0]["id"] if forwardable else None,
         "units": _units(session, letter) if may_route else [],

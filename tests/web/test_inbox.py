@@ -189,3 +189,30 @@ def test_another_source_adds_its_items(env: tuple[Saraban, TestClient, Clock], m
     assert body["total"] == 1 and body["counts"]["register"] == 1 and body["counts"]["overdue"] == 1
     (item,) = body["items"]
     assert (item["source"], item["item_id"], item["route_id"], item["overdue"]) == ("delivery", 7, None, True)
+
+
+def test_the_inbox_on_the_command_line(env: tuple[Saraban, TestClient, Clock], monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import cli
+
+    app, c, _clock = env
+    h = login(c, "central")
+    reg = {r["code"]: r["id"] for r in c.get("/api/v1/registries", headers=h).json()}
+    with app.tx() as uow:
+        policy = uow.session.exec(select(Unit).where(Unit.code == "policy")).one().id
+    r = c.post(
+        f"/api/v1/registries/{reg['central']}/receive",
+        headers=h,
+        data={"meta": json.dumps({"sender": "สพฐ.", "subject": "สำรวจแผนปฏิบัติการ", "urgency": "ด่วนที่สุด"})},
+    )
+    letter = r.json()["letter_id"]
+    route = c.post(f"/api/v1/letters/{letter}/routes", headers=h, json={"to_unit_id": policy}).json()["id"]
+    c.post(f"/api/v1/routes/{route}/return", headers=login(c, "group2"), json={"reason": "ไม่ใช่งานของกลุ่ม"})
+    monkeypatch.setenv("SARABAN_DATA_DIR", str(app.settings.data_dir))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(cli, ["inbox", "central", "--view", "returned"])
+    assert result.exit_code == 0, result.output
+    assert "returned 1" in result.output and "สำรวจแผนปฏิบัติการ" in result.output
+    assert "ไม่ใช่งานของกลุ่ม" in result.output
+    assert CliRunner().invoke(cli, ["inbox", "nobody-here"]).exit_code == 1

@@ -230,7 +230,9 @@ def my_inbox(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """What waits for the caller: ``{"view", "total", "counts": {view: n}, "items": [...]}`` — views ``all``,
-    ``register``, ``acknowledge``, ``act``, ``returned``, ``overdue``, ``older`` (than ``days``), ``following``."""
+    ``register``, ``acknowledge``, ``act``, ``returned``, ``overdue``, ``older`` (than ``days``), ``following`` (what
+    the caller's desk sent that others hold, with ``holders``: per unit and person, how many, how many late, since
+    when)."""
     app = app_of(request)
     now = app.clock()
     with app.tx(readonly=True) as uow:
@@ -249,6 +251,15 @@ def my_inbox(
         "total": page.total,
         "counts": page.counts,
         "items": [row.as_dict(now=now, tz=app.settings.timezone) for row in page.rows],
+        "holders": [
+            {
+                "name": h.name,
+                "count": h.count,
+                "overdue": h.overdue,
+                "oldest_routed_at": local(h.oldest, app.settings.timezone).isoformat(),
+            }
+            for h in page.holders
+        ],
     }
 
 

@@ -94,11 +94,22 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Holder:
+    """Who holds what the user's desk sent (follow-up per unit and per officer)."""
+
+    name: str
+    count: int
+    overdue: int
+    oldest: datetime
+
+
+@dataclass(frozen=True)
 class InboxPage:
     view: str
     total: int
     counts: dict[str, int]
     rows: list[Row] = field(default_factory=list)
+    holders: list[Holder] = field(default_factory=list)  # for the ``following`` view
 
 
 def inbox(
@@ -135,7 +146,25 @@ def inbox(
         total=len(picked),
         counts={v: len(r) for v, r in chosen.items()},
         rows=picked[offset : offset + limit],
+        holders=_holders(chosen["following"]) if view == "following" else [],
     )
+
+
+def _holders(rows: Iterable[Row]) -> list[Holder]:
+    """Per holder: how many, how many late, since when the oldest; most held first."""
+    by: dict[str, list[Row]] = {}
+    for row in rows:
+        by.setdefault(row.item.to_name, []).append(row)
+    held = [
+        Holder(
+            name=name,
+            count=len(group),
+            overdue=sum(r.overdue for r in group),
+            oldest=min(from_db(r.item.routed_at) for r in group),
+        )
+        for name, group in by.items()
+    ]
+    return sorted(held, key=lambda h: (-h.count, h.oldest, h.name))
 
 
 def _row(item: InboxItem, cal: WorkCalendar, now: datetime) -> Row:

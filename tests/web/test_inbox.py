@@ -160,6 +160,11 @@ def test_overdue_and_pending_views_follow_the_clock(env: tuple[Saraban, TestClie
     assert set(following) == {most, late, urgent, normal, due, other}
     assert following[most]["to"] == "กลุ่มส่งเสริมฯ" and following[most]["overdue"] is True
     assert following[most]["state"] == "registered"
+    holders = view("following", "central")["holders"]
+    assert [(x["name"], x["count"], x["overdue"]) for x in holders] == [
+        ("กลุ่มส่งเสริมฯ", 5, 5),
+        ("กลุ่มนโยบายและแผน", 1, 1),
+    ]
 
 
 def test_another_source_adds_its_items(env: tuple[Saraban, TestClient, Clock], monkeypatch: pytest.MonkeyPatch) -> None:

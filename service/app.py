@@ -29,14 +29,21 @@ from service.letters import api as letters_api
 from service.letters import web as letters_web
 from service.outgoing import api as outgoing_api
 from service.outgoing import web as outgoing_web
+from service.outgoing.inbox import delivery_items
 from service.receiving import api as receiving_api
 from service.receiving import web as receiving_web
 from service.receiving.stamp import ReceiveStamp, render_stamp
 from service.registers import api as registers_api
 from service.registers import web as registers_web
 from service.routing import api as routing_api
+from service.routing import web as routing_web
+from service.routing.inbox import INBOX_SOURCES
 from service.users import api as users_api
 from service.users import web as users_web
+
+# The inbox gathers what waits for someone from every capability that has something waiting.
+if delivery_items not in INBOX_SOURCES:
+    INBOX_SOURCES.append(delivery_items)
 
 # Order is the order of the OpenAPI document and of route matching.
 ROUTERS = (
@@ -55,6 +62,7 @@ ROUTERS = (
     receiving_web,
     letters_web,
     outgoing_web,
+    routing_web,
     audit_web,
     archive_web,
     users_web,

@@ -23,6 +23,7 @@ from service.integrity.cli import verify
 from service.kit.console import err, out
 from service.kit.errors import SarabanError
 from service.outgoing.cli import numbers
+from service.routing.cli import inbox
 from service.users.cli import cli as user_cli
 
 cli = typer.Typer(help="Saraban — ระบบสารบรรณ", no_args_is_help=True, add_completion=False)
@@ -35,6 +36,7 @@ cli.command()(verify)
 cli.command()(reindex)
 cli.command()(worker)
 cli.command()(numbers)
+cli.command()(inbox)
 
 
 @db_cli.command("upgrade")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, time
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
 from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from retention.committee import parse_levels
 from retention.destruction import Window, parse_window
@@ -47,6 +49,14 @@ class Settings(BaseSettings):
     # request does: larger main documents are registered and kept, and stamped by `saraban verify --repair`.
     stamp_max_mb: int = 256
     timezone: str = "Asia/Bangkok"
+
+    # Follow-up of routed letters: working days to act by urgency (ด่วนที่สุด 4 … ปกติ 1; 0 = the same working
+    # day), public holidays (ISO dates, comma-separated or a JSON list) and office hours (a letter that arrives
+    # after hours or on a day off counts from the next working day).
+    deadline_days: Annotated[dict[int, int], NoDecode] = {4: 0, 3: 1, 2: 2, 1: 7}
+    holidays: Annotated[list[date], NoDecode] = []
+    office_start: time = time(8, 30)
+    office_end: time = time(16, 30)
 
     token_ttl_minutes: int = 8 * 60
     session_idle_minutes: int = 30
@@ -105,6 +115,27 @@ class Settings(BaseSettings):
     @property
     def committee_level_list(self) -> tuple[str, ...]:
         return parse_levels(self.committee_levels)
+
+    @field_validator("deadline_days", mode="before")
+    @classmethod
+    def _deadline_days(cls, value: object) -> object:
+        """``4:0,3:1,2:2,1:7`` or JSON ``{"4": 0, …}``."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                return json.loads(text)
+            pairs = [p.split(":", 1) for p in text.split(",") if p.strip()]
+            return {int(k): int(v) for k, v in pairs}
+        return value
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, value: object) -> object:
+        """``2026-12-07,2026-12-10`` or a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        return value
 
     @cached_property
     def sqlalchemy_url(self) -> str:

@@ -33,6 +33,9 @@ USERS = [
     ("records", "นางสาวจันทร์เพ็ญ เก็บดี", 0, [("office", "records")]),
     ("secret", "นายวิรัช รักษาลับ", 3, [("office", "secret_registrar")]),
     ("auditor", "นางอรุณี ตรวจสอบ", 0, [("office", "auditor")]),
+    # a second group, so a journey through two groups can be tried (appended: earlier users keep their ids)
+    ("group2", "นางวันเพ็ญ ศรีสุข", 0, [("policy", "group_clerk")]),
+    ("officer2", "นายวีระ ขยันยิ่ง", 0, [("policy", "officer")]),
 ]
 # A small file plan (รหัสแฟ้ม) in a tree: (code, name, parent code).
 FILE_PLAN = [

@@ -58,6 +58,9 @@ class Action(StrEnum):
     APPROVE_LOAN = "approve_loan"  # approve or refuse a loan (who: configuration, ``SARABAN_LOAN_APPROVERS``)
     LEND = "lend"  # hand out, take back, record an outsider's viewing or copying
     TRANSFER = "transfer"  # the 20-year transfer lists and packages
+    HANDLE_ROUTE = "handle_route"  # register, acknowledge, return, forward or complete what was routed to one
+    RECALL_ROUTE = "recall_route"  # take back what one's desk sent (nobody acted on it yet, or it came back)
+    INSTRUCT = "instruct"  # write an instruction on a letter (เกษียณหนังสือ / สั่งการ)
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -107,7 +110,19 @@ class LoanTarget:
     approvers: frozenset[Role] = frozenset({Role.DIRECTOR})
 
 
-Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget
+
+@dataclass(frozen=True)
+class RouteTarget:
+    """One step of a letter's journey: where it was sent from (a person, and the desk: a unit or None) and to
+    (a unit or a person)."""
+
+    from_user_id: int
+    from_unit_id: int | None = None
+    to_unit_id: int | None = None
+    to_user_id: int | None = None
+
+
+Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget | RouteTarget
 
 # ---------------------------------------------------------------------------------------------- who is who
 
@@ -194,6 +209,30 @@ def _route(actor: Actor, t: LetterTarget) -> str | None:
     return "not_router"
 
 
+def _handle_route(actor: Actor, t: RouteTarget) -> str | None:
+    """What was routed to a unit is handled by the unit's registry clerks (ธุรการกลุ่ม registers it, assigns it or
+    sends it back); what was routed to a person, by that person only."""
+    if t.to_user_id is not None:
+        return None if is_person(actor, [t.to_user_id]) else "not_recipient"
+    if t.to_unit_id is not None and clerk_of(actor, [t.to_unit_id]):
+        return None
+    return "not_recipient"
+
+
+def _recall_route(actor: Actor, t: RouteTarget) -> str | None:
+    """The sender takes back what they sent, or a registry clerk of the desk it was sent from (a colleague at the
+    central registry takes back what the registry sent)."""
+    if actor.id == t.from_user_id or (t.from_unit_id is not None and clerk_of(actor, [t.from_unit_id])):
+        return None
+    return "not_sender"
+
+
+def _instruct(actor: Actor, t: LetterTarget) -> str | None:
+    """ผู้อำนวยการ and group heads (ผอ.กลุ่ม, the director role in a group) write instructions on the letters they
+    can read (whether a letter exists for them is the reading rule's answer, asked first)."""
+    return None if actor.has_role(Role.DIRECTOR) else "not_head"
+
+
 def _role(role: Role, reason: str) -> Rule:
     def rule(actor: Actor, _: Any) -> str | None:
         return None if actor.has_role(role) else reason
@@ -250,6 +289,9 @@ RULES: dict[str, tuple[type, Rule]] = {
     Action.APPROVE_LOAN: (LoanTarget, _approve_loan),
     Action.LEND: (OfficeTarget, _role(Role.RECORDS, "not_records_officer")),
     Action.TRANSFER: (OfficeTarget, _role(Role.RECORDS, "not_records_officer")),
+    Action.HANDLE_ROUTE: (RouteTarget, _handle_route),
+    Action.RECALL_ROUTE: (RouteTarget, _recall_route),
+    Action.INSTRUCT: (LetterTarget, _instruct),
 }
 
 
@@ -286,6 +328,12 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "not_director": ("only the head of the office approves", "เฉพาะหัวหน้าส่วนราชการเท่านั้นที่อนุมัติได้"),
     "not_staff": ("only staff of the office borrow letters", "เฉพาะเจ้าหน้าที่ของสำนักงานเท่านั้นที่ยืมหนังสือได้"),
     "not_loan_approver": ("you may not approve loans", "ท่านไม่มีสิทธิ์อนุมัติการยืมหนังสือ"),
+    "not_recipient": ("this routing was not sent to you", "หนังสือนี้ไม่ได้ส่งถึงท่านหรือหน่วยงานของท่าน"),
+    "not_sender": ("only the sender may take this routing back", "เฉพาะผู้ส่งเท่านั้นที่เรียกคืนได้"),
+    "not_head": (
+        "only a director or group head writes instructions",
+        "เฉพาะผู้อำนวยการหรือผู้อำนวยการกลุ่มเท่านั้นที่เกษียณสั่งการได้",
+    ),
 }
 
 

@@ -64,7 +64,8 @@ def letter_readers(session: Session, letter: Letter) -> set[str]:
             to_unit_id=r.to_unit_id,
             to_unit_ancestors=unit_ancestors(session, r.to_unit_id) if r.to_unit_id else (),
         )
-        for r in session.exec(select(Routing).where(Routing.letter_id == letter.id))
+        # a routing its sender took back (recalled) no longer lets its recipient read the letter
+        for r in session.exec(select(Routing).where(Routing.letter_id == letter.id, Routing.state != "recalled"))
     ]
     return letter_principals(secrecy=letter.secrecy, registries=places, routes=routes)
 
@@ -158,7 +159,7 @@ def letter_target(session: Session, letter: Letter) -> LetterTarget:
             .where(Registration.letter_id == letter.id)
         )
     }
-    routes = session.exec(select(Routing).where(Routing.letter_id == letter.id)).all()
+    routes = session.exec(select(Routing).where(Routing.letter_id == letter.id, Routing.state != "recalled")).all()
     return LetterTarget(
         secrecy=letter.secrecy,
         holders=holders,

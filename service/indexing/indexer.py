@@ -12,7 +12,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -23,7 +23,17 @@ from search import IndexDoc, SearchIndex, SearchIndexOutdated
 from search.extract import extract_text
 from service.access.queries import letter_readers
 from service.letters.renditions import record_rendition
-from service.models import Attachment, Letter, LetterAccess, Registration, Registry, Rendition, Routing, Tombstone
+from service.models import (
+    Attachment,
+    Instruction,
+    Letter,
+    LetterAccess,
+    Registration,
+    Registry,
+    Rendition,
+    Routing,
+    Tombstone,
+)
 from storage import ObjectStore
 
 if TYPE_CHECKING:
@@ -113,6 +123,13 @@ def build_docs(
         (r.letter_id, r)
         for r in session.exec(select(Routing).where(col(Routing.letter_id).in_(ids)).order_by(col(Routing.id)))
     )
+    written = _grouped(  # instructions written on the letters (เกษียณ), after the routes' own
+        session.exec(
+            select(Instruction.letter_id, Instruction.text)
+            .where(col(Instruction.letter_id).in_(ids))
+            .order_by(col(Instruction.id))
+        ).all()
+    )
     principals = _grouped(
         session.exec(
             select(LetterAccess.letter_id, LetterAccess.principal).where(col(LetterAccess.letter_id).in_(ids))
@@ -122,9 +139,13 @@ def build_docs(
     for letter in letters:
         assert letter.id is not None
         readers = principals.get(letter.id) or sorted(letter_readers(session, letter))
-        out.append(
-            _doc(store, letter, regs[letter.id], atts[letter.id], texts_kept, routes[letter.id], readers, ocr=ocr)
-        )
+        doc = _doc(store, letter, regs[letter.id], atts[letter.id], texts_kept, routes[letter.id], readers, ocr=ocr)
+        if written.get(letter.id):
+            index_doc, status, kept = doc
+            more = "\n".join(written[letter.id])
+            both = f"{index_doc.instructions}\n{more}" if index_doc.instructions else more
+            doc = (replace(index_doc, instructions=both), status, kept)
+        out.append(doc)
     return out
 
 

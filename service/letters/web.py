@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from service.access.policy import Action, may
+from service.access.queries import get_visible_letter
 from service.audit.queries import list_events
 from service.edge.deps import PageDep, app_of, where
 from service.edge.files import file_response
@@ -13,17 +14,22 @@ from service.edge.templates import render
 from service.kit.errors import NotFound
 from service.letters.files import open_attachment
 from service.letters.views import read_letter
+from service.routing.panel import letter_panel
 
 router = APIRouter()
 
 
 @router.get("/letters/{letter_id}", response_class=HTMLResponse)
-def letter_page(request: Request, letter_id: int, page: PageDep, registered: int = 0) -> HTMLResponse:
+def letter_page(
+    request: Request, letter_id: int, page: PageDep, registered: int = 0, done: str = ""
+) -> HTMLResponse:
     app = app_of(request)
     with app.tx() as uow:
         view = read_letter(
             uow.session, page.actor, letter_id, now=app.clock(), where=where(request), tz=app.settings.timezone
         )
+        letter = get_visible_letter(uow.session, page.actor, letter_id)
+        panel = letter_panel(uow.session, page.actor, letter, now=app.clock(), tz=app.settings.timezone)
     history = None
     if may(page.actor, Action.READ_AUDIT) is None:
         with app.tx() as uow:
@@ -37,7 +43,9 @@ def letter_page(request: Request, letter_id: int, page: PageDep, registered: int
                 where=where(request),
                 asked={"since": None, "until": None},
             )
-    return render(request, "letter.html", page, letter=view, registered=registered, history=history)
+    return render(
+        request, "letter.html", page, letter=view, registered=registered, history=history, panel=panel, done=done
+    )
 
 
 @router.get("/attachments/{attachment_id}/{which}", response_model=None)

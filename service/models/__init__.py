@@ -28,7 +28,7 @@ from service.models.outgoing import (
     RecipientGroupMember,
 )
 from service.models.registers import NumberCounter, Registration, Registry
-from service.models.routing import Routing
+from service.models.routing import Instruction, Routing
 from service.models.units import Unit
 from service.models.users import AuthToken, Membership, User
 
@@ -43,6 +43,7 @@ __all__ = [
     "DestructionItem",
     "DestructionList",
     "FileCode",
+    "Instruction",
     "LegalHold",
     "Letter",
     "LetterAccess",

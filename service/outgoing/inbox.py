@@ -13,14 +13,13 @@ from service.access.roles import Role
 from service.access.rule import Actor
 from service.kit.thai import local
 from service.models import Delivery, Letter
+from service.routing.inbox import InboxItem
 
 WAITING = ("delivered", "opened")
 CLERKS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK})
 
 
-def incoming_deliveries(
-    session: Session, actor: Actor, now: datetime, *, tz: str = "Asia/Bangkok"
-) -> list[dict[str, Any]]:
+def _waiting_deliveries(session: Session, actor: Actor) -> list[tuple[Delivery, Letter]]:
     """Deliveries to a unit the actor is a clerk of (ordinary letters) or the secret registrar of (secret letters up
     to their clearance) that are not yet registered, newest first."""
     clerk_units = sorted(actor.units_with(CLERKS))
@@ -37,12 +36,22 @@ def incoming_deliveries(
         if registrar_units
         else false(),
     )
-    rows = session.exec(
-        select(Delivery, Letter)
-        .join(Letter, col(Letter.id) == Delivery.letter_id)
-        .where(col(Delivery.state).in_(WAITING), mine)
-        .order_by(col(Delivery.delivered_at).desc(), col(Delivery.id).desc())
-    ).all()
+    return list(
+        session.exec(
+            select(Delivery, Letter)
+            .join(Letter, col(Letter.id) == Delivery.letter_id)
+            .where(col(Delivery.state).in_(WAITING), mine)
+            .order_by(col(Delivery.delivered_at).desc(), col(Delivery.id).desc())
+        ).all()
+    )
+
+
+def incoming_deliveries(
+    session: Session, actor: Actor, now: datetime, *, tz: str = "Asia/Bangkok"
+) -> list[dict[str, Any]]:
+    """Deliveries to a unit the actor is a clerk of (ordinary letters) or the secret registrar of (secret letters up
+    to their clearance) that are not yet registered, newest first."""
+    rows = _waiting_deliveries(session, actor)
     return [
         {
             "route_id": None,
@@ -62,4 +71,26 @@ def incoming_deliveries(
             "channel": "electronic",
         }
         for d, letter in rows
+    ]
+
+
+def delivery_items(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
+    """Electronic letters delivered to the actor's units, waiting to be registered: a source of the inbox
+    (``service.routing.inbox.INBOX_SOURCES``)."""
+    return [
+        InboxItem(
+            source="delivery",
+            item_id=d.id,
+            letter_id=d.letter_id,
+            waiting="register",
+            state=d.state,
+            subject=letter.subject,
+            urgency_level=letter.urgency,
+            routed_at=d.delivered_at,
+            deliver_by=letter.deliver_by,
+            from_name=letter.sender,
+            url=f"/deliveries/{d.id}",
+        )
+        for d, letter in _waiting_deliveries(session, actor)
+        if d.id is not None
     ]

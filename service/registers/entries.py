@@ -25,11 +25,9 @@ from service.models import (
     NumberReservation,
     Registration,
     Registry,
-    Routing,
-    Unit,
-    User,
 )
 from service.registers.printing import RegisterRow, render_register_pdf
+from service.routing.queries import action_texts
 
 COLUMNS = ("number", "letter_no", "letter_date", "sender", "recipient", "subject", "action", "remarks", "registered_at")
 COLUMNS_TH = ("เลขทะเบียนรับ", "ที่", "ลงวันที่", "จาก", "ถึง", "เรื่อง", "การปฏิบัติ", "หมายเหตุ", "ลงทะเบียนเมื่อ")
@@ -96,18 +94,6 @@ def readable_registry(session: Session, actor: Actor, registry_id: int) -> Regis
     return registry
 
 
-def _action_text(session: Session, letter_id: int) -> str:
-    parts = []
-    for route in session.exec(select(Routing).where(Routing.letter_id == letter_id).order_by(col(Routing.id))):
-        if route.to_unit_id:
-            unit = session.get(Unit, route.to_unit_id)
-            parts.append(f"ส่ง {unit.short_name or unit.name}" if unit else "")
-        if route.to_user_id:
-            user = session.get(User, route.to_user_id)
-            parts.append(f"ส่ง {user.full_name or user.username}" if user else "")
-    return ", ".join(p for p in parts if p)
-
-
 def register_entries(
     session: Session,
     actor: Actor,
@@ -130,8 +116,10 @@ def register_entries(
     )
     if limit is not None:
         stmt = stmt.limit(limit)
+    found = session.exec(stmt).all()
+    actions = action_texts(session, [letter.id for _, letter in found if letter.id], unit_id=registry.unit_id, tz=tz)
     entries = []
-    for reg, letter in session.exec(stmt):
+    for reg, letter in found:
         assert reg.id is not None and letter.id is not None
         entries.append(
             Entry(
@@ -143,7 +131,7 @@ def register_entries(
                 sender=letter.sender,
                 recipient=letter.recipient,
                 subject=letter.subject,
-                action=reg.action or _action_text(session, letter.id),
+                action=reg.action or actions.get(letter.id, ""),
                 remarks=reg.remarks or letter.remarks,
                 registered_at=format_thai_datetime(reg.registered_at, tz=tz),
                 urgency=URGENCY_LABELS[letter.urgency - 1],

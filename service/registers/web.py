@@ -17,13 +17,18 @@ from service.registers.entries import (
     readable_registries,
     register_entries,
 )
+from service.routing.inbox import has_waiting
 
 router = APIRouter()
 
 
 @router.get("/", response_model=None)
 def home(request: Request, page: PageDep) -> Response:
-    with app_of(request).tx() as uow:
+    """The inbox first, for whoever has something waiting in it; else a clerk's register, an auditor's search."""
+    app = app_of(request)
+    with app.tx(readonly=True) as uow:
+        if has_waiting(uow.session, page.actor, now=app.clock()):
+            return RedirectResponse("/inbox", status_code=303)
         regs = readable_registries(uow.session, page.actor)
     if regs:
         return RedirectResponse(f"/registers/{regs[0].id}", status_code=303)

@@ -18,6 +18,7 @@ from service.access.policy import (
     LetterTarget,
     LoanTarget,
     RegistryTarget,
+    RouteTarget,
     clerk_of,
     is_director,
     is_member,
@@ -69,6 +70,11 @@ OFFICE_SEND = send_reg("send")
 AT_CENTRAL = LetterTarget(secrecy=0, holders={OFFICE_UNIT: "receive"})
 AT_PROMO = LetterTarget(secrecy=0, holders={OFFICE_UNIT: "receive", PROMO: "receive"}, routed_units=frozenset({PROMO}))
 SECRET_LETTER = LetterTarget(secrecy=2, holders={OFFICE_UNIT: "secret_receive"})
+# the central registry's clerk sent a letter to the promotion group; the group clerk assigned it to the officer
+TO_PROMO = RouteTarget(from_user_id=CENTRAL.id, from_unit_id=OFFICE_UNIT, to_unit_id=PROMO)
+TO_OFFICER = RouteTarget(from_user_id=GROUP.id, from_unit_id=PROMO, to_user_id=OFFICER.id)
+# the director sent a letter to the officer personally (no desk)
+DIRECTOR_TO_OFFICER = RouteTarget(from_user_id=DIRECTOR.id, to_user_id=OFFICER.id)
 
 ROWS: list[tuple[Actor, Action, object, str | None]] = [
     # knowing a registry exists: secret registries only for their registrars (and the administrators who set them up)
@@ -144,6 +150,22 @@ ROWS: list[tuple[Actor, Action, object, str | None]] = [
     (SECRET, Action.ROUTE, SECRET_LETTER, None),
     (DIRECTOR, Action.ROUTE, SECRET_LETTER, "not_router"),
     (CENTRAL, Action.ROUTE, SECRET_LETTER, "not_router"),
+    # handling a routing: a unit's registry clerks what was sent to the unit, a person what was sent to them
+    (GROUP, Action.HANDLE_ROUTE, TO_PROMO, None),
+    *[(a, Action.HANDLE_ROUTE, TO_PROMO, "not_recipient") for a in EVERYONE if a is not GROUP],
+    (OFFICER, Action.HANDLE_ROUTE, TO_OFFICER, None),
+    *[(a, Action.HANDLE_ROUTE, TO_OFFICER, "not_recipient") for a in EVERYONE if a is not OFFICER],
+    # taking one back: its sender, or a registry clerk of the desk it was sent from; nobody else (not the director)
+    (CENTRAL, Action.RECALL_ROUTE, TO_PROMO, None),
+    (GROUP, Action.RECALL_ROUTE, TO_OFFICER, None),
+    (DIRECTOR, Action.RECALL_ROUTE, DIRECTOR_TO_OFFICER, None),
+    *[(a, Action.RECALL_ROUTE, TO_PROMO, "not_sender") for a in EVERYONE if a is not CENTRAL],
+    *[(a, Action.RECALL_ROUTE, TO_OFFICER, "not_sender") for a in EVERYONE if a is not GROUP],
+    *[(a, Action.RECALL_ROUTE, DIRECTOR_TO_OFFICER, "not_sender") for a in EVERYONE if a is not DIRECTOR],
+    # instructions (เกษียณหนังสือ): the director and group heads only
+    (DIRECTOR, Action.INSTRUCT, AT_CENTRAL, None),
+    (DIRECTOR, Action.INSTRUCT, SECRET_LETTER, None),
+    *[(a, Action.INSTRUCT, AT_PROMO, "not_head") for a in EVERYONE if a is not DIRECTOR],
     # the audit trail: auditors only
     (AUDITOR, Action.READ_AUDIT, OFFICE, None),
     *[(a, Action.READ_AUDIT, OFFICE, "not_auditor") for a in EVERYONE if a is not AUDITOR],

@@ -260,6 +260,9 @@ def test_draft_files_issue_send_register_follow(app: Saraban, client: TestClient
     item = incoming["items"][0]
     assert item["letter_id"] == letter_id and item["route_id"] is None and item["state"] == "delivered"
     assert item["subject"] == "ส่งข้อมูลนักเรียนทุน" and item["urgency_level"] == 2 and item["overdue"] is False
+    # the same letter waits in the clerk's inbox, beside what was routed to them
+    inbox = ok(client.get("/api/v1/inbox", headers=school))
+    assert [(i["letter_id"], i["route_id"]) for i in inbox["items"]] == [(letter_id, None)]
     opened = ok(client.get(f"/api/v1/deliveries/{item['delivery_id']}", headers=school))
     assert opened["state"] == "opened" and opened["letter"]["letter_no"] == "ศธ ๐๔๐๔๕/๑"
     clock.now = NOW + timedelta(hours=2)

@@ -22,7 +22,9 @@ from tests.archive_kit import complete_journey, file_letters, receive, use_clock
 from tests.conftest import MakeSaraban, login
 
 SIZE_MB = int(os.environ.get("SARABAN_TEST_PACKAGE_MB", "2048"))
-PEAK_LIMIT_MB = 400  # the process's own baseline (Python, FastAPI, pypdf, fonts …) is well under this
+# The command's own baseline (Python, FastAPI, pypdf, fonts, every concept's CLI loaded) is ≈ 450–520 MiB; a
+# package that held its 2 GB of files in memory would be far above this.
+PEAK_LIMIT_MB = 640
 
 
 def test_a_2_gb_package_is_written_with_bounded_memory(make_saraban: MakeSaraban, tmp_path: Path) -> None:

@@ -197,9 +197,7 @@ def test_another_source_adds_its_items(env: tuple[Saraban, TestClient, Clock], m
 
 
 def test_the_inbox_on_the_command_line(env: tuple[Saraban, TestClient, Clock], monkeypatch: pytest.MonkeyPatch) -> None:
-    from typer.testing import CliRunner
-
-    from service.cli import cli
+    from tests.cli import run_saraban
 
     app, c, _clock = env
     h = login(c, "central")
@@ -214,10 +212,9 @@ def test_the_inbox_on_the_command_line(env: tuple[Saraban, TestClient, Clock], m
     letter = r.json()["letter_id"]
     route = c.post(f"/api/v1/letters/{letter}/routes", headers=h, json={"to_unit_id": policy}).json()["id"]
     c.post(f"/api/v1/routes/{route}/return", headers=login(c, "group2"), json={"reason": "ไม่ใช่งานของกลุ่ม"})
-    monkeypatch.setenv("SARABAN_DATA_DIR", str(app.settings.data_dir))
-    monkeypatch.setenv("COLUMNS", "200")
-    result = CliRunner().invoke(cli, ["inbox", "central", "--view", "returned"])
-    assert result.exit_code == 0, result.output
-    assert "returned 1" in result.output and "สำรวจแผนปฏิบัติการ" in result.output
-    assert "ไม่ใช่งานของกลุ่ม" in result.output
-    assert CliRunner().invoke(cli, ["inbox", "nobody-here"]).exit_code == 1
+    env_ = {"SARABAN_DATA_DIR": str(app.settings.data_dir), "COLUMNS": "200"}
+    result = run_saraban(["inbox", "central", "--view", "returned"], env=env_, cwd=app.settings.data_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "returned 1" in result.stdout and "สำรวจแผนปฏิบัติการ" in result.stdout
+    assert "ไม่ใช่งานของกลุ่ม" in result.stdout
+    assert run_saraban(["inbox", "nobody-here"], env=env_, cwd=app.settings.data_dir).returncode == 1

@@ -56,16 +56,27 @@ def seed(settings: Settings, units: int, clerks: int) -> list[str]:
         conn.execute(
             insert(unit_t),
             [
-                {"code": f"bench-{i:05d}", "name": f"โรงเรียนทดสอบที่ {i}", "short_name": f"รร.ทดสอบ {i}",
-                 "parent_id": None, "internal": True, "letter_code": None}
+                {
+                    "code": f"bench-{i:05d}",
+                    "name": f"โรงเรียนทดสอบที่ {i}",
+                    "short_name": f"รร.ทดสอบ {i}",
+                    "parent_id": None,
+                    "internal": True,
+                    "letter_code": None,
+                }
                 for i in range(1, units + 1)
             ],
         )
-        ids = [row[0] for row in conn.execute(select(unit_t.c.id).where(unit_t.c.code.like("bench-%")).order_by(unit_t.c.id))]
+        ids = [
+            row[0]
+            for row in conn.execute(select(unit_t.c.id).where(unit_t.c.code.like("bench-%")).order_by(unit_t.c.id))
+        ]
         conn.execute(
             insert(registry_t),
-            [{"code": f"bench-{i:05d}-receive", "name": "ทะเบียนหนังสือรับ", "kind": "receive", "unit_id": uid}
-             for i, uid in enumerate(ids, start=1)],
+            [
+                {"code": f"bench-{i:05d}-receive", "name": "ทะเบียนหนังสือรับ", "kind": "receive", "unit_id": uid}
+                for i, uid in enumerate(ids, start=1)
+            ],
         )
         group = RecipientGroup(name=GROUP, created_at=now)
         s.add(group)
@@ -75,8 +86,14 @@ def seed(settings: Settings, units: int, clerks: int) -> list[str]:
         names = []
         for i in sample:
             name = f"bench{i}"
-            create_user(s, username=name, password=DEMO_PASSWORD, roles=[(f"bench-{i:05d}", "central_clerk")],
-                        now=now, check_policy=False)
+            create_user(
+                s,
+                username=name,
+                password=DEMO_PASSWORD,
+                roles=[(f"bench-{i:05d}", "central_clerk")],
+                now=now,
+                check_policy=False,
+            )
             names.append(name)
     app.engine.dispose()
     return names
@@ -104,8 +121,12 @@ def main() -> None:
         print(f"seeded {args.units} recipient units in {time.perf_counter() - t0:.1f} s")
 
         sock_port = _free_port()
-        env = {**os.environ, "SARABAN_DATA_DIR": str(data_dir), "SARABAN_DATABASE_URL": args.database_url,
-               "SARABAN_INDEX_MODE": "worker"}
+        env = {
+            **os.environ,
+            "SARABAN_DATA_DIR": str(data_dir),
+            "SARABAN_DATABASE_URL": args.database_url,
+            "SARABAN_INDEX_MODE": "worker",
+        }
         script = Path(sys.executable).parent / "saraban"
         cmd = [str(script) if script.exists() else "saraban", "serve", "--port", str(sock_port)]
         log = (Path(tmp) / "server.log").open("wb")
@@ -116,11 +137,19 @@ def main() -> None:
             with httpx.Client(base_url=base, timeout=120) as http:
                 h = token(http, "central")
                 regs = {r["code"]: r["id"] for r in http.get("/api/v1/registries", headers=h).json()}
-                group_id = next(g["id"] for g in http.get("/api/v1/recipient-groups", headers=h).json()
-                                if g["name"] == GROUP)
-                r = http.post("/api/v1/outgoing", headers=h, json={
-                    "registry_id": regs["office-circular"], "subject": "แจ้งปฏิทินการศึกษา ปีการศึกษา ๒๕๖๙",
-                    "urgency": "ด่วน", "recipients": [{"group_id": group_id}]})
+                group_id = next(
+                    g["id"] for g in http.get("/api/v1/recipient-groups", headers=h).json() if g["name"] == GROUP
+                )
+                r = http.post(
+                    "/api/v1/outgoing",
+                    headers=h,
+                    json={
+                        "registry_id": regs["office-circular"],
+                        "subject": "แจ้งปฏิทินการศึกษา ปีการศึกษา ๒๕๖๙",
+                        "urgency": "ด่วน",
+                        "recipients": [{"group_id": group_id}],
+                    },
+                )
                 r.raise_for_status()
                 letter_id = r.json()["letter_id"]
                 r = http.post(f"/api/v1/outgoing/{letter_id}/issue", headers=h)
@@ -154,10 +183,14 @@ def main() -> None:
                         times.append(time.perf_counter() - t)
                         assert any(i["letter_id"] == letter_id for i in items), name
                     latencies.append(statistics.median(times))
-                    print(f"  {name}: incoming p50 {statistics.median(times) * 1000:.1f} ms, "
-                          f"max {max(times) * 1000:.1f} ms")
-                print(f"per-recipient inbox latency after the send: median {statistics.median(latencies) * 1000:.1f} ms "
-                      f"over {len(clerks)} recipient clerks")
+                    print(
+                        f"  {name}: incoming p50 {statistics.median(times) * 1000:.1f} ms, "
+                        f"max {max(times) * 1000:.1f} ms"
+                    )
+                print(
+                    f"per-recipient inbox latency after the send: median {statistics.median(latencies) * 1000:.1f} ms "
+                    f"over {len(clerks)} recipient clerks"
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -118,12 +118,11 @@ def create_draft(session: Session, actor: Actor, data: OutgoingIn, *, now: datet
                 f"letter {data.replies_to_letter_id} to reply to not found",
                 thai="ไม่พบหนังสือที่จะตอบ",
             ) from exc
-    sender = session.get(Unit, registry.unit_id)
-    assert sender is not None
+    sender = sender_name(session, registry.unit_id)
     kinds = {r.kind for r in data.recipients}
     channel = "electronic" if kinds & {"unit", "group"} else ("email" if "email" in kinds else "paper")
     letter = Letter(
-        sender=sender.name,
+        sender=sender,
         recipient=(data.recipient or _addressed_to(data.recipients, units, groups))[:500],
         subject=data.subject,
         summary=data.summary,
@@ -188,6 +187,23 @@ def create_draft(session: Session, actor: Actor, data: OutgoingIn, *, now: datet
         replies_to=outgoing.replies_to_letter_id,
     )
     return Drafted(letter=letter, outgoing=outgoing, recipients=rows)
+
+
+def sender_name(session: Session, unit_id: int) -> str:
+    """จาก: the unit whose letter code the letter carries — a group without a code of its own sends in its office's
+    name, the group named after it (``สำนักงาน… (กลุ่มส่งเสริมฯ)``)."""
+    unit = session.get(Unit, unit_id)
+    assert unit is not None
+    coded, seen = unit, {unit.id}
+    while not coded.letter_code and coded.parent_id is not None and coded.parent_id not in seen:
+        parent = session.get(Unit, coded.parent_id)
+        if parent is None:
+            break
+        coded = parent
+        seen.add(parent.id)
+    if coded is unit or not coded.letter_code:
+        return unit.name
+    return f"{coded.name} ({unit.short_name or unit.name})"
 
 
 def outgoing_of(session: Session, actor: Actor, letter_id: int, *, lock: bool = False) -> tuple[Outgoing, Letter]:

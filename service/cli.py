@@ -55,7 +55,17 @@ def serve(
     h, p = host or s.host, port or s.port
     out.print(f"Saraban on http://{h}:{p}  (data: {s.data_dir.resolve()}, db: {s.sqlalchemy_url.split('://')[0]})")
     if workers > 1:
-        uvicorn.run("service.app:app_from_env", factory=True, host=h, port=p, workers=workers, log_level="warning")
+        # A worker loads the PDF and font libraries before it answers uvicorn's health check; on a busy machine
+        # that takes longer than uvicorn's 5 s, and the supervisor would restart workers forever.
+        uvicorn.run(
+            "service.app:app_from_env",
+            factory=True,
+            host=h,
+            port=p,
+            workers=workers,
+            log_level="warning",
+            timeout_worker_healthcheck=120,
+        )
     else:
         uvicorn.run(create_app(build(s)), host=h, port=p, log_level="warning")
 

@@ -347,8 +347,10 @@ def main() -> None:
                     route_id = load(conn, office, first=total - size + 1, count=size - loaded, total_year=total,
                                     open_=args.open, start_route_id=route_id, now=now, rng=rng)
                 loaded = size
-                conn.execute("ANALYZE")
                 conn.commit()
+                conn.autocommit = True
+                conn.execute("VACUUM ANALYZE")  # what autovacuum does after a day's work
+                conn.autocommit = False
                 steps = conn.execute("SELECT count(*) FROM routing").fetchone()[0]  # type: ignore[index]
                 regs = conn.execute("SELECT count(*) FROM registration").fetchone()[0]  # type: ignore[index]
                 print(f"loaded {regs:,} registrations, {steps:,} routing steps in {time.perf_counter() - t0:.0f} s",

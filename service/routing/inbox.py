@@ -134,24 +134,29 @@ def inbox(
         view = "all"
     due = _Deadlines(calendar or WorkCalendar.of())
     items = [item for source in (INBOX_SOURCES if sources is None else sources) for item in source(session, actor, now)]
-    if view == "following":  # what others hold: read in full only for this view (it can be long)
-        items += following_items(session, actor, now)
     rows = [_row(item, due, now) for item in items]
     older = from_db(now) - timedelta(days=older_than_days)
     chosen: dict[str, list[Row]] = {v: [] for v in VIEWS}
     for row in rows:
         for v in _views_of(row, older):
             chosen[v].append(row)
-    picked = sorted(chosen[view], key=_order)
     counts = {v: len(r) for v, r in chosen.items()}
-    if view != "following":
-        counts["following"] += count_following(session, actor)
+    counts["following"] += count_following(session, actor)
+    holders: list[Holder] = []
+    if view == "following":
+        # Routes others hold can be many (a central registry follows everything it sent): the first page comes
+        # sorted from the database; the holders' summary from a few columns of each.
+        top = [_row(i, due, now) for i in following_items(session, actor, now, limit=offset + limit)]
+        picked = sorted(chosen["following"] + top, key=_order)
+        holders = _holders(chosen["following"], _following_facts(session, actor, due, now))
+    else:
+        picked = sorted(chosen[view], key=_order)
     return InboxPage(
         view=view,
-        total=len(picked),
+        total=counts[view],
         counts=counts,
         rows=picked[offset : offset + limit],
-        holders=_holders(chosen["following"]) if view == "following" else [],
+        holders=holders,
     )
 
 
@@ -164,28 +169,29 @@ class _Deadlines:
         self.defaults: dict[tuple[date, int], datetime] = {}
 
     def of(self, item: InboxItem) -> datetime:
-        if item.due_at is not None:
-            return from_db(item.due_at)
+        return self.when(item.routed_at, item.urgency_level, item.due_at, item.deliver_by)
+
+    def when(self, routed_at: datetime, urgency: int, due_at: datetime | None, deliver_by: datetime | None) -> datetime:
+        if due_at is not None:
+            return from_db(due_at)
         cal = self.calendar
-        key = (cal.first_day(item.routed_at), item.urgency_level)
+        key = (cal.first_day(routed_at), urgency)
         default = self.defaults.get(key)
         if default is None:
-            default = self.defaults[key] = deadline(cal, received_at=item.routed_at, urgency=item.urgency_level)
-        return min(default, from_db(item.deliver_by)) if item.deliver_by is not None else default
+            default = self.defaults[key] = deadline(cal, received_at=routed_at, urgency=urgency)
+        return min(default, from_db(deliver_by)) if deliver_by is not None else default
 
 
-def _holders(rows: Iterable[Row]) -> list[Holder]:
-    """Per holder: how many, how many late, since when the oldest; most held first."""
-    by: dict[str, list[Row]] = {}
+def _holders(rows: Iterable[Row], routes: Iterable[tuple[str, datetime, bool]] = ()) -> list[Holder]:
+    """Per holder: how many, how many late, since when the oldest; most held first. ``routes``: (holder, arrived,
+    late) of followed routes, beside the rows of other sources."""
+    by: dict[str, list[tuple[datetime, bool]]] = {}
     for row in rows:
-        by.setdefault(row.item.to_name, []).append(row)
+        by.setdefault(row.item.to_name, []).append((from_db(row.item.routed_at), row.overdue))
+    for name, arrived, late in routes:
+        by.setdefault(name, []).append((from_db(arrived), late))
     held = [
-        Holder(
-            name=name,
-            count=len(group),
-            overdue=sum(r.overdue for r in group),
-            oldest=min(from_db(r.item.routed_at) for r in group),
-        )
+        Holder(name=name, count=len(group), overdue=sum(late for _, late in group), oldest=min(a for a, _ in group))
         for name, group in by.items()
     ]
     return sorted(held, key=lambda h: (-h.count, h.oldest, h.name))
@@ -283,11 +289,36 @@ def route_items(session: Session, actor: Actor, now: datetime) -> list[InboxItem
     return _items(session, actor, waiting)
 
 
-def following_items(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
+def following_items(session: Session, actor: Actor, now: datetime, *, limit: int | None = None) -> list[InboxItem]:
     """Follow-up: what the actor or their desk sent that others still hold (for a head, also what went to their
-    unit)."""
+    unit), most urgent then oldest first; the first ``limit`` of them."""
     _waiting_cond, following = _scope(actor)
-    return _items(session, actor, following)
+    return _items(session, actor, following, limit=limit)
+
+
+def _following_facts(
+    session: Session, actor: Actor, due: _Deadlines, now: datetime
+) -> list[tuple[str, datetime, bool]]:
+    """(holder, arrived, late) of every followed route: a few columns, no items built."""
+    _waiting_cond, following = _scope(actor)
+    rows = (
+        session.connection()
+        .execute(
+            sql_select(_R.c.to_unit_id, _R.c.to_user_id, _R.c.routed_at, _R.c.due_at, _L.c.urgency, _L.c.deliver_by)
+            .join(_L, _L.c.id == _R.c.letter_id)
+            .where(following)
+            .where(_readable(actor))
+        )
+        .all()
+    )
+    names = _names(session, [], units={r.to_unit_id for r in rows}, users={r.to_user_id for r in rows})
+    moment = from_db(now)
+    out = []
+    for r in rows:
+        key = ("unit", r.to_unit_id) if r.to_unit_id is not None else ("user", r.to_user_id)
+        when = due.when(r.routed_at, r.urgency, r.due_at, r.deliver_by)
+        out.append((names.get(key, ""), r.routed_at, moment > when))
+    return out
 
 
 def count_following(session: Session, actor: Actor) -> int:
@@ -299,17 +330,11 @@ def count_following(session: Session, actor: Actor) -> int:
     )
 
 
-def _items(session: Session, actor: Actor, condition: Any) -> list[InboxItem]:
-    rows = (
-        session.connection()
-        .execute(
-            sql_select(*_COLUMNS)
-            .join(_L, _L.c.id == _R.c.letter_id)
-            .where(condition)
-            .where(_readable(actor))
-        )
-        .all()
-    )
+def _items(session: Session, actor: Actor, condition: Any, *, limit: int | None = None) -> list[InboxItem]:
+    query = sql_select(*_COLUMNS).join(_L, _L.c.id == _R.c.letter_id).where(condition).where(_readable(actor))
+    if limit is not None:
+        query = query.order_by(_L.c.urgency.desc(), _R.c.routed_at, _R.c.id).limit(limit)
+    rows = session.connection().execute(query).all()
     names = _names(session, rows)
     desks = actor.units_with(CLERKS)
     items = []
@@ -348,11 +373,20 @@ def _waiting(r: Any, me: int, desks: set[int]) -> str:
     return "following"
 
 
-def _names(session: Session, rows: Sequence[Any]) -> dict[tuple[str, int | None], str]:
-    users = {r.from_user_id for r in rows} | {r.to_user_id for r in rows if r.to_user_id is not None}
-    units = {r.from_unit_id for r in rows if r.from_unit_id is not None} | {
-        r.to_unit_id for r in rows if r.to_unit_id is not None
-    }
+def _names(
+    session: Session, rows: Sequence[Any], *, units: Iterable[int | None] = (), users: Iterable[int | None] = ()
+) -> dict[tuple[str, int | None], str]:
+    """Names of the people and units of ``rows`` (their from/to columns) and of ``units`` and ``users``."""
+    users = (
+        {u for u in users if u is not None}
+        | {r.from_user_id for r in rows}
+        | {r.to_user_id for r in rows if r.to_user_id is not None}
+    )
+    units = (
+        {u for u in units if u is not None}
+        | {r.from_unit_id for r in rows if r.from_unit_id is not None}
+        | {r.to_unit_id for r in rows if r.to_unit_id is not None}
+    )
     names: dict[tuple[str, int | None], str] = {("unit", None): "", ("user", None): ""}
     if users:
         for uid, full, username in session.exec(

@@ -63,7 +63,17 @@ def serve(
     for line in missing_tools(ocr=s.ocr != "off"):
         out.print(f"[yellow]{line}[/yellow]")
     if workers > 1:
-        uvicorn.run("service.app:app_from_env", factory=True, host=h, port=p, workers=workers, log_level="warning")
+        # A worker loads the PDF and font libraries before it answers uvicorn's health check; on a busy machine
+        # that takes longer than uvicorn's 5 s, and the supervisor would restart workers forever.
+        uvicorn.run(
+            "service.app:app_from_env",
+            factory=True,
+            host=h,
+            port=p,
+            workers=workers,
+            log_level="warning",
+            timeout_worker_healthcheck=120,
+        )
     else:
         uvicorn.run(create_app(build(s)), host=h, port=p, log_level="warning")
 

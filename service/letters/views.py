@@ -67,6 +67,12 @@ def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -
                 "due_at": _iso(r.due_at),
                 "routed_at": _iso(r.routed_at),
                 "acknowledged_at": _iso(r.acknowledged_at),
+                "state": r.state,
+                "parent_id": r.parent_id,
+                "registered_at": _iso(r.registered_at),
+                "returned_reason": r.returned_reason or None,
+                "completed_at": _iso(r.completed_at),
+                "action": r.action_taken or None,
             }
             for r in routes
         ],

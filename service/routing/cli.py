@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 from sqlmodel import select
 
 from service.access.roles import URGENCY_LABELS
@@ -48,21 +48,18 @@ def inbox(
             limit=limit,
         )
     tz = app.settings.timezone
-    out.print(" · ".join(f"{v} {n}" for v, n in page.counts.items()))
-    table = Table(title=f"{username}: {view} ({page.total})")
-    for heading in ("route", "letter", "urgency", "subject", "waiting", "from → to", "routed", "deadline", "late"):
-        table.add_column(heading)
+    out.print(" · ".join(f"{v} {n}" for v, n in page.counts.items()), soft_wrap=True)
+    out.print(f"[bold]{username}: {view} ({page.total})[/bold]")
     for row in page.rows:
         i = row.item
-        table.add_row(
-            str(i.route_id or f"{i.source}:{i.item_id}"),
-            str(i.letter_id),
-            URGENCY_LABELS[i.urgency_level - 1],
-            i.subject + (f"\n[yellow]ส่งคืน: {i.returned_reason}[/yellow]" if i.returned_reason else ""),
-            i.waiting,
-            f"{i.from_name} → {i.to_name}",
-            format_thai_datetime(i.routed_at, tz=tz),
-            format_thai_datetime(row.deadline, tz=tz) if row.deadline else "",
-            "[red]เกินกำหนด[/red]" if row.overdue else "",
+        flags = [URGENCY_LABELS[i.urgency_level - 1]] + (["[red]เกินกำหนด[/red]"] if row.overdue else [])
+        due = f" · กำหนด {format_thai_datetime(row.deadline, tz=tz)}" if row.deadline else ""
+        out.print(
+            f"{i.route_id or f'{i.source}:{i.item_id}'}  {' · '.join(flags)} · {escape(i.subject)}"
+            f" (หนังสือ {i.letter_id})"
+            f" — {i.waiting}: {escape(i.from_name)} → {escape(i.to_name)}"
+            f" · ส่ง {format_thai_datetime(i.routed_at, tz=tz)}{due}",
+            soft_wrap=True,
         )
-    out.print(table)
+        if i.returned_reason:
+            out.print(f"    [yellow]ส่งคืน: {escape(i.returned_reason)}[/yellow]", soft_wrap=True)

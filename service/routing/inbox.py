@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, false, func, literal, not_, or_
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -132,48 +132,76 @@ def inbox(
     """
     if view not in VIEWS:
         view = "all"
-    cal = calendar or WorkCalendar.of()
+    due = _Deadlines(calendar or WorkCalendar.of())
     items = [item for source in (INBOX_SOURCES if sources is None else sources) for item in source(session, actor, now)]
-    rows = [_row(item, cal, now) for item in items]
+    rows = [_row(item, due, now) for item in items]
     older = from_db(now) - timedelta(days=older_than_days)
     chosen: dict[str, list[Row]] = {v: [] for v in VIEWS}
     for row in rows:
         for v in _views_of(row, older):
             chosen[v].append(row)
-    picked = sorted(chosen[view], key=_order)
+    counts = {v: len(r) for v, r in chosen.items()}
+    counts["following"] += count_following(session, actor)
+    holders: list[Holder] = []
+    if view == "following":
+        # Routes others hold can be many (a central registry follows everything it sent): the first page comes
+        # sorted from the database; the holders' summary from a few columns of each.
+        top = [_row(i, due, now) for i in following_items(session, actor, now, limit=offset + limit)]
+        picked = sorted(chosen["following"] + top, key=_order)
+        holders = _holders(chosen["following"], _following_facts(session, actor, due, now))
+    else:
+        picked = sorted(chosen[view], key=_order)
     return InboxPage(
         view=view,
-        total=len(picked),
-        counts={v: len(r) for v, r in chosen.items()},
+        total=counts[view],
+        counts=counts,
         rows=picked[offset : offset + limit],
-        holders=_holders(chosen["following"]) if view == "following" else [],
+        holders=holders,
     )
 
 
-def _holders(rows: Iterable[Row]) -> list[Holder]:
-    """Per holder: how many, how many late, since when the oldest; most held first."""
-    by: dict[str, list[Row]] = {}
+class _Deadlines:
+    """Deadlines of many items at once: the default one depends only on the day an item counts from and its
+    urgency, so it is worked out once per pair."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.defaults: dict[tuple[date, int], datetime] = {}
+
+    def of(self, item: InboxItem) -> datetime:
+        return self.when(item.routed_at, item.urgency_level, item.due_at, item.deliver_by)
+
+    def when(self, routed_at: datetime, urgency: int, due_at: datetime | None, deliver_by: datetime | None) -> datetime:
+        if due_at is not None:
+            return from_db(due_at)
+        cal = self.calendar
+        key = (cal.first_day(routed_at), urgency)
+        default = self.defaults.get(key)
+        if default is None:
+            default = self.defaults[key] = deadline(cal, received_at=routed_at, urgency=urgency)
+        return min(default, from_db(deliver_by)) if deliver_by is not None else default
+
+
+def _holders(rows: Iterable[Row], routes: Iterable[tuple[str, datetime, bool]] = ()) -> list[Holder]:
+    """Per holder: how many, how many late, since when the oldest; most held first. ``routes``: (holder, arrived,
+    late) of followed routes, beside the rows of other sources."""
+    by: dict[str, list[tuple[datetime, bool]]] = {}
     for row in rows:
-        by.setdefault(row.item.to_name, []).append(row)
+        by.setdefault(row.item.to_name, []).append((from_db(row.item.routed_at), row.overdue))
+    for name, arrived, late in routes:
+        by.setdefault(name, []).append((from_db(arrived), late))
     held = [
-        Holder(
-            name=name,
-            count=len(group),
-            overdue=sum(r.overdue for r in group),
-            oldest=min(from_db(r.item.routed_at) for r in group),
-        )
+        Holder(name=name, count=len(group), overdue=sum(late for _, late in group), oldest=min(a for a, _ in group))
         for name, group in by.items()
     ]
     return sorted(held, key=lambda h: (-h.count, h.oldest, h.name))
 
 
-def _row(item: InboxItem, cal: WorkCalendar, now: datetime) -> Row:
+def _row(item: InboxItem, due: _Deadlines, now: datetime) -> Row:
     if item.waiting == "returned":
         return Row(item, None, overdue=False)  # nothing was due of the one it came back to
-    due = deadline(
-        cal, received_at=item.routed_at, urgency=item.urgency_level, due_at=item.due_at, deliver_by=item.deliver_by
-    )
-    return Row(item, due, overdue=from_db(now) > due)
+    when = due.of(item)
+    return Row(item, when, overdue=from_db(now) > when)
 
 
 def _views_of(row: Row, older: datetime) -> Iterable[str]:
@@ -205,49 +233,110 @@ _L = Letter.__table__  # type: ignore[attr-defined]
 _ACCESS = LetterAccess.__table__  # type: ignore[attr-defined]
 
 
-def route_items(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
-    """Routed letters: to the user (to acknowledge, to act on), to a unit they are a registry clerk of (to
-    register, to act on: assign, complete or return), returned to them or their desk, and — follow-up — what
-    they or their desk sent that others still hold (for a head, also what went to their unit)."""
+def _scope(actor: Actor) -> tuple[Any, Any]:
+    """The conditions on routes: waiting for the actor (to them, to a unit they are a registry clerk of, returned
+    to them or their desk), and followed by them (sent by them or their desk and not ended; for a head, also
+    what went to their unit)."""
     me = actor.id
     desks = sorted(actor.units_with(CLERKS))
     heads = sorted(actor.units_with([Role.DIRECTOR]))
     mine_sent = or_(_R.c.from_user_id == me, _R.c.from_unit_id.in_(desks))
-    following = or_(mine_sent, _R.c.to_unit_id.in_(heads))
-    wanted = [
+    waiting = or_(
         and_(_R.c.to_user_id == me, _R.c.state.in_([State.SENT, State.ACKNOWLEDGED])),
         and_(mine_sent, _R.c.state == State.RETURNED),
-        and_(following, _R.c.state.in_(_OPEN)),
         and_(_R.c.to_unit_id.in_(desks), _R.c.state.in_([State.SENT, State.REGISTERED])),
-    ]
-    readable = sql_select(_ACCESS.c.letter_id).where(_ACCESS.c.principal.in_(sorted(actor_principals(actor))))
+    )
+    # (``waiting`` is NULL, not false, for a route to a unit when compared with the actor's id: coalesce it)
+    following = and_(
+        or_(mine_sent, _R.c.to_unit_id.in_(heads)), _R.c.state.in_(_OPEN), not_(func.coalesce(waiting, false()))
+    )
+    return waiting, following
+
+
+def _readable(actor: Actor) -> Any:
+    """The reading rule as a condition on the route's letter, probed per route (``OFFSET 0`` keeps PostgreSQL from
+    turning it into a join that hashes every letter the actor may read — a cost that grows with the year)."""
+    return (
+        sql_select(literal(1))
+        .where(_ACCESS.c.letter_id == _R.c.letter_id, _ACCESS.c.principal.in_(sorted(actor_principals(actor))))
+        .offset(0)
+        .exists()
+    )
+
+
+_COLUMNS = (
+    _R.c.id,
+    _R.c.letter_id,
+    _R.c.state,
+    _R.c.from_user_id,
+    _R.c.from_unit_id,
+    _R.c.to_unit_id,
+    _R.c.to_user_id,
+    _R.c.routed_at,
+    _R.c.state_at,
+    _R.c.due_at,
+    _R.c.returned_reason,
+    _L.c.subject,
+    _L.c.urgency,
+    _L.c.deliver_by,
+)
+
+
+def route_items(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
+    """Routed letters waiting for the actor: to them (to acknowledge, to act on), to a unit they are a registry
+    clerk of (to register, to act on: assign, complete or return), returned to them or their desk."""
+    waiting, _following = _scope(actor)
+    return _items(session, actor, waiting)
+
+
+def following_items(session: Session, actor: Actor, now: datetime, *, limit: int | None = None) -> list[InboxItem]:
+    """Follow-up: what the actor or their desk sent that others still hold (for a head, also what went to their
+    unit), most urgent then oldest first; the first ``limit`` of them."""
+    _waiting_cond, following = _scope(actor)
+    return _items(session, actor, following, limit=limit)
+
+
+def _following_facts(
+    session: Session, actor: Actor, due: _Deadlines, now: datetime
+) -> list[tuple[str, datetime, bool]]:
+    """(holder, arrived, late) of every followed route: a few columns, no items built."""
+    _waiting_cond, following = _scope(actor)
     rows = (
         session.connection()
         .execute(
-            sql_select(
-                _R.c.id,
-                _R.c.letter_id,
-                _R.c.state,
-                _R.c.from_user_id,
-                _R.c.from_unit_id,
-                _R.c.to_unit_id,
-                _R.c.to_user_id,
-                _R.c.routed_at,
-                _R.c.state_at,
-                _R.c.due_at,
-                _R.c.returned_reason,
-                _L.c.subject,
-                _L.c.urgency,
-                _L.c.deliver_by,
-            )
+            sql_select(_R.c.to_unit_id, _R.c.to_user_id, _R.c.routed_at, _R.c.due_at, _L.c.urgency, _L.c.deliver_by)
             .join(_L, _L.c.id == _R.c.letter_id)
-            .where(or_(*wanted))
-            .where(_R.c.letter_id.in_(readable))
+            .where(following)
+            .where(_readable(actor))
         )
         .all()
     )
+    names = _names(session, [], units={r.to_unit_id for r in rows}, users={r.to_user_id for r in rows})
+    moment = from_db(now)
+    out = []
+    for r in rows:
+        key = ("unit", r.to_unit_id) if r.to_unit_id is not None else ("user", r.to_user_id)
+        when = due.when(r.routed_at, r.urgency, r.due_at, r.deliver_by)
+        out.append((names.get(key, ""), r.routed_at, moment > when))
+    return out
+
+
+def count_following(session: Session, actor: Actor) -> int:
+    _waiting_cond, following = _scope(actor)
+    return int(
+        session.connection()
+        .execute(sql_select(func.count()).select_from(_R).where(following).where(_readable(actor)))
+        .scalar_one()
+    )
+
+
+def _items(session: Session, actor: Actor, condition: Any, *, limit: int | None = None) -> list[InboxItem]:
+    query = sql_select(*_COLUMNS).join(_L, _L.c.id == _R.c.letter_id).where(condition).where(_readable(actor))
+    if limit is not None:
+        query = query.order_by(_L.c.urgency.desc(), _R.c.routed_at, _R.c.id).limit(limit)
+    rows = session.connection().execute(query).all()
     names = _names(session, rows)
-    desk_set = set(desks)
+    desks = actor.units_with(CLERKS)
     items = []
     for r in rows:
         to_key = ("unit", r.to_unit_id) if r.to_unit_id is not None else ("user", r.to_user_id)
@@ -257,7 +346,7 @@ def route_items(session: Session, actor: Actor, now: datetime) -> list[InboxItem
                 item_id=r.id,
                 route_id=r.id,
                 letter_id=r.letter_id,
-                waiting=_waiting(r, me, desk_set),
+                waiting=_waiting(r, actor.id, desks),
                 state=r.state,
                 subject=r.subject,
                 urgency_level=r.urgency,
@@ -284,11 +373,20 @@ def _waiting(r: Any, me: int, desks: set[int]) -> str:
     return "following"
 
 
-def _names(session: Session, rows: Sequence[Any]) -> dict[tuple[str, int | None], str]:
-    users = {r.from_user_id for r in rows} | {r.to_user_id for r in rows if r.to_user_id is not None}
-    units = {r.from_unit_id for r in rows if r.from_unit_id is not None} | {
-        r.to_unit_id for r in rows if r.to_unit_id is not None
-    }
+def _names(
+    session: Session, rows: Sequence[Any], *, units: Iterable[int | None] = (), users: Iterable[int | None] = ()
+) -> dict[tuple[str, int | None], str]:
+    """Names of the people and units of ``rows`` (their from/to columns) and of ``units`` and ``users``."""
+    users = (
+        {u for u in users if u is not None}
+        | {r.from_user_id for r in rows}
+        | {r.to_user_id for r in rows if r.to_user_id is not None}
+    )
+    units = (
+        {u for u in units if u is not None}
+        | {r.from_unit_id for r in rows if r.from_unit_id is not None}
+        | {r.to_unit_id for r in rows if r.to_unit_id is not None}
+    )
     names: dict[tuple[str, int | None], str] = {("unit", None): "", ("user", None): ""}
     if users:
         for uid, full, username in session.exec(

@@ -8,6 +8,9 @@ The clock is injected: every step happens at a moment the test chose.
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -185,6 +188,15 @@ def test_two_groups_each_register_it_under_their_own_number(office_any_db: Offic
     (entry,) = o.get("central", f"/api/v1/registries/{o.registry['central']}/entries").json()["entries"]
     assert "ส่ง กลุ่มส่งเสริมฯ (ลงรับ เลขที่ 1 23 มี.ค. 2569" in entry["action"], entry["action"]
     assert "ส่ง กลุ่มนโยบายและแผน (ลงรับ เลขที่ 2 23 มี.ค. 2569" in entry["action"], entry["action"]
+    # the same column in the CSV and the printed register
+    csv_text = o.get("central", f"/api/v1/registries/{o.registry['central']}/entries", format="csv").text
+    assert "ส่ง กลุ่มส่งเสริมฯ (ลงรับ เลขที่ 1" in csv_text and "ส่ง กลุ่มนโยบายและแผน (ลงรับ เลขที่ 2" in csv_text
+    pdf = o.get("central", f"/api/v1/registries/{o.registry['central']}/entries", format="pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    if shutil.which("pdftotext"):
+        printed = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout
+        flat = re.sub(r"\s+", "", printed.decode())
+        assert "ส่งกลุ่มส่งเสริมฯ" in flat and "ส่งกลุ่มนโยบายและแผน" in flat, flat
     # each group's register lists it under its own number
     promo = o.get("group", f"/api/v1/registries/{o.registry['promotion-receive']}/entries").json()["entries"]
     policy = o.get("group2", f"/api/v1/registries/{o.registry['policy-receive']}/entries").json()["entries"]

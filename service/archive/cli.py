@@ -139,9 +139,10 @@ def package(list_id: int, as_user: AsUser, out_dir: Annotated[Path, typer.Option
     """Write a transfer list's BagIt package to a new directory and validate it; prints the peak memory."""
     app = from_env()
     actor = _actor(app, as_user)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux: the high-water mark so far
     bag = transfer.write_package(app, actor, list_id, out_dir)
     files = len(bag.payload_entries())
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
     out.print(f"package {out_dir}: {files} file(s), {size} bytes, valid")
-    print(f"peak RSS {peak / 1024:.0f} MiB", file=sys.stderr)
+    print(f"peak RSS {peak / 1024:.0f} MiB (before writing {before / 1024:.0f} MiB)", file=sys.stderr)

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = False  # set true behind HTTPS
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    # Failed sign-ins from one address (any usernames) within the window block that address for login_lock_minutes;
+    # counted in the database, so every server process and node shares them.
+    login_source_max_failures: int = 50
+    login_source_window_minutes: int = 15
     # The argon2id cost of new password hashes (argon2-cffi's defaults). A hash keeps the cost it was made with, so
     # it still verifies after a change and is re-hashed at the new cost on its user's next sign-in. Tests set the
     # minimum (1 pass, 8 KiB, 1 lane): each hash then takes microseconds instead of a quarter of a second.
@@ -86,6 +90,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_timeout_seconds: float = 30.0
+
+    # The audit chain's checkpoint key, kept outside the database. Empty: the key file `audit.key` in the data
+    # directory, created (mode 0600) on first start. Back it up apart from the database.
+    audit_key: str = ""
+    # Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs); empty: none, the peer is the source.
+    trusted_proxies: str = ""
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -149,6 +159,10 @@ class Settings(BaseSettings):
     @property
     def index_path(self) -> Path:
         return self.index_dir or self.data_dir / "index"
+
+    @property
+    def audit_key_file(self) -> Path:
+        return self.data_dir / "audit.key"
 
     @property
     def store_path(self) -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from search import SearchIndex
+from service.audit.chain import KEY_INFO, configure_key, load_key, seal_head
 from service.auth.core import configure_password_hashing
 from service.config import Settings
 from service.indexing.indexer import Indexer
@@ -29,12 +30,14 @@ class Saraban:
     _index: SearchIndex | None = field(default=None, repr=False)
 
     read_engine: Engine | None = None
+    audit_key: bytes = b""
 
     @contextmanager
     def tx(self, *, readonly: bool = False) -> Iterator[UnitOfWork]:
         """A transaction; ``readonly`` work (nothing written, not even audit) may run beside the writer."""
         engine = self.read_engine if readonly and self.read_engine is not None else self.engine
         with transaction(engine) as uow:
+            uow.session.info[KEY_INFO] = self.audit_key
             yield uow
 
     def search_index(self) -> SearchIndex:
@@ -68,7 +71,11 @@ def build(settings: Settings, *, clock: Clock = system_clock, with_indexer: bool
     )
     url = s.sqlalchemy_url
     read_engine = make_engine(url, readonly=True) if url.startswith("sqlite") else None
-    app = Saraban(settings=s, engine=make_engine(url), store=store, clock=clock, read_engine=read_engine)
+    audit_key = load_key(s.audit_key, s.audit_key_file)
+    configure_key(audit_key)
+    app = Saraban(
+        settings=s, engine=make_engine(url), store=store, clock=clock, read_engine=read_engine, audit_key=audit_key
+    )
     if with_indexer and s.index_mode == "thread":
         app.indexer = Indexer(app)
     return app
@@ -79,4 +86,7 @@ def from_env(*, with_indexer: bool = False) -> Saraban:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.sqlalchemy_url)
-    return build(settings, with_indexer=with_indexer)
+    app = build(settings, with_indexer=with_indexer)
+    with app.tx() as uow:  # a chain from before the key: its first keyed checkpoint
+        seal_head(uow.session, app.audit_key)
+    return app

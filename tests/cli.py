@@ -32,7 +32,7 @@ from service.kit.errors import SarabanError
 
 #: settings of the whole suite (tests/conftest.py), kept when a test hands the command a clean environment
 SUITE_SETTINGS = frozenset(
-    {"SARABAN_PASSWORD_TIME_COST", "SARABAN_PASSWORD_MEMORY_KIB", "SARABAN_PASSWORD_PARALLELISM"}
+    {"SARABAN_PASSWORD_TIME_COST", "SARABAN_PASSWORD_MEMORY_KIB", "SARABAN_PASSWORD_PARALLELISM", "SARABAN_AUDIT_KEY"}
 )
 
 

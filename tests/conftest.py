@@ -30,6 +30,9 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("SARABAN_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("SARABAN_PASSWORD_MEMORY_KIB", "8")
 os.environ.setdefault("SARABAN_PASSWORD_PARALLELISM", "1")
+# One audit key for every database the tests make: the seeded templates are copied into other data directories,
+# and their chains must still verify there (production keeps the key in the data directory's key file).
+os.environ.setdefault("SARABAN_AUDIT_KEY", "saraban-tests-audit-key")
 
 import pytest
 from fastapi.testclient import TestClient

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, case, literal, or_, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, select
 
@@ -19,6 +19,7 @@ from service import audit
 from service.access.policy import Action, require
 from service.access.roles import Role
 from service.access.rule import Actor
+from service.auth import throttle
 from service.kit.clock import from_db, to_db
 from service.kit.errors import InvalidInput, Unauthenticated
 from service.models import AuthToken, Membership, User
@@ -68,6 +69,8 @@ def _verify(stored: str, password: str) -> bool:
 class LoginPolicy:
     max_failures: int = 5
     lock_minutes: int = 15
+    source_max_failures: int = 50  # failed sign-ins from one address (all usernames) …
+    source_window_minutes: int = 15  # … within this window block the address for ``lock_minutes``
 
 
 class LoginFailed(Unauthenticated):
@@ -78,31 +81,87 @@ class AccountLocked(Unauthenticated):
     code = "account_locked"
 
 
-def authenticate(session: Session, *, username: str, password: str, now: datetime, policy: LoginPolicy) -> User:
+class SourceBlocked(Unauthenticated):
+    status = 429
+    code = "too_many_attempts"
+    title = "Too many attempts"
+
+
+def _failed() -> LoginFailed:
+    return LoginFailed("wrong username or password", thai="ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+
+
+def _locked() -> AccountLocked:
+    return AccountLocked(
+        "too many failed sign-ins; try again later",
+        thai="ลงชื่อเข้าใช้ผิดหลายครั้งเกินไป บัญชีถูกระงับชั่วคราว กรุณาลองใหม่ภายหลัง",
+    )
+
+
+_USERS = User.__table__  # type: ignore[attr-defined]
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, now: datetime, policy: LoginPolicy, source: str = ""
+) -> User:
     """Check a password; count failures and lock the account for a while after too many.
 
-    The caller commits the failure counter even though it raises (see ``service.http.sign_in``).
+    The counts live in the database and move by single atomic statements, so they hold with several server
+    processes on PostgreSQL: exactly ``max_failures`` wrong passwords answer ``bad_credentials``, every later one
+    ``account_locked``. An unknown (or disabled) username is counted the same way under its name
+    (``service.auth.throttle``) and verified against a dummy hash, so neither the answers nor their timing tell
+    which usernames exist. Failures from one address are counted too (``source_*``): a blocked address answers
+    429 before any password is checked. The caller commits even though this raises (see ``signin.sign_in``).
     """
-    user = session.exec(select(User).where(User.username == username.strip())).first()
+    conn = session.connection()
+    name = username.strip()
+    lock = timedelta(minutes=policy.lock_minutes)
+    src_key = f"src:{source[:64]}"
+    if source and throttle.blocked(conn, src_key, now=now):
+        _verify(_dummy_hash(), password)
+        raise SourceBlocked(
+            "too many failed sign-ins from this address; try again later",
+            thai="มีการลงชื่อเข้าใช้ผิดจากเครื่องนี้หลายครั้งเกินไป กรุณาลองใหม่ภายหลัง",
+        )
+
+    def count_source() -> None:
+        if source:
+            window = timedelta(minutes=policy.source_window_minutes)
+            throttle.hit(conn, src_key, now=now, window=window, limit=policy.source_max_failures, block=lock)
+
+    user = session.exec(select(User).where(User.username == name)).first()
     if user is None or not user.active:
         _verify(_dummy_hash(), password)
-        raise LoginFailed("wrong username or password", thai="ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
-    if user.locked_until is not None and from_db(user.locked_until) > now:
-        raise AccountLocked(
-            "too many failed sign-ins; try again later",
-            thai="ลงชื่อเข้าใช้ผิดหลายครั้งเกินไป บัญชีถูกระงับชั่วคราว กรุณาลองใหม่ภายหลัง",
+        count = throttle.hit(
+            conn, f"acct:{name.lower()[:150]}", now=now, window=lock, limit=policy.max_failures, block=lock
         )
+        count_source()
+        raise _locked() if count > policy.max_failures else _failed()
+    if user.locked_until is not None and from_db(user.locked_until) > now:
+        _verify(_dummy_hash(), password)
+        count_source()
+        raise _locked()
+    open_now = or_(_USERS.c.locked_until.is_(None), _USERS.c.locked_until <= to_db(now))
     if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= policy.max_failures:
-            user.locked_until = to_db(now + timedelta(minutes=policy.lock_minutes))
-            user.failed_logins = 0
-        session.add(user)
-        raise LoginFailed("wrong username or password", thai="ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+        reached = _USERS.c.failed_logins + 1 >= policy.max_failures
+        row = conn.execute(
+            update(_USERS)
+            .where(_USERS.c.id == user.id, open_now)
+            .values(
+                failed_logins=case((reached, 0), else_=_USERS.c.failed_logins + 1),
+                locked_until=case((reached, literal(to_db(now + lock), _USERS.c.locked_until.type)), else_=None),
+            )
+            .returning(_USERS.c.failed_logins)
+        ).first()
+        count_source()
+        raise _locked() if row is None else _failed()  # no row: another attempt locked it meanwhile
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
-    session.add(user)
+        values["password_hash"] = hash_password(password)
+    row = conn.execute(update(_USERS).where(_USERS.c.id == user.id, open_now).values(**values).returning(_USERS.c.id))
+    if row.first() is None:
+        raise _locked()
+    session.expire(user)
     return user
 
 

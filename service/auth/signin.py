@@ -27,11 +27,18 @@ def sign_in(app: Saraban, *, username: str, password: str, kind: str, where: aud
     """
     s = app.settings
     now = app.clock()
-    policy = LoginPolicy(max_failures=s.login_max_failures, lock_minutes=s.login_lock_minutes)
+    policy = LoginPolicy(
+        max_failures=s.login_max_failures,
+        lock_minutes=s.login_lock_minutes,
+        source_max_failures=s.login_source_max_failures,
+        source_window_minutes=s.login_source_window_minutes,
+    )
     error: Unauthenticated | None = None
     with app.tx() as uow:
         try:
-            user = authenticate(uow.session, username=username, password=password, now=now, policy=policy)
+            user = authenticate(
+                uow.session, username=username, password=password, now=now, policy=policy, source=where.ip
+            )
         except Unauthenticated as exc:
             audit.record(
                 uow.session,

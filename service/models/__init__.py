@@ -29,6 +29,7 @@ from service.models.outgoing import (
 )
 from service.models.registers import NumberCounter, Registration, Registry
 from service.models.routing import Instruction, Routing
+from service.models.security import GrantRequest, LoginThrottle
 from service.models.units import Unit
 from service.models.users import AuthToken, Membership, User
 
@@ -43,11 +44,13 @@ __all__ = [
     "DestructionItem",
     "DestructionList",
     "FileCode",
+    "GrantRequest",
     "Instruction",
     "LegalHold",
     "Letter",
     "LetterAccess",
     "Loan",
+    "LoginThrottle",
     "Membership",
     "NumberCancellation",
     "NumberCounter",

@@ -25,6 +25,7 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    mac: str | None = Field(default=None, max_length=64)  # HMAC of seq and hash with the key outside the database
 
 
 class AuditHead(SQLModel, table=True):
@@ -33,3 +34,4 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_seq: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
+    mac: str | None = Field(default=None, max_length=64)  # HMAC of last_seq and last_hash (the keyed checkpoint)

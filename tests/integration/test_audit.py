@@ -151,7 +151,45 @@ def test_cli_verify_names_the_tampered_row(env: Env, tmp_path: Path) -> None:
     sql(env, "UPDATE auditevent SET actor = 'admin', hash = :h WHERE seq = :s",
         h=event_hash(_hashed_fields(forged)), s=mid["seq"])
     bad = verify_cli(env, tmp_path)
-    assert bad.returncode != 0 and f"event {mid['seq'] + 1} does not link" in bad.stdout, bad.stdout
+    # the forged row's own keyed checkpoint no longer matches its hash (before the next row's link is looked at)
+    assert bad.returncode != 0 and f"event {mid['seq']} fails its keyed checkpoint" in bad.stdout, bad.stdout
+
+
+def test_a_rechained_forgery_fails_verify(env: Env, tmp_path: Path) -> None:
+    """Issue 10, finding 17: rewriting event N and recomputing every later hash and the head passed `audit verify`;
+    the keyed checkpoints (HMAC, key outside the database) catch it."""
+    from service.audit.chain import GENESIS, _hashed_fields, event_hash
+
+    c = env.client
+    h = login(c, "central")
+    for _ in range(3):
+        assert c.get(f"/api/v1/letters/{env.letter_id}", headers=h).status_code == 200
+    assert verify_cli(env, tmp_path).returncode == 0
+    from sqlmodel import col, select
+
+    from service.models import AuditEvent
+
+    with env.app.tx() as uow:
+        events = [e.model_dump() for e in uow.session.exec(select(AuditEvent).order_by(col(AuditEvent.seq)))]
+    drop_triggers(env)
+    target = events[len(events) // 2]["seq"]
+    prev = GENESIS
+    for ev in events:  # the forger rewrites event `target` and re-chains everything after it, head included
+        if ev["seq"] == target:
+            ev["actor"] = "nobody"
+        ev["prev_hash"] = prev
+        ev["hash"] = event_hash(_hashed_fields(ev))
+        sql(env, "UPDATE auditevent SET actor = :a, prev_hash = :p, hash = :h WHERE seq = :s",
+            a=ev["actor"], p=ev["prev_hash"], h=ev["hash"], s=ev["seq"])
+        prev = ev["hash"]
+    sql(env, "UPDATE audithead SET last_hash = :h WHERE id = 1", h=prev)
+    bad = verify_cli(env, tmp_path)
+    assert bad.returncode != 0
+    assert f"event {target} fails its keyed checkpoint" in bad.stdout, bad.stdout
+    # Even with the per-event checkpoints stripped, the head's checkpoint refuses the re-chained chain.
+    sql(env, "UPDATE auditevent SET mac = NULL")
+    bad = verify_cli(env, tmp_path)
+    assert bad.returncode != 0 and "chain head fails its keyed checkpoint" in bad.stdout, bad.stdout
 
 
 def test_views_and_downloads_are_audited_for_the_auditor(env: Env) -> None:

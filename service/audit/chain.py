@@ -207,9 +207,12 @@ def verify_chain(session: Session, key: bytes | None = None) -> ChainReport:
         return ChainReport(
             count, f"events after {expected_seq - 1} are missing: the chain head is at {head.last_seq}", expected_seq
         )
-    if head is not None and head.last_seq > 0:
-        if head.mac is None or not hmac.compare_digest(head.mac, checkpoint(key, head.last_seq, head.last_hash)):
-            return ChainReport(count, "the chain head fails its keyed checkpoint", head.last_seq)
+    if (
+        head is not None
+        and head.last_seq > 0
+        and (head.mac is None or not hmac.compare_digest(head.mac, checkpoint(key, head.last_seq, head.last_hash)))
+    ):
+        return ChainReport(count, "the chain head fails its keyed checkpoint", head.last_seq)
     return ChainReport(count, None)
 
 

@@ -1,0 +1,86 @@
+"""Issue 10, finding 1: lock-out on PostgreSQL with several server processes.
+
+40 parallel wrong passwords for one user against a real ``saraban serve --workers 2`` on PostgreSQL: exactly the
+configured number answer ``bad_credentials``, every other one ``account_locked`` (on main all 40 answered
+``bad_credentials`` and the counter lost updates).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from service.models import User
+from tests.conftest import MakeSaraban, free_port
+
+pytestmark = pytest.mark.postgres
+
+MAX_FAILURES = 5
+
+
+def test_forty_parallel_wrong_passwords_lock_after_exactly_the_limit(
+    make_saraban: MakeSaraban, pg_url: str, tmp_path: Path
+) -> None:
+    app = make_saraban(pg_url)  # the demo office, copied into this test's database
+    port = free_port()
+    env = {
+        **os.environ,
+        "SARABAN_DATABASE_URL": pg_url,
+        "SARABAN_DATA_DIR": str(tmp_path / "served"),
+        "SARABAN_LOGIN_MAX_FAILURES": str(MAX_FAILURES),
+        "SARABAN_INDEX_MODE": "worker",
+        "SARABAN_OCR": "off",
+    }
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, (tmp_path / "server.log").read_text()
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+
+        def attempt(i: int) -> str:
+            r = httpx.post(
+                f"{url}/api/v1/auth/token", data={"username": "officer", "password": f"wrong-{i}"}, timeout=60
+            )
+            assert r.status_code == 401, r.text
+            return str(r.json()["code"])
+
+        with ThreadPoolExecutor(40) as pool:
+            answers = Counter(pool.map(attempt, range(40)))
+        assert answers == {"bad_credentials": MAX_FAILURES, "account_locked": 40 - MAX_FAILURES}, answers
+        with app.tx() as uow:
+            user = uow.session.exec(select(User).where(User.username == "officer")).one()
+            assert user.locked_until is not None
+        # and the right password is refused too while the lock holds
+        r = httpx.post(f"{url}/api/v1/auth/token", data={"username": "officer", "password": "saraban-demo"})
+        assert r.json()["code"] == "account_locked"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

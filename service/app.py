@@ -22,6 +22,7 @@ from service.config import Settings
 from service.context import Saraban, build
 from service.edge import assets
 from service.edge.errors import http_error_handler, saraban_error_handler, validation_error_handler
+from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
 from service.indexing import web as indexing_web
 from service.kit.errors import SarabanError
@@ -90,6 +91,7 @@ def create_app(saraban: Saraban) -> FastAPI:
         description="ระบบสารบรรณ — Thai government document registry",
     )
     app.state.saraban = saraban
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(SarabanError, saraban_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)

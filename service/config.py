@@ -106,6 +106,16 @@ class Settings(BaseSettings):
         parse_window(value)  # refuse a window that cannot be read at start-up, not in January
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # a bad entry is refused at start-up
+        return value
+
     @field_validator("loan_approvers")
     @classmethod
     def _approvers(cls, value: str) -> str:

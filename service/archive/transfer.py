@@ -11,7 +11,6 @@ the API streams the package as a tar written by a thread into a small bounded qu
 
 from __future__ import annotations
 
-import csv
 import json
 import queue
 import shutil
@@ -36,6 +35,7 @@ from service.access.rule import Actor
 from service.archive.errors import refused
 from service.archive.filing import active_holds, item_rows
 from service.context import Saraban
+from service.kit import csvsafe
 from service.kit.clock import to_db
 from service.kit.errors import NotFound
 from service.kit.thai import local
@@ -270,7 +270,7 @@ def write_package(
         encoding="utf-8",
     )
     with (meta / "metadata.csv").open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = csvsafe.writer(out)
         writer.writerow([name for name, _ in FIELDS])
         for rec in records:
             for fdict in rec["ไฟล์"] or [{}]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import datetime
@@ -15,6 +14,7 @@ from service.access.queries import visible_letter_ids
 from service.access.roles import SECRET_KINDS, Role
 from service.access.rule import Actor
 from service.audit.chain import Where, record
+from service.kit import csvsafe
 from service.kit.thai import local
 from service.models import AuditEvent, Letter, Registry
 
@@ -88,7 +88,7 @@ def list_events(
 def events_csv(events: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     buf.write("\ufeff")
-    w = csv.writer(buf)
+    w = csvsafe.writer(buf)
     cols = ["seq", "at", "actor", "action", "object_type", "object_id", "letter_id", "ip", "detail", "hash"]
     w.writerow(cols)
     for e in events:

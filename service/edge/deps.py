@@ -14,6 +14,7 @@ from service.access.rule import Actor
 from service.auth.core import BEARER_CACHE, LiveToken
 from service.auth.signin import resolve
 from service.context import Saraban
+from service.edge.security import client_ip, parse_proxies
 from service.kit.errors import Forbidden, Unauthenticated
 from service.models import Attachment
 
@@ -27,7 +28,10 @@ def app_of(request: Request) -> Saraban:
 
 
 def where(request: Request) -> audit.Where:
-    return audit.Where(ip=request.client.host if request.client else "")
+    """Where a request came from: the peer, or what a configured proxy (``SARABAN_TRUSTED_PROXIES``) says."""
+    peer = request.client.host if request.client else ""
+    proxies = parse_proxies(app_of(request).settings.trusted_proxies)
+    return audit.Where(ip=client_ip(peer, request.headers.getlist("x-forwarded-for"), proxies))
 
 
 def record_failure(

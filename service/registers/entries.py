@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from service.access.policy import Action, RegistryTarget, may
 from service.access.queries import hidden_registry, registry_target, visible_letter_ids, visible_registry
 from service.access.roles import KIND_TH, SECRET_KINDS, SEND_KINDS, URGENCY_LABELS
 from service.access.rule import Actor
+from service.kit import csvsafe
 from service.kit.clock import from_db
 from service.kit.errors import Forbidden
 from service.kit.thai import format_thai_date, format_thai_datetime
@@ -201,7 +201,7 @@ def _with_unissued(
 def entries_csv(entries: list[Entry], kind: str = "receive") -> str:
     buf = io.StringIO()
     buf.write("\ufeff")  # Excel opens UTF-8 Thai correctly only with a BOM
-    writer = csv.writer(buf)
+    writer = csvsafe.writer(buf)
     writer.writerow(columns_th(kind))
     for e in entries:
         writer.writerow([getattr(e, c) for c in COLUMNS])

@@ -1,0 +1,153 @@
+"""Issue 10 (sign-in, accounts, audit, headers): regression tests, each failing on the code before the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.context import Saraban
+from tests.conftest import MakeSaraban, login
+
+
+@pytest.fixture
+def app(make_saraban: MakeSaraban) -> Saraban:
+    return make_saraban(login_max_failures=3, login_source_max_failures=12)
+
+
+@pytest.fixture
+def c(app: Saraban) -> Iterator[TestClient]:
+    with TestClient(create_app(app)) as client:
+        yield client
+
+
+def token_codes(c: TestClient, username: str, n: int, **kw: Any) -> list[str]:
+    out = []
+    for i in range(n):
+        r = c.post("/api/v1/auth/token", data={"username": username, "password": f"wrong-password-{i}"}, **kw)
+        out.append(r.json()["code"])
+    return out
+
+
+def test_lockout_does_not_reveal_which_usernames_exist(c: TestClient) -> None:
+    """An unknown username answers exactly as a known one: bad credentials up to the limit, then locked."""
+    known = token_codes(c, "officer", 5)
+    unknown = token_codes(c, "no-such-person", 5)
+    assert known == unknown == ["bad_credentials"] * 3 + ["account_locked"] * 2
+
+
+def test_failures_from_one_address_block_that_address(c: TestClient) -> None:
+    """A guesser spreading guesses over many usernames is stopped by the per-source count (in the database)."""
+    codes = [token_codes(c, f"user{i}", 1)[0] for i in range(12)]
+    assert codes == ["bad_credentials"] * 12
+    r = c.post("/api/v1/auth/token", data={"username": "central", "password": "saraban-demo"})
+    assert r.status_code == 429 and r.json()["code"] == "too_many_attempts", r.text
+    # another address is not blocked (X-Forwarded-For is not believed: the peer is the source; here a trusted
+    # proxy is not configured, so the test client's own address counts)
+    other = TestClient(c.app, client=("10.0.0.9", 5000))
+    assert other.post("/api/v1/auth/token", data={"username": "central", "password": "saraban-demo"}).status_code == 200
+
+
+def receive(c: TestClient, h: dict[str, str], registry: str = "central", **meta: Any) -> int:
+    import json
+
+    from tests.conftest import registry_id
+    from tests.samples import thai_letter_pdf
+
+    r = c.post(
+        f"/api/v1/registries/{registry_id(c, h, registry)}/receive",
+        headers=h,
+        data={"meta": json.dumps({"sender": "สพฐ.", "subject": "หนังสือทดสอบ", **meta})},
+        files=[("files", ("letter.pdf", thai_letter_pdf(), "application/pdf"))],
+    )
+    assert r.status_code == 201, r.text
+    return int(r.json()["letter_id"])
+
+
+def csv_cells(text: str) -> list[str]:
+    import csv
+    import io
+
+    return [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+
+
+def test_csv_exports_neutralise_formulas(c: TestClient) -> None:
+    """Finding 8: a sign-in name ``=HYPERLINK(…)`` landed raw in the audit CSV; subjects starting with ``=``, ``+``,
+    ``-``, ``@`` landed raw in the register CSV."""
+    evil = '=HYPERLINK("http://evil.example","click")'
+    assert c.post("/api/v1/auth/token", data={"username": evil, "password": "x"}).status_code == 401
+    clerk = login(c, "central")
+    for subject in ("=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB"):
+        receive(c, clerk, subject=subject)
+    from tests.conftest import registry_id
+
+    reg = c.get(f"/api/v1/registries/{registry_id(c, clerk, 'central')}/entries?format=csv", headers=clerk)
+    assert reg.status_code == 200, reg.text
+    audit = c.get("/api/v1/audit/events?format=csv", headers=login(c, "auditor"))
+    assert audit.status_code == 200, audit.text
+    for text in (reg.text, audit.text):
+        bad = [cell for cell in csv_cells(text) if cell.startswith(("=", "+", "@", "\t", "\r")) or cell[:2] == "-2"]
+        assert not bad, bad
+    assert "'=HYPERLINK" in audit.text and "'=1+2" in reg.text
+
+
+def test_x_forwarded_for_is_believed_only_from_configured_proxies(make_saraban: MakeSaraban) -> None:
+    """Finding 12: any peer could set the audit IP (``6.6.6.6``, ``<script>``)."""
+    from sqlmodel import col, select
+
+    from service.models import AuditEvent
+
+    def sign_in_ip(app: Saraban, peer: str, xff: str) -> str:
+        with TestClient(create_app(app), client=(peer, 5000)) as client:
+            r = client.post(
+                "/api/v1/auth/token",
+                data={"username": "central", "password": "saraban-demo"},
+                headers={"X-Forwarded-For": xff},
+            )
+            assert r.status_code == 200, r.text
+        with app.tx() as uow:
+            ev = uow.session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())).first()
+            assert ev is not None and ev.action == "sign_in"
+            return ev.ip
+
+    plain = make_saraban()
+    assert sign_in_ip(plain, "192.0.2.7", "6.6.6.6") == "192.0.2.7"
+    behind = make_saraban(trusted_proxies="10.0.0.0/8, 192.0.2.1")
+    assert sign_in_ip(behind, "10.1.2.3", "198.51.100.4") == "198.51.100.4"
+    assert sign_in_ip(behind, "192.0.2.1", "6.6.6.6, 198.51.100.4, 10.9.9.9") == "198.51.100.4"
+    assert sign_in_ip(behind, "10.1.2.3", "<script>alert(1)</script>") == "10.1.2.3"  # junk: the peer stands
+    assert sign_in_ip(behind, "192.0.2.99", "6.6.6.6") == "192.0.2.99"  # not a configured proxy
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        make_saraban(trusted_proxies="not-an-address")
+
+
+def test_security_headers_on_pages_downloads_and_api(c: TestClient) -> None:
+    """Finding 18: pages and downloads lacked X-Frame-Options/CSP and ``Cache-Control: no-store``."""
+    clerk = login(c, "central")
+    letter_id = receive(c, clerk)
+    letter = c.get(f"/api/v1/letters/{letter_id}", headers=clerk)
+    att = letter.json()["attachments"][0]["id"]
+    c.post("/login", data={"username": "central", "password": "saraban-demo"}, follow_redirects=False)
+    page = c.get(f"/letters/{letter_id}")
+    framed = c.get(f"/attachments/{att}/stamped")
+    api_file = c.get(f"/api/v1/attachments/{att}/content", headers=clerk)
+    login_page = c.get("/login")
+    for r in (letter, page, framed, api_file, login_page):
+        assert r.status_code == 200, (r.url, r.status_code)
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+        assert "default-src" in r.headers["content-security-policy"]
+        assert r.headers["cache-control"] == "no-store", r.url
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    # the letter page frames its own stamped PDF: same origin only
+    assert f'src="/attachments/{att}/stamped"' in page.text
+    assert framed.headers["x-frame-options"] == "SAMEORIGIN"
+    assert api_file.headers["x-frame-options"] == "DENY"
+    font = c.get("/static/sarabun-regular.ttf")
+    if font.status_code == 200:
+        assert font.headers["cache-control"].startswith("public")

@@ -6,8 +6,11 @@ import hashlib
 import secrets
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,11 +53,39 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+MAX_PASSWORD = 256
+_COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """A small bundled list of the passwords guessed first (lower-case)."""
+    lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def _visible(password: str) -> str:
+    """The characters that are really there: not spaces, not invisible format characters (zero-width …)."""
+    return "".join(ch for ch in password if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs"))
+
+
 def check_password_policy(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
+    """A password someone chooses: long enough in real characters, not absurdly long, no control characters,
+    not one of the commonly guessed ones."""
+    if len(password) > MAX_PASSWORD:
         raise InvalidInput(
-            f"password must have at least {MIN_PASSWORD} characters",
-            thai=f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD} ตัวอักษร",
+            f"a password has at most {MAX_PASSWORD} characters", thai=f"รหัสผ่านต้องยาวไม่เกิน {MAX_PASSWORD} ตัวอักษร"
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        raise InvalidInput("a password may not contain control characters", thai="รหัสผ่านมีอักขระควบคุมซึ่งใช้ไม่ได้")
+    if len(_visible(password)) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"password must have at least {MIN_PASSWORD} characters (spaces and invisible characters do not count)",
+            thai=f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD} ตัวอักษร (ไม่นับช่องว่างและอักขระที่มองไม่เห็น)",
+        )
+    if password.strip().lower() in common_passwords():
+        raise InvalidInput(
+            "this password is among the most commonly guessed", thai="รหัสผ่านนี้เป็นรหัสที่ใช้กันทั่วไปและเดาได้ง่าย กรุณาตั้งใหม่"
         )
 
 

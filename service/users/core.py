@@ -15,6 +15,7 @@ from service.auth.core import check_password_policy, hash_password, revoke_all
 from service.kit.clock import to_db
 from service.kit.errors import Conflict, InvalidInput, NotFound
 from service.models import Membership, Unit, User
+from service.routing.panel import ROUTABLE_ROLES
 
 
 def unit_by_code(session: Session, code: str | int) -> Unit:
@@ -128,9 +129,26 @@ def user_by_id(session: Session, user_id: int) -> User:
 
 
 def user_list(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    """Every account by name; roles and clearance only for those who manage accounts."""
+    """Administrators: every account, with roles and clearance. Everyone else: their own name and the names of the
+    people they may route letters to (active, in a role that receives routed letters); the secret registrar is
+    known by name only to those who route secret letters, and people who route nothing see only themselves."""
     details = may(actor, Action.SEE_ACCOUNTS) is None
-    members = session.exec(select(Membership)).all() if details else []
+    members = session.exec(select(Membership)).all()
+    roles_of: dict[int, set[str]] = {}
+    for m in members:
+        roles_of.setdefault(m.user_id, set()).add(m.role)
+    routes = any(r in ROUTABLE_ROLES for _, r in actor.roles) or actor.has_role(Role.SECRET_REGISTRAR)
+    secret_router = actor.has_role(Role.SECRET_REGISTRAR)
+    routable = {r.value for r in ROUTABLE_ROLES}
+
+    def listed(u: User) -> bool:
+        if details or u.id == actor.id:
+            return True
+        mine = roles_of.get(u.id or 0, set())
+        if not routes or not u.active or not (mine & routable):
+            return False
+        return secret_router or Role.SECRET_REGISTRAR.value not in mine
+
     return [
         {
             "id": u.id,
@@ -146,6 +164,7 @@ def user_list(session: Session, actor: Actor) -> list[dict[str, Any]]:
             ),
         }
         for u in session.exec(select(User).order_by(col(User.id)))
+        if listed(u)
     ]
 
 

@@ -151,3 +151,53 @@ def test_security_headers_on_pages_downloads_and_api(c: TestClient) -> None:
     font = c.get("/static/sarabun-regular.ttf")
     if font.status_code == 200:
         assert font.headers["cache-control"].startswith("public")
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        (" " * 12, "ช่องว่าง"),
+        ("\u200b" * 12, "ช่องว่าง"),
+        ("\x00" * 12, "อักขระควบคุม"),
+        ("good-password\x00x", "อักขระควบคุม"),
+        ("x" * 1_000_000, "ไม่เกิน 256"),
+        ("Password123", "ทั่วไป"),
+    ],
+)
+def test_passwords_need_real_content(c: TestClient, password: str, why: str) -> None:
+    """Finding 14: 12 spaces, 12 zero-width spaces, 12 NULs or a 1,000,000-character password were accepted."""
+    admin = login(c, "admin")
+    r = c.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "newbie", "password": password, "roles": [{"unit": "policy", "role": "officer"}]},
+    )
+    assert r.status_code == 422, r.text[:300]
+    assert why in r.json()["detail_th"]
+    r = c.post("/api/v1/users/4/password", headers=admin, json={"password": password})
+    assert r.status_code == 422, r.text[:300]
+    # a good one passes; the demo password still seeds (the check is for passwords people choose)
+    ok = c.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "newbie", "password": "ม้าลายกินหญ้า 42", "roles": [{"unit": "policy", "role": "officer"}]},
+    )
+    assert ok.status_code == 201, ok.text
+
+
+def test_user_list_shows_only_people_one_routes_to(c: TestClient) -> None:
+    """Finding 18: ``GET /api/v1/users`` showed every user the names of all accounts, the secret registrar's too."""
+
+    def names(who: str) -> set[str]:
+        r = c.get("/api/v1/users", headers=login(c, who))
+        assert r.status_code == 200, r.text
+        return {u["username"] for u in r.json()}
+
+    everyone = names("admin")
+    assert {"secret", "auditor", "admin", "officer", "director"} <= everyone
+    for who in ("officer", "group", "central", "director"):
+        seen = names(who)
+        assert who in seen and "officer" in seen and "director" in seen
+        assert not seen & {"secret", "auditor", "admin", "records"}, (who, seen)
+    assert names("auditor") == {"auditor"}
+    assert "director" in names("secret")  # the secret registrar routes secret letters to cleared people

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from service.audit.chain import ChainReport, Where, event_hash, record, verify_chain
+from service.audit.chain import ChainReport, Where, event_hash, keyed_digest, record, verify_chain
 
-__all__ = ["ChainReport", "Where", "event_hash", "record", "verify_chain"]
+__all__ = ["ChainReport", "Where", "event_hash", "keyed_digest", "record", "verify_chain"]

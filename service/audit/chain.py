@@ -64,6 +64,13 @@ def _key_of(session: Session) -> bytes:
     return key
 
 
+def keyed_digest(session: Session, text: str) -> str:
+    """A keyed hash of a text the audit must not show (a search's words): equal texts match, none can be read
+    back or guessed from a list without the key."""
+    normal = " ".join(text.casefold().split())
+    return hmac.new(_key_of(session), f"text:{normal}".encode(), hashlib.sha256).hexdigest()
+
+
 def checkpoint(key: bytes, seq: int, hash_: str) -> str:
     """The keyed checkpoint of the chain up to event ``seq`` (whose hash is ``hash_``)."""
     return hmac.new(key, f"{seq}:{hash_}".encode("ascii"), hashlib.sha256).hexdigest()

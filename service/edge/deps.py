@@ -35,14 +35,23 @@ def where(request: Request) -> audit.Where:
 
 
 def record_failure(
-    app: Saraban, request: Request, *, action: str, actor: Actor | None = None, actor_name: str = "", **detail: Any
+    app: Saraban,
+    request: Request,
+    *,
+    action: str,
+    actor: Actor | None = None,
+    actor_name: str = "",
+    link: bool = True,
+    **detail: Any,
 ) -> None:
     """Audit a refusal in its own transaction: the request's own work was rolled back.
 
     The letter or registry named in the path is recorded as the event's object, so the audit trail's own
     access rule (``service.audit.queries``) keeps refusals about secret matters from uncleared readers.
+    ``link=False`` (a ``not_found``): the path's ids are not linked (the path itself is kept), so the event reads
+    the same to every auditor whether the id is a secret letter or none at all.
     """
-    params = request.path_params
+    params = request.path_params if link else {}
     letter_id = params.get("letter_id")
     obj_type, obj_id = "", ""
     for key, kind in (("registry_id", "registry"), ("attachment_id", "attachment"), ("letter_id", "letter")):

@@ -42,7 +42,7 @@ def render_error(request: Request, exc: SarabanError) -> Response:
         record_failure(app, request, action="permission_denied", actor=actor, reason=exc.detail)
     elif isinstance(exc, NotFound) and actor is not None:
         # a signed-in user asking for what they may not see (or what is not there): probing is worth recording
-        record_failure(app, request, action="not_found", actor=actor, reason=exc.detail)
+        record_failure(app, request, action="not_found", actor=actor, link=False, reason=exc.detail)
     if wants_html(request):
         if isinstance(exc, Unauthenticated):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

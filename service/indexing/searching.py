@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from search import SearchIndexOutdated, SearchQuery, parse_date_range
 from service import audit
 from service.access.queries import visible_letter_ids
-from service.access.roles import SECRECY_LABELS, URGENCY_LABELS
+from service.access.roles import SECRECY_LABELS, URGENCY_LABELS, Role
 from service.access.rule import Actor, actor_principals
 from service.context import Saraban
 from service.kit.errors import InvalidInput, SarabanError
@@ -92,15 +92,18 @@ def search_letters(app: Saraban, actor: Actor, params: SearchParams, *, where: a
             .where(col(Registration.letter_id).in_(list(letters)))
         ):
             regs.setdefault(reg.letter_id, []).append(f"{registry.name} {reg.number}/{reg.year}")
+        # What the audit's readers may see of a search (README, Security): never the words, only their keyed
+        # hash; the number of hits only when the searcher sees no secret letter (else it is a count oracle).
+        sees_secrets = actor.clearance > 0 or actor.has_role(Role.SECRET_REGISTRAR)
         audit.record(
             s,
             at=app.clock(),
             action="search",
             actor=actor,
             where=where,
-            q=query.text[:200],
+            q_hash=audit.keyed_digest(s, query.text) if query.text else "",
             date=params.date,
-            total=result.total,
+            **({} if sees_secrets else {"total": result.total}),
         )
     results = []
     for hit in result.hits:

@@ -201,3 +201,47 @@ def test_user_list_shows_only_people_one_routes_to(c: TestClient) -> None:
         assert not seen & {"secret", "auditor", "admin", "records"}, (who, seen)
     assert names("auditor") == {"auditor"}
     assert "director" in names("secret")  # the secret registrar routes secret letters to cleared people
+
+
+def test_the_audit_shows_no_secret_search_words_or_counts(make_saraban: MakeSaraban) -> None:
+    """Finding 3: the auditor's (and the director's) audit view showed ``{"q": …, "total": 1}`` of the secret
+    registrar's search for a word of a secret letter."""
+    import json
+
+    app = make_saraban(with_indexer=True)
+    with TestClient(create_app(app)) as client:
+        secret, auditor = login(client, "secret"), login(client, "auditor")
+        receive(client, secret, "secret", subject="การสอบสวนวินัยร้ายแรงลับเฉพาะ", secrecy="ลับ")
+        assert app.indexer is not None and app.indexer.wait_idle(60)
+        mine = client.get("/api/v1/search", params={"q": "สอบสวนวินัย"}, headers=secret).json()
+        assert mine["total"] == 1
+        events = client.get("/api/v1/audit/events", headers=auditor).json()
+        (search,) = [e for e in events if e["action"] == "search"]
+        assert "q" not in search["detail"] and "total" not in search["detail"]
+        assert len(search["detail"]["q_hash"]) == 64
+        csv_text = client.get("/api/v1/audit/events?format=csv", headers=auditor).text
+        client.post("/login", data={"username": "auditor", "password": "saraban-demo"}, follow_redirects=False)
+        page = client.get("/audit").text
+        export = client.get("/audit/export?format=json").text
+        for shown in (json.dumps(events, ensure_ascii=False), csv_text, page, export):
+            assert "สอบสวน" not in shown and "วินัย" not in shown
+        # the same words searched again give the same hash (an investigation with the key can match them)
+        client.get("/api/v1/search", params={"q": " สอบสวนวินัย "}, headers=secret)
+        hashes = {e["detail"].get("q_hash") for e in client.get("/api/v1/audit/events", headers=auditor).json()
+                  if e["action"] == "search"}
+        assert hashes == {search["detail"]["q_hash"]}
+
+
+def test_the_auditors_probes_read_the_same_for_secret_and_missing_ids(c: TestClient) -> None:
+    """Finding 11: the auditor's own ``not_found`` probes vanished from the auditor's view exactly for secret ids."""
+    secret_id = receive(c, login(c, "secret"), "secret", subject="เรื่องลับ", secrecy="ลับ")
+    auditor = login(c, "auditor")
+    missing_id = secret_id + 1000
+    for lid in (secret_id, missing_id):
+        assert c.get(f"/api/v1/letters/{lid}", headers=auditor).status_code == 404
+    probes = [e for e in c.get("/api/v1/audit/events", headers=auditor).json() if e["action"] == "not_found"]
+    assert [e["detail"]["path"] for e in probes] == [f"/api/v1/letters/{secret_id}", f"/api/v1/letters/{missing_id}"]
+    a, b = probes
+    for key in ("object_type", "object_id", "letter_id"):
+        assert a[key] == b[key], key
+    assert a["detail"]["reason"].replace(str(secret_id), "N") == b["detail"]["reason"].replace(str(missing_id), "N")

@@ -61,6 +61,9 @@ class Action(StrEnum):
     HANDLE_ROUTE = "handle_route"  # register, acknowledge, return, forward or complete what was routed to one
     RECALL_ROUTE = "recall_route"  # take back what one's desk sent (nobody acted on it yet, or it came back)
     INSTRUCT = "instruct"  # write an instruction on a letter (เกษียณหนังสือ / สั่งการ)
+    # the two-person rule for secrets: an administrator asks, the head of the office approves
+    SEE_SECRET_GRANTS = "see_secret_grants"  # list the requests for clearance, the secret role, cleared passwords
+    APPROVE_SECRET_GRANT = "approve_secret_grant"  # approve or refuse such a request
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -122,7 +125,15 @@ class RouteTarget:
     to_user_id: int | None = None
 
 
-Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget | RouteTarget
+@dataclass(frozen=True)
+class GrantTarget:
+    """A request that reaches secrets: who asked, and the office's top units (whose director is its head)."""
+
+    requested_by: int
+    office_units: frozenset[int] = frozenset()
+
+
+Target = GrantTarget | OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget | RouteTarget
 
 # ---------------------------------------------------------------------------------------------- who is who
 
@@ -263,6 +274,15 @@ def _approve_loan(actor: Actor, t: LoanTarget) -> str | None:
     return None if any(actor.has_role(r) for r in t.approvers) else "not_loan_approver"
 
 
+def _approve_secret_grant(actor: Actor, t: GrantTarget) -> str | None:
+    """Two-person rule: clearance, the secret registrar's role and a cleared account's password take effect only
+    when the head of the office (ผู้อำนวยการ, the director of a top unit) approves, never the one who asked
+    (ระเบียบว่าด้วยการรักษาความลับของทางราชการ พ.ศ. 2544: the head of the agency names who may know secrets)."""
+    if not any(actor.has_role(Role.DIRECTOR, u) for u in t.office_units):
+        return "not_office_head"
+    return "same_person" if actor.id == t.requested_by else None
+
+
 # The archive's readers: its keeper, the head, the auditors (the letters themselves still pass the reading rule).
 ARCHIVE_READERS = (Role.RECORDS, Role.DIRECTOR, Role.AUDITOR)
 
@@ -292,6 +312,8 @@ RULES: dict[str, tuple[type, Rule]] = {
     Action.HANDLE_ROUTE: (RouteTarget, _handle_route),
     Action.RECALL_ROUTE: (RouteTarget, _recall_route),
     Action.INSTRUCT: (LetterTarget, _instruct),
+    Action.SEE_SECRET_GRANTS: (OfficeTarget, _roles((Role.ADMIN, Role.DIRECTOR), "not_admin_or_head")),
+    Action.APPROVE_SECRET_GRANT: (GrantTarget, _approve_secret_grant),
 }
 
 
@@ -330,6 +352,18 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "not_loan_approver": ("you may not approve loans", "ท่านไม่มีสิทธิ์อนุมัติการยืมหนังสือ"),
     "not_recipient": ("this routing was not sent to you", "หนังสือนี้ไม่ได้ส่งถึงท่านหรือหน่วยงานของท่าน"),
     "not_sender": ("only the sender may take this routing back", "เฉพาะผู้ส่งเท่านั้นที่เรียกคืนได้"),
+    "not_office_head": (
+        "only the head of the office approves access to secrets",
+        "เฉพาะหัวหน้าส่วนราชการเท่านั้นที่อนุมัติสิทธิ์เข้าถึงความลับได้",
+    ),
+    "same_person": (
+        "the one who asked may not approve their own request",
+        "ผู้ขอไม่สามารถอนุมัติคำขอของตนเองได้ ต้องเป็นอีกบุคคลหนึ่ง",
+    ),
+    "not_admin_or_head": (
+        "administrators and the head of the office only",
+        "เฉพาะผู้ดูแลระบบและหัวหน้าส่วนราชการ",
+    ),
     "not_head": (
         "only a director or group head writes instructions",
         "เฉพาะผู้อำนวยการหรือผู้อำนวยการกลุ่มเท่านั้นที่เกษียณสั่งการได้",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from service.edge.deps import ActorDep, app_of, where
 from service.users.core import create_user, reset_password, unit_list, user_list
+from service.users.grants import decide, grant_requests, pending_of
 
 router = APIRouter(prefix="/api/v1")
 
@@ -36,18 +38,22 @@ def create_user_route(request: Request, actor: ActorDep, body: UserIn) -> dict[s
             actor=actor,
             where=where(request),
         )
-        return {"id": user.id, "username": user.username}
+        assert user.id is not None
+        # clearance and secret roles wait for the head's approval (two-person rule)
+        return {"id": user.id, "username": user.username, "pending_requests": pending_of(uow.session, user.id)}
 
 
 class PasswordReset(BaseModel):
     password: str
 
 
-@router.post("/users/{user_id}/password")
-def reset_password_route(request: Request, actor: ActorDep, user_id: int, body: PasswordReset) -> dict[str, Any]:
+@router.post("/users/{user_id}/password", response_model=None)
+def reset_password_route(
+    request: Request, actor: ActorDep, user_id: int, body: PasswordReset
+) -> dict[str, Any] | JSONResponse:
     app = app_of(request)
     with app.tx() as uow:
-        reset_password(
+        pending = reset_password(
             uow.session,
             user_id=user_id,
             password=body.password,
@@ -55,7 +61,35 @@ def reset_password_route(request: Request, actor: ActorDep, user_id: int, body: 
             actor=actor,
             where=where(request),
         )
+    if pending is not None:  # a cleared account: waits for the head's approval
+        return JSONResponse({"reset": False, "pending_request": pending}, status_code=202)
     return {"reset": True}
+
+
+@router.get("/grant-requests")
+def grant_requests_route(request: Request, actor: ActorDep, pending: bool = False) -> list[dict[str, Any]]:
+    """Requests for clearance, the secret role, or a cleared account's password (administrators and the head)."""
+    with app_of(request).tx() as uow:
+        return grant_requests(uow.session, actor, pending_only=pending)
+
+
+def _decide(request: Request, actor: Any, request_id: int, *, approve: bool) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        req = decide(uow.session, actor=actor, request_id=request_id, approve=approve, now=app.clock(),
+                     where=where(request))  # fmt: skip
+        return {"id": req.id, "state": req.state}
+
+
+@router.post("/grant-requests/{request_id}/approve")
+def approve_grant(request: Request, actor: ActorDep, request_id: int) -> dict[str, Any]:
+    """The head of the office approves: the grant or the new password takes effect now."""
+    return _decide(request, actor, request_id, approve=True)
+
+
+@router.post("/grant-requests/{request_id}/refuse")
+def refuse_grant(request: Request, actor: ActorDep, request_id: int) -> dict[str, Any]:
+    return _decide(request, actor, request_id, approve=False)
 
 
 @router.get("/units")

@@ -16,6 +16,13 @@ from service.kit.clock import to_db
 from service.kit.errors import Conflict, InvalidInput, NotFound
 from service.models import Membership, Unit, User
 from service.routing.panel import ROUTABLE_ROLES
+from service.users.grants import (
+    SECRET_ROLES,
+    is_cleared,
+    is_secret_grant,
+    request_grant,
+    request_password_reset,
+)
 
 
 def unit_by_code(session: Session, code: str | int) -> Unit:
@@ -55,16 +62,7 @@ def create_user(
         raise Conflict(f"user {username!r} exists", thai=f"มีผู้ใช้ {username} อยู่แล้ว")
     if check_policy:
         check_password_policy(password)
-    user = User(
-        username=username,
-        full_name=full_name,
-        password_hash=hash_password(password),
-        clearance=clearance,
-        created_at=to_db(now),
-    )
-    session.add(user)
-    session.flush()
-    assert user.id is not None
+    parsed: list[tuple[int, Role]] = []
     for unit_code, role in roles:
         try:
             r = Role(role)
@@ -72,7 +70,22 @@ def create_user(
             raise InvalidInput(f"unknown role {role!r}", thai=f"ไม่รู้จักบทบาท {role}") from exc
         unit = unit_by_code(session, unit_code)
         assert unit.id is not None
-        session.add(Membership(user_id=user.id, unit_id=unit.id, role=r.value))
+        parsed.append((unit.id, r))
+    # Two-person rule: an administrator's grant of clearance or a secret role waits for the head's approval.
+    direct = not (actor is not None and is_secret_grant(clearance, parsed))
+    now_roles = [(u, r) for u, r in parsed if direct or r not in SECRET_ROLES]
+    user = User(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        clearance=clearance if direct else 0,
+        created_at=to_db(now),
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    for unit_id, r in now_roles:
+        session.add(Membership(user_id=user.id, unit_id=unit_id, role=r.value))
     session.flush()
     audit.record(
         session,
@@ -84,9 +97,13 @@ def create_user(
         object_id=user.id,
         where=where,
         username=username,
-        clearance=clearance,
-        roles=[f"{u}:{r}" for u, r in roles],
+        clearance=user.clearance,
+        roles=[f"{u}:{r.value}" for u, r in now_roles],
     )
+    if not direct:
+        assert actor is not None
+        secret_roles = [(u, r) for u, r in parsed if r in SECRET_ROLES]
+        request_grant(session, actor=actor, user=user, clearance=clearance, roles=secret_roles, now=now, where=where)
     return user
 
 
@@ -99,13 +116,22 @@ def reset_password(
     actor: Actor | None = None,
     actor_name: str = "",
     where: audit.Where | None = None,
-) -> None:
-    """An administrator sets a new password: the account is unlocked and its sessions and tokens are revoked."""
+) -> int | None:
+    """An administrator sets a new password: the account is unlocked and its sessions and tokens are revoked.
+
+    A cleared account's new password waits for the head's approval (two-person rule): the request's id is
+    returned, and nothing changes yet. ``None``: done.
+    """
     if actor is not None:
         require(actor, Action.MANAGE_USERS)
     user = user_by_id(session, user_id)
     check_password_policy(password)
     assert user.id is not None
+    if actor is not None and is_cleared(session, user):
+        req = request_password_reset(
+            session, actor=actor, user=user, password_hash=hash_password(password), now=now, where=where
+        )
+        return req.id
     user.password_hash, user.failed_logins, user.locked_until = hash_password(password), 0, None
     session.add(user)
     revoke_all(session, user_id=user.id, now=now)
@@ -119,6 +145,7 @@ def reset_password(
         object_id=user.id,
         where=where,
     )
+    return None
 
 
 def user_by_id(session: Session, user_id: int) -> User:

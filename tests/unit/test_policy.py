@@ -15,6 +15,7 @@ from service.access.policy import (
     OFFICE,
     Action,
     BodyTarget,
+    GrantTarget,
     LetterTarget,
     LoanTarget,
     RegistryTarget,
@@ -227,6 +228,17 @@ ROWS: list[tuple[Actor, Action, object, str | None]] = [
     (GROUP, Action.APPROVE_LOAN, LoanTarget(), "not_loan_approver"),
     (RECORDS, Action.APPROVE_LOAN, LoanTarget(frozenset({Role.DIRECTOR, Role.RECORDS})), None),
     (GROUP, Action.APPROVE_LOAN, LoanTarget(frozenset({Role.GROUP_CLERK})), None),
+    # the two-person rule for secrets: the administrator asks, the head of the office (not a group head) approves
+    (ADMIN, Action.SEE_SECRET_GRANTS, OFFICE, None),
+    (DIRECTOR, Action.SEE_SECRET_GRANTS, OFFICE, None),
+    *[(a, Action.SEE_SECRET_GRANTS, OFFICE, "not_admin_or_head") for a in (CENTRAL, SECRET, AUDITOR, OFFICER)],
+    (DIRECTOR, Action.APPROVE_SECRET_GRANT, GrantTarget(requested_by=1, office_units=frozenset({OFFICE_UNIT})), None),
+    (DIRECTOR, Action.APPROVE_SECRET_GRANT, GrantTarget(requested_by=5, office_units=frozenset({OFFICE_UNIT})),
+     "same_person"),
+    (actor(11, 0, (PROMO, Role.DIRECTOR)), Action.APPROVE_SECRET_GRANT,
+     GrantTarget(requested_by=1, office_units=frozenset({OFFICE_UNIT})), "not_office_head"),
+    *[(a, Action.APPROVE_SECRET_GRANT, GrantTarget(requested_by=1, office_units=frozenset({OFFICE_UNIT})),
+       "not_office_head") for a in (ADMIN, SECRET, AUDITOR, CENTRAL)],
 ]
 
 

@@ -245,3 +245,72 @@ def test_the_auditors_probes_read_the_same_for_secret_and_missing_ids(c: TestCli
     for key in ("object_type", "object_id", "letter_id"):
         assert a[key] == b[key], key
     assert a["detail"]["reason"].replace(str(secret_id), "N") == b["detail"]["reason"].replace(str(missing_id), "N")
+
+
+def test_secret_access_needs_the_heads_approval(c: TestClient) -> None:
+    """Finding 9: an administrator reached secret letters in one step (a user with clearance 3 and the secret
+    registrar's role; or resetting the secret registrar's password). Now both wait for the director."""
+    admin, director = login(c, "admin"), login(c, "director")
+    r = c.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "mole", "password": "ม้าลายกินหญ้า 42", "clearance": 3,
+              "roles": [{"unit": "office", "role": "secret_registrar"}, {"unit": "policy", "role": "officer"}]},
+    )
+    assert r.status_code == 201, r.text
+    (grant_id,) = r.json()["pending_requests"]
+    mole = login(c, "mole", "ม้าลายกินหญ้า 42")
+    me = c.get("/api/v1/me", headers=mole).json()
+    assert me["clearance"] == 0 and [x["role"] for x in me["roles"]] == ["officer"]
+    assert c.get("/api/v1/registries", headers=mole).json() == [] or all(
+        "secret" not in reg["kind"] for reg in c.get("/api/v1/registries", headers=mole).json()
+    )
+    # the administrator cannot approve their own request; nor can a clerk
+    assert c.post(f"/api/v1/grant-requests/{grant_id}/approve", headers=admin).status_code == 403
+    assert c.post(f"/api/v1/grant-requests/{grant_id}/approve", headers=login(c, "central")).status_code == 403
+    listed = c.get("/api/v1/grant-requests?pending=true", headers=director).json()
+    assert [x["id"] for x in listed] == [grant_id]
+    ok = c.post(f"/api/v1/grant-requests/{grant_id}/approve", headers=director)
+    assert ok.status_code == 200 and ok.json()["state"] == "approved", ok.text
+    assert c.post(f"/api/v1/grant-requests/{grant_id}/approve", headers=director).status_code == 409
+    me = c.get("/api/v1/me", headers=login(c, "mole", "ม้าลายกินหญ้า 42")).json()
+    assert me["clearance"] == 3 and {x["role"] for x in me["roles"]} == {"officer", "secret_registrar"}
+
+    # resetting the secret registrar's password: pending, the old one still works until approved
+    secret_id = next(u["id"] for u in c.get("/api/v1/users", headers=admin).json() if u["username"] == "secret")
+    r = c.post(f"/api/v1/users/{secret_id}/password", headers=admin, json={"password": "hijacked-password-9"})
+    assert r.status_code == 202 and r.json()["reset"] is False, r.text
+    reset_id = r.json()["pending_request"]
+    assert c.post("/api/v1/auth/token", data={"username": "secret", "password": "hijacked-password-9"}).status_code == 401
+    login(c, "secret")
+    assert c.post(f"/api/v1/grant-requests/{reset_id}/refuse", headers=director).json()["state"] == "refused"
+    login(c, "secret")  # refused: nothing changed
+    # an ordinary account's reset is immediate, as before
+    officer_id = next(u["id"] for u in c.get("/api/v1/users", headers=admin).json() if u["username"] == "officer")
+    r = c.post(f"/api/v1/users/{officer_id}/password", headers=admin, json={"password": "another-long-one-7"})
+    assert r.status_code == 200 and r.json() == {"reset": True}
+    # both steps are audited
+    actions = [e["action"] for e in c.get("/api/v1/audit/events", headers=login(c, "auditor")).json()]
+    for a in ("grant_requested", "grant_approved", "password_reset_requested", "grant_refused"):
+        assert a in actions, a
+
+
+def test_the_head_approves_on_the_web(c: TestClient) -> None:
+    import re
+
+    admin = login(c, "admin")
+    r = c.post("/api/v1/users", headers=admin, json={"username": "newsec", "password": "ม้าลายกินหญ้า 42",
+                                                     "clearance": 1, "roles": [{"unit": "office", "role": "officer"}]})
+    (req_id,) = r.json()["pending_requests"]
+    c.post("/login", data={"username": "admin", "password": "saraban-demo"}, follow_redirects=False)
+    assert "รอหัวหน้าส่วนราชการอนุมัติ" in c.get("/admin/users").text
+    c.cookies.clear()
+    c.post("/login", data={"username": "director", "password": "saraban-demo"}, follow_redirects=False)
+    page = c.get("/grants")
+    assert page.status_code == 200 and "รออนุมัติ" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    assert c.post(f"/grants/{req_id}/approve", data={"csrf": "forged"}).status_code == 403
+    done = c.post(f"/grants/{req_id}/approve", data={"csrf": csrf.group(1)})
+    assert done.status_code == 200 and "อนุมัติแล้ว" in done.text
+    assert c.get("/api/v1/me", headers=login(c, "newsec", "ม้าลายกินหญ้า 42")).json()["clearance"] == 1

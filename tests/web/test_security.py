@@ -227,8 +227,11 @@ def test_the_audit_shows_no_secret_search_words_or_counts(make_saraban: MakeSara
             assert "สอบสวน" not in shown and "วินัย" not in shown
         # the same words searched again give the same hash (an investigation with the key can match them)
         client.get("/api/v1/search", params={"q": " สอบสวนวินัย "}, headers=secret)
-        hashes = {e["detail"].get("q_hash") for e in client.get("/api/v1/audit/events", headers=auditor).json()
-                  if e["action"] == "search"}
+        hashes = {
+            e["detail"].get("q_hash")
+            for e in client.get("/api/v1/audit/events", headers=auditor).json()
+            if e["action"] == "search"
+        }
         assert hashes == {search["detail"]["q_hash"]}
 
 
@@ -254,8 +257,12 @@ def test_secret_access_needs_the_heads_approval(c: TestClient) -> None:
     r = c.post(
         "/api/v1/users",
         headers=admin,
-        json={"username": "mole", "password": "ม้าลายกินหญ้า 42", "clearance": 3,
-              "roles": [{"unit": "office", "role": "secret_registrar"}, {"unit": "policy", "role": "officer"}]},
+        json={
+            "username": "mole",
+            "password": "ม้าลายกินหญ้า 42",
+            "clearance": 3,
+            "roles": [{"unit": "office", "role": "secret_registrar"}, {"unit": "policy", "role": "officer"}],
+        },
     )
     assert r.status_code == 201, r.text
     (grant_id,) = r.json()["pending_requests"]
@@ -281,7 +288,8 @@ def test_secret_access_needs_the_heads_approval(c: TestClient) -> None:
     r = c.post(f"/api/v1/users/{secret_id}/password", headers=admin, json={"password": "hijacked-password-9"})
     assert r.status_code == 202 and r.json()["reset"] is False, r.text
     reset_id = r.json()["pending_request"]
-    assert c.post("/api/v1/auth/token", data={"username": "secret", "password": "hijacked-password-9"}).status_code == 401
+    stolen = {"username": "secret", "password": "hijacked-password-9"}
+    assert c.post("/api/v1/auth/token", data=stolen).status_code == 401
     login(c, "secret")
     assert c.post(f"/api/v1/grant-requests/{reset_id}/refuse", headers=director).json()["state"] == "refused"
     login(c, "secret")  # refused: nothing changed
@@ -299,8 +307,16 @@ def test_the_head_approves_on_the_web(c: TestClient) -> None:
     import re
 
     admin = login(c, "admin")
-    r = c.post("/api/v1/users", headers=admin, json={"username": "newsec", "password": "ม้าลายกินหญ้า 42",
-                                                     "clearance": 1, "roles": [{"unit": "office", "role": "officer"}]})
+    r = c.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "newsec",
+            "password": "ม้าลายกินหญ้า 42",
+            "clearance": 1,
+            "roles": [{"unit": "office", "role": "officer"}],
+        },
+    )
     (req_id,) = r.json()["pending_requests"]
     c.post("/login", data={"username": "admin", "password": "saraban-demo"}, follow_redirects=False)
     assert "รอหัวหน้าส่วนราชการอนุมัติ" in c.get("/admin/users").text

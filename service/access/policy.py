@@ -113,6 +113,7 @@ class LoanTarget:
     approvers: frozenset[Role] = frozenset({Role.DIRECTOR})
 
 
+
 @dataclass(frozen=True)
 class RouteTarget:
     """One step of a letter's journey: where it was sent from (a person, and the desk: a unit or None) and to
@@ -132,7 +133,7 @@ class GrantTarget:
     office_units: frozenset[int] = frozenset()
 
 
-Target = GrantTarget | OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget | RouteTarget
+Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget | RouteTarget | GrantTarget
 
 # ---------------------------------------------------------------------------------------------- who is who
 

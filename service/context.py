@@ -17,6 +17,7 @@ from service.indexing.indexer import Indexer
 from service.kit.clock import Clock, system_clock
 from service.kit.db import UnitOfWork, make_engine, transaction
 from service.kit.migrate import upgrade
+from service.models import AuditHead
 from storage import ObjectStore, open_store
 
 
@@ -87,6 +88,10 @@ def from_env(*, with_indexer: bool = False) -> Saraban:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.sqlalchemy_url)
     app = build(settings, with_indexer=with_indexer)
-    with app.tx() as uow:  # a chain from before the key: its first keyed checkpoint
-        seal_head(uow.session, app.audit_key)
+    with app.tx(readonly=True) as uow:
+        head = uow.session.get(AuditHead, 1)
+        unsealed = head is not None and head.last_seq > 0 and head.mac is None
+    if unsealed:
+        with app.tx() as uow:  # a chain from before the key: its first keyed checkpoint
+            seal_head(uow.session, app.audit_key)
     return app

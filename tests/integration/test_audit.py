@@ -269,3 +269,14 @@ def test_verify_is_clean_after_concurrent_activity(env: Env, tmp_path: Path) -> 
     assert chain_ok(env)
     out = verify_cli(env, tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_audit_key_file_is_made_once_and_private(tmp_path: Path) -> None:
+    """Without SARABAN_AUDIT_KEY the key lives in the data directory: created on first start, mode 0600, reused."""
+    from service.audit.chain import load_key
+
+    path = tmp_path / "data" / "audit.key"
+    first = load_key("", path)
+    assert len(first) == 64 and (path.stat().st_mode & 0o777) == 0o600
+    assert load_key("", path) == first
+    assert load_key("configured-key", path) == b"configured-key"

@@ -82,7 +82,8 @@ def build_chain(settings: Settings, events: int) -> float:
         if batch:
             conn.execute(insert(table), batch)
         mac = checkpoint(app.audit_key, seq, prev)
-        conn.execute(update(AuditHead.__table__).where(AuditHead.id == 1).values(last_seq=seq, last_hash=prev, mac=mac))  # type: ignore[attr-defined]
+        head_table = AuditHead.__table__  # type: ignore[attr-defined]
+        conn.execute(update(head_table).where(head_table.c.id == 1).values(last_seq=seq, last_hash=prev, mac=mac))
     app.engine.dispose()
     return time.perf_counter() - t0
 
@@ -104,7 +105,7 @@ def main() -> None:
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
         os.environ["SARABAN_AUDIT_KEY"] = os.environ.get("SARABAN_AUDIT_KEY", "bench-audit-key")
-        settings = Settings(data_dir=data_dir, database_url=args.database_url, _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(data_dir=data_dir, database_url=args.database_url, _env_file=None)
         took = build_chain(settings, args.events)
         print(f"chain of {args.events:,} events built in {took:.1f} s")
         server = Server(data_dir=data_dir, database_url=args.database_url, workers=1, max_file_mb=50,

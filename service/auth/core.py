@@ -189,8 +189,8 @@ def authenticate(
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
     if _hasher.check_needs_rehash(user.password_hash):
         values["password_hash"] = hash_password(password)
-    row = conn.execute(update(_USERS).where(_USERS.c.id == user.id, open_now).values(**values).returning(_USERS.c.id))
-    if row.first() is None:
+    done = conn.execute(update(_USERS).where(_USERS.c.id == user.id, open_now).values(**values).returning(_USERS.c.id))
+    if done.first() is None:
         raise _locked()
     session.expire(user)
     return user

@@ -33,7 +33,7 @@ def login(
     try:
         secret, _, _ = sign_in(app, username=username, password=password, kind="session", where=where(request))
     except Unauthenticated as exc:
-        return render(request, "login.html", None, status=401, next=next, message=exc.thai, username=username)
+        return render(request, "login.html", None, status=exc.status, next=next, message=exc.thai, username=username)
     resp = RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", status_code=303)
     resp.set_cookie(
         SESSION_COOKIE,

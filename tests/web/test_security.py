@@ -45,6 +45,8 @@ def test_failures_from_one_address_block_that_address(c: TestClient) -> None:
     assert codes == ["bad_credentials"] * 12
     r = c.post("/api/v1/auth/token", data={"username": "central", "password": "saraban-demo"})
     assert r.status_code == 429 and r.json()["code"] == "too_many_attempts", r.text
+    page = c.post("/login", data={"username": "central", "password": "saraban-demo"}, follow_redirects=False)
+    assert page.status_code == 429 and "ลองใหม่ภายหลัง" in page.text
     # another address is not blocked (X-Forwarded-For is not believed: the peer is the source; here a trusted
     # proxy is not configured, so the test client's own address counts)
     other = TestClient(c.app, client=("10.0.0.9", 5000))

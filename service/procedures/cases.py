@@ -25,7 +25,7 @@ from service.access.queries import (
 from service.access.roles import Role
 from service.access.rule import CHILD_PROTECTION, Actor
 from service.kit.clock import to_db
-from service.kit.errors import InvalidInput, NotFound
+from service.kit.errors import Forbidden, InvalidInput, NotFound
 from service.kit.thai import be_year, local
 from service.models import (
     CaseLetter,
@@ -71,7 +71,9 @@ def _home_unit(actor: Actor) -> int:
         units = sorted(actor.units_with([role]))
         if units:
             return units[0]
-    raise InvalidInput("you work in no unit that runs processes", thai="ท่านไม่ได้สังกัดกลุ่มที่รับผิดชอบกระบวนงาน")
+    raise Forbidden(
+        "you work in no unit that runs processes", thai="ท่านไม่ได้สังกัดกลุ่มที่รับผิดชอบกระบวนงาน", reason="not_case_worker"
+    )
 
 
 def case_target(session: Session, *, unit_id: int, confidential: bool) -> CaseTarget:

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.context import Saraban
-from service.procedures.catalog import bundled_templates, export_templates, import_templates, parse_templates
 from service.kit.errors import InvalidInput
+from service.procedures.catalog import bundled_templates, export_templates, import_templates, parse_templates
 from tests.conftest import MakeSaraban, login, needs_poppler
 from tests.samples import thai_letter_pdf
 
@@ -320,8 +320,6 @@ def test_templates_round_trip_and_an_administrator_imports_changes(office: Offic
     again = parse_templates(text)
     assert [(t.code, len(t.steps)) for t in again] == [(t.code, len(t.steps)) for t in bundled_templates()]
     changed = text.replace('"1 สัปดาห์"', '"2 สัปดาห์"', 1)
-    admin = office.client.post  # through the CLI's use-case: the administrator's import
-    del admin
     with office.app.tx() as uow:
         result = import_templates(uow.session, None, changed, now=office.clock())
     assert "scholarship" in result["replaced"] and not result["added"]

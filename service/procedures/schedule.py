@@ -84,5 +84,5 @@ def is_overdue(due: date, *, state: str, today: date) -> bool:
 
 
 def due_this_week(due: date, *, state: str, today: date) -> bool:
-    """Due within the next seven days (today included) and not done."""
-    return state != "done" and today <= due < today + timedelta(days=7)
+    """Due today or within the next seven days, and not done."""
+    return state != "done" and today <= due <= today + timedelta(days=7)

@@ -77,5 +77,6 @@ def test_overdue_and_due_this_week() -> None:
     assert not is_overdue(today, state="pending", today=today)
     assert due_this_week(today, state="pending", today=today)
     assert due_this_week(date(2026, 6, 16), state="pending", today=today)
-    assert not due_this_week(date(2026, 6, 17), state="pending", today=today)
+    assert due_this_week(date(2026, 6, 17), state="pending", today=today)
+    assert not due_this_week(date(2026, 6, 18), state="pending", today=today)
     assert not due_this_week(date(2026, 6, 9), state="pending", today=today)

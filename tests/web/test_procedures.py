@@ -111,7 +111,15 @@ class Office:
 
 @pytest.fixture
 def office(make_saraban: MakeSaraban) -> Iterator[Office]:
-    app = make_saraban()
+    yield from _office(make_saraban())
+
+
+@pytest.fixture
+def office_any_db(make_saraban: MakeSaraban, any_db: str) -> Iterator[Office]:
+    yield from _office(make_saraban(any_db))
+
+
+def _office(app: Saraban) -> Iterator[Office]:
     clock = Clock()
     app.clock = clock
     with TestClient(create_app(app)) as c:
@@ -158,7 +166,8 @@ def test_the_work_standard_tables_of_seeds_001_are_kept(office: Office) -> None:
 # ---------------------------------------------------------------------------------------------- cases
 
 
-def test_a_case_from_a_letter_with_due_dates_letters_and_steps_done(office: Office) -> None:
+def test_a_case_from_a_letter_with_due_dates_letters_and_steps_done(office_any_db: Office) -> None:
+    office = office_any_db
     letter = office.receive("group", "promotion-receive", "แนวทางการดำเนินงานสวัสดิการนักเรียน ปี 2569",
                             letter_no="ศธ 04006/ว 123")
     case = office.open("group", "welfare", from_letter_id=letter)
@@ -237,7 +246,8 @@ def test_bad_requests_change_nothing(office: Office) -> None:
 # ---------------------------------------------------------------------------------------------- acceptance 3
 
 
-def test_a_child_protection_case_exists_only_for_the_centre(office: Office) -> None:
+def test_a_child_protection_case_exists_only_for_the_centre(office_any_db: Office) -> None:
+    office = office_any_db
     incident = {
         "category": "ถูกกระทำความรุนแรง",
         "facts": "นักเรียนหญิงชั้น ป.5 ถูกทำร้ายร่างกาย",
@@ -373,3 +383,9 @@ def test_the_pages_show_the_flow(office: Office) -> None:
         page = c.get(path)
         assert page.status_code == 200, path
     assert "กำหนดนโยบายแนวปฏิบัติแจ้งหน่วยงานในสังกัด" in c.get(f"/cases/{case['id']}").text
+    # the centre's case does not exist on the group's pages either
+    secret = office.open("centre", "child-protection", title="เรื่องร้องเรียนลับเฉพาะศูนย์", facts="ข้อเท็จจริง")
+    assert c.get(f"/cases/{secret['id']}").status_code == 404
+    assert "เรื่องร้องเรียนลับเฉพาะศูนย์" not in c.get("/cases").text
+    assert "เรื่องร้องเรียนลับเฉพาะศูนย์" not in c.get("/cases", params={"q": "ร้องเรียน"}).text
+    assert "เรื่องร้องเรียนลับเฉพาะศูนย์" not in c.get(f"/procedures/{office.procedure['child-protection']}").text

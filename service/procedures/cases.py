@@ -21,6 +21,7 @@ from service.access.queries import (
     get_visible_letter,
     unit_ancestors,
     visible_cases_clause,
+    visible_letter_ids,
 )
 from service.access.roles import Role
 from service.access.rule import CHILD_PROTECTION, Actor
@@ -31,6 +32,7 @@ from service.models import (
     CaseLetter,
     CaseStep,
     Letter,
+    LetterAccess,
     Procedure,
     ProcedureCase,
     ProcedureStep,
@@ -186,7 +188,7 @@ def open_case(
         except NotFound as exc:
             raise InvalidInput(f"letter {from_letter_id} not found", thai="ไม่พบหนังสือที่เปิดเรื่อง") from exc
     fields = {k: "" for k in INCIDENT_FIELDS}
-    if incident:
+    if incident and procedure.confidential:  # the incident report is the centre's (seeds/004)
         for k in INCIDENT_FIELDS:
             fields[k] = _clean(incident.get(k), 4000 if k in ("facts", "first_help") else 500)
     categories = json.loads(procedure.categories)
@@ -199,7 +201,8 @@ def open_case(
         procedure_id=procedure_id,
         year=year,
         unit_id=unit_id,
-        title=_clean(title, 500) or (letter.subject[:500] if letter else procedure.name[:500]),
+        # not the letter's subject by default: the case's readers do not all read the letter
+        title=_clean(title, 500) or f"{procedure.name} ปี {year}"[:500],
         confidential=procedure.confidential,
         start_on=start,
         from_letter_id=letter.id if letter else None,
@@ -350,6 +353,15 @@ def step_series(session: Session, actor: Actor, case: ProcedureCase, step: CaseS
     return mine[0]
 
 
+def _readable(session: Session, actor: Actor, letter_id: int | None) -> int | None:
+    if letter_id is None:
+        return None
+    try:
+        return get_visible_letter(session, actor, letter_id).id
+    except NotFound:
+        return None
+
+
 def default_group(session: Session) -> RecipientGroup | None:
     return session.exec(select(RecipientGroup).order_by(col(RecipientGroup.id))).first()
 
@@ -384,7 +396,7 @@ def issue_from_step(
             "subject": subject,
             "summary": summary,
             "recipients": recipients,
-            "replies_to_letter_id": case.from_letter_id,
+            "replies_to_letter_id": _readable(session, actor, case.from_letter_id),
         }
     )
     drafted = create_draft(session, actor, data, now=now, where=where)
@@ -420,15 +432,24 @@ def step_state(step: CaseStep, today: date) -> str:
     return "overdue" if is_overdue(step.due_on, state=step.state, today=today) else "pending"
 
 
-def _letters_of(session: Session, case_id: int) -> dict[int, list[dict[str, Any]]]:
+def _letters_of(session: Session, actor: Actor, case_id: int) -> tuple[dict[int, list[dict[str, Any]]], dict[int, int]]:
+    """The letters at each step that the user may read (the letters' own reading rule: a case's reader does not
+    read every letter linked to it), and how many others each step holds."""
     rows = session.exec(
         select(CaseLetter, Letter)
         .join(Letter, col(Letter.id) == CaseLetter.letter_id)
         .where(CaseLetter.case_id == case_id)
         .order_by(col(CaseLetter.id))
     ).all()
+    readable = set(
+        session.exec(visible_letter_ids(actor).where(col(LetterAccess.letter_id).in_([lt.id for _, lt in rows])))
+    )
     by_step: dict[int, list[dict[str, Any]]] = {}
+    hidden: dict[int, int] = {}
     for link, letter in rows:
+        if letter.id not in readable:
+            hidden[link.step_id] = hidden.get(link.step_id, 0) + 1
+            continue
         regs = session.exec(
             select(Registration, Registry)
             .join(Registry, col(Registry.id) == Registration.registry_id)
@@ -450,7 +471,7 @@ def _letters_of(session: Session, case_id: int) -> dict[int, list[dict[str, Any]
                 ],
             }
         )
-    return by_step
+    return by_step, hidden
 
 
 def case_view(session: Session, actor: Actor, case_id: int, *, today: date) -> dict[str, Any]:
@@ -458,7 +479,7 @@ def case_view(session: Session, actor: Actor, case_id: int, *, today: date) -> d
     procedure = session.get(Procedure, case.procedure_id)
     assert procedure is not None and case.id is not None
     unit = session.get(Unit, case.unit_id)
-    letters = _letters_of(session, case.id)
+    letters, hidden = _letters_of(session, actor, case.id)
     view: dict[str, Any] = {
         "id": case.id,
         "procedure": {"id": procedure.id, "code": procedure.code, "name": procedure.name},
@@ -484,6 +505,7 @@ def case_view(session: Session, actor: Actor, case_id: int, *, today: date) -> d
                 "state": step_state(s, today),
                 "done_on": s.done_on.isoformat() if s.done_on else None,
                 "letters": letters.get(s.id or 0, []),
+                "hidden_letters": hidden.get(s.id or 0, 0),
             }
             for s in case_steps(session, case.id)
         ],

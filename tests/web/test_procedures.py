@@ -389,3 +389,17 @@ def test_the_pages_show_the_flow(office: Office) -> None:
     assert "เรื่องร้องเรียนลับเฉพาะศูนย์" not in c.get("/cases").text
     assert "เรื่องร้องเรียนลับเฉพาะศูนย์" not in c.get("/cases", params={"q": "ร้องเรียน"}).text
     assert "เรื่องร้องเรียนลับเฉพาะศูนย์" not in c.get(f"/procedures/{office.procedure['child-protection']}").text
+
+
+def test_a_case_shows_only_the_letters_its_reader_may_read(office: Office) -> None:
+    letter = office.receive("group", "promotion-receive", "หนังสือที่เจ้าหน้าที่ผู้ปฏิบัติยังไม่ได้รับ")
+    case = office.open("group", "welfare", from_letter_id=letter)
+    seen = office.get("group", f"/api/v1/cases/{case['id']}").json()["steps"][0]
+    assert [lt["letter_id"] for lt in seen["letters"]] == [letter] and seen["hidden_letters"] == 0
+    # the group's officer works on the case but was not sent the letter: it is counted, not shown
+    officer = office.get("officer", f"/api/v1/cases/{case['id']}").json()["steps"][0]
+    assert officer["letters"] == [] and officer["hidden_letters"] == 1
+    assert "หนังสือที่เจ้าหน้าที่ผู้ปฏิบัติยังไม่ได้รับ" not in office.get("officer", f"/api/v1/cases/{case['id']}").text
+    # nor may the officer link a letter they cannot read (404, as a missing one)
+    r = office.post("officer", f"/api/v1/cases/{case['id']}/steps/{seen['id']}/letters", {"letter_id": letter})
+    assert r.status_code == 404

@@ -168,12 +168,18 @@ def test_the_work_standard_tables_of_seeds_001_are_kept(office: Office) -> None:
 
 def test_a_case_from_a_letter_with_due_dates_letters_and_steps_done(office_any_db: Office) -> None:
     office = office_any_db
-    letter = office.receive("group", "promotion-receive", "แนวทางการดำเนินงานสวัสดิการนักเรียน ปี 2569",
-                            letter_no="ศธ 04006/ว 123")
+    letter = office.receive(
+        "group", "promotion-receive", "แนวทางการดำเนินงานสวัสดิการนักเรียน ปี 2569", letter_no="ศธ 04006/ว 123"
+    )
     case = office.open("group", "welfare", from_letter_id=letter)
     assert [s["no"] for s in case["steps"]] == [1, 2, 3, 4, 5]
-    assert [s["due_on"] for s in case["steps"]] == ["2026-06-08", "2026-06-15", "2026-06-22", "2026-06-29",
-                                                   "2026-07-06"]
+    assert [s["due_on"] for s in case["steps"]] == [
+        "2026-06-08",
+        "2026-06-15",
+        "2026-06-22",
+        "2026-06-29",
+        "2026-07-06",
+    ]
     assert {s["state"] for s in case["steps"]} == {"pending"}
     assert [lt["letter_id"] for lt in case["steps"][0]["letters"]] == [letter]
     step1, step2 = case["steps"][0]["id"], case["steps"][1]["id"]
@@ -228,17 +234,22 @@ def test_bad_requests_change_nothing(office: Office) -> None:
     assert office.post("group", "/api/v1/cases", {"procedure_id": 99999, "year": 2569}).status_code == 404
     r = office.post("group", "/api/v1/cases", {"procedure_id": office.procedure["welfare"], "year": 69})
     assert r.status_code == 422 and r.json()["detail_th"]
-    r = office.post("group", "/api/v1/cases", {"procedure_id": office.procedure["welfare"], "year": 2569,
-                                               "from_letter_id": 99999})
+    r = office.post(
+        "group", "/api/v1/cases", {"procedure_id": office.procedure["welfare"], "year": 2569, "from_letter_id": 99999}
+    )
     assert r.status_code == 422
-    assert office.post("auditor", "/api/v1/cases", {"procedure_id": office.procedure["welfare"],
-                                                    "year": 2569}).status_code == 403
+    assert (
+        office.post("auditor", "/api/v1/cases", {"procedure_id": office.procedure["welfare"], "year": 2569}).status_code
+        == 403
+    )
     assert office.get("group", "/api/v1/cases").json()["total"] == 0
     case = office.open("group", "welfare")
     step = case["steps"][0]["id"]
     assert office.post("group", f"/api/v1/cases/{case['id']}/steps/99999/done").status_code == 404
-    assert office.post("group", f"/api/v1/cases/{case['id']}/steps/{step}/letters",
-                       {"letter_id": 99999}).status_code == 404
+    assert (
+        office.post("group", f"/api/v1/cases/{case['id']}/steps/{step}/letters", {"letter_id": 99999}).status_code
+        == 404
+    )
     # a group of another unit may not work on it (and does not see it)
     assert office.post("group", f"/api/v1/cases/{case['id'] + 1}/steps/{step}/done").status_code == 404
 
@@ -290,8 +301,9 @@ def test_a_child_protection_case_exists_only_for_the_centre(office_any_db: Offic
 
 @needs_poppler
 def test_the_yearly_report_prints_steps_dates_letters_and_status(office: Office, tmp_path: Path) -> None:
-    letter = office.receive("group", "promotion-receive", "แนวทางสวัสดิการนักเรียน", letter_no="ศธ 04006/ว 777",
-                            letter_date="2026-05-28")
+    letter = office.receive(
+        "group", "promotion-receive", "แนวทางสวัสดิการนักเรียน", letter_no="ศธ 04006/ว 777", letter_date="2026-05-28"
+    )
     case = office.open("group", "welfare", from_letter_id=letter)
     s1, s3 = case["steps"][0]["id"], case["steps"][2]["id"]
     office.post("group", f"/api/v1/cases/{case['id']}/steps/{s3}/issue", {"subject": "แต่งตั้งคณะกรรมการพิจารณาจัดสรร"})
@@ -357,17 +369,21 @@ def test_a_bad_template_file_is_refused_in_thai(text: str) -> None:
 
 def test_a_process_register_imports_csv_with_its_letters(office: Office) -> None:
     letter = office.receive("group", "promotion-receive", "ส่งรายชื่อคณะกรรมการสถานศึกษา")
-    csv = f"ปี,ชื่อ,โรงเรียน,รายละเอียด,หนังสือ\n2569,นายสมหมาย ใจดี,โรงเรียนบ้านโนนสะอาด,ประธานกรรมการ,{letter}\n" \
-          "2569,นางสมพร รักเรียน,โรงเรียนบ้านหนองไผ่,ผู้แทนผู้ปกครอง,\n"
-    r = office.client.post("/api/v1/procedure-registers/school_board/import", headers=office.h["group"],
-                           content=csv.encode())
+    csv = (
+        f"ปี,ชื่อ,โรงเรียน,รายละเอียด,หนังสือ\n2569,นายสมหมาย ใจดี,โรงเรียนบ้านโนนสะอาด,ประธานกรรมการ,{letter}\n"
+        "2569,นางสมพร รักเรียน,โรงเรียนบ้านหนองไผ่,ผู้แทนผู้ปกครอง,\n"
+    )
+    r = office.client.post(
+        "/api/v1/procedure-registers/school_board/import", headers=office.h["group"], content=csv.encode()
+    )
     assert r.status_code == 201, r.text
     items = office.get("group", "/api/v1/procedure-registers/school_board").json()["items"]
     assert [i["name"] for i in items] == ["นายสมหมาย ใจดี", "นางสมพร รักเรียน"]
     assert items[0]["letter_subject"] == "ส่งรายชื่อคณะกรรมการสถานศึกษา"
     bad = "year,name\n2569,ก\nabc,ข\n"
-    r = office.client.post("/api/v1/procedure-registers/school_board/import", headers=office.h["group"],
-                           content=bad.encode())
+    r = office.client.post(
+        "/api/v1/procedure-registers/school_board/import", headers=office.h["group"], content=bad.encode()
+    )
     assert r.status_code == 422 and "บรรทัดที่ 3" in r.json()["detail_th"]
     assert len(office.get("group", "/api/v1/procedure-registers/school_board").json()["items"]) == 2
     assert office.get("group", "/api/v1/procedure-registers/nothing").status_code == 404
@@ -378,8 +394,14 @@ def test_the_pages_show_the_flow(office: Office) -> None:
     c = office.client
     r = c.post("/login", data={"username": "group", "password": "saraban-demo"}, follow_redirects=False)
     assert r.status_code in (302, 303)
-    for path in ("/procedures", f"/procedures/{office.procedure['welfare']}", "/cases", f"/cases/{case['id']}",
-                 "/procedure-registers/learning_resources", "/cases/new"):
+    for path in (
+        "/procedures",
+        f"/procedures/{office.procedure['welfare']}",
+        "/cases",
+        f"/cases/{case['id']}",
+        "/procedure-registers/learning_resources",
+        "/cases/new",
+    ):
         page = c.get(path)
         assert page.status_code == 200, path
     assert "กำหนดนโยบายแนวปฏิบัติแจ้งหน่วยงานในสังกัด" in c.get(f"/cases/{case['id']}").text

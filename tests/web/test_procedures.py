@@ -284,6 +284,9 @@ def test_a_child_protection_case_exists_only_for_the_centre(office_any_db: Offic
         board = office.get(who, "/api/v1/cases/dashboard").json()
         assert all(s["case_id"] != cid for s in board["overdue"] + board["due_this_week"])
         assert all(c["id"] != cid for c in board["cases"])
+        expected = {"group": 1, "central": 0, "auditor": 1}[who]  # the group's ordinary case only
+        assert board["counts"]["in_progress"] == expected == len(listed)
+        assert board["counts"]["overdue"] + board["counts"]["due_this_week"] <= 5 * expected
         pdf = office.get(who, f"/api/v1/procedures/{office.procedure['child-protection']}/report.pdf", year="2569")
         assert pdf.status_code == 200 and b"%PDF" in pdf.content[:8]
     assert ordinary["id"] in [c["id"] for c in office.get("auditor", "/api/v1/cases").json()["items"]]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from service.access.policy import Action, require
 from service.access.queries import get_visible_letter
 from service.edge.deps import CsrfFailed, Page, PageDep, app_of, check_csrf, record_failure, where
 from service.edge.params import year_param
@@ -19,7 +20,7 @@ from service.kit.thai import to_arabic_digits
 from service.letters.views import letter_view
 from service.outgoing.views import recipient_groups
 from service.procedures import cases, flow, registers
-from service.procedures.catalog import REGISTERS
+from service.procedures.catalog import REGISTERS, export_templates, import_templates
 from service.procedures.report import report_pdf
 
 router = APIRouter()
@@ -328,3 +329,64 @@ async def register_import(request: Request, register: str, page: PageDep) -> Res
         _refused(request, page, exc)
         return _register_page(request, page, register, status=exc.status, error=exc)
     return RedirectResponse(f"/procedure-registers/{register}?done=imported", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------- administrators
+
+
+def _admin_page(
+    request: Request, page: Page, *, status: int = 200, done: str = "", error: SarabanError | None = None
+) -> HTMLResponse:
+    require(page.actor, Action.MANAGE_PROCEDURES)
+    with app_of(request).tx(readonly=True) as uow:
+        items = cases.list_procedures(uow.session)
+    return render(request, "procedures_admin.html", page, status=status, items=items, done=done, error=error)
+
+
+@router.get("/admin/procedures", response_class=HTMLResponse)
+def admin_page(request: Request, page: PageDep, done: str = "") -> HTMLResponse:
+    return _admin_page(request, page, done=done)
+
+
+@router.get("/admin/procedures/export.toml", response_model=None)
+def admin_export(request: Request, page: PageDep) -> Response:
+    require(page.actor, Action.MANAGE_PROCEDURES)
+    with app_of(request).tx(readonly=True) as uow:
+        text = export_templates(uow.session)
+    return Response(
+        text.encode("utf-8"),
+        media_type="application/toml; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=procedures.toml"},
+    )
+
+
+@router.post("/admin/procedures/import", response_model=None)
+async def admin_import(request: Request, page: PageDep) -> Response:
+    form = await request.form()
+    csrf = form.get("csrf")
+    check_csrf(page, csrf if isinstance(csrf, str) else None)
+    upload = form.get("file")
+    app = app_of(request)
+    try:
+        require(page.actor, Action.MANAGE_PROCEDURES)
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("choose a TOML file", thai="กรุณาเลือกไฟล์แม่แบบ (TOML)")
+        raw = await upload.read(2_000_000 + 1)
+        if len(raw) > 2_000_000:
+            raise InvalidInput("the file is too large", thai="ไฟล์ใหญ่เกิน 2 MB")
+        text = raw.decode("utf-8-sig", errors="replace")
+
+        def work() -> dict[str, list[str]]:
+            with app.tx() as uow:
+                return import_templates(uow.session, page.actor, text, now=app.clock(), where=where(request))
+
+        result = await run_in_threadpool(work)
+    except (Unauthenticated, CsrfFailed, NotFound):
+        raise
+    except SarabanError as exc:
+        _refused(request, page, exc)
+        if isinstance(exc, Forbidden):
+            raise
+        return _admin_page(request, page, status=exc.status, error=exc)
+    done = f"นำเข้าแล้ว: เพิ่ม {len(result['added'])} แทนที่ {len(result['replaced'])} แม่แบบ"
+    return _admin_page(request, page, done=done)

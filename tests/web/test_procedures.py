@@ -428,3 +428,33 @@ def test_a_case_shows_only_the_letters_its_reader_may_read(office: Office) -> No
     # nor may the officer link a letter they cannot read (404, as a missing one)
     r = office.post("officer", f"/api/v1/cases/{case['id']}/steps/{seen['id']}/letters", {"letter_id": letter})
     assert r.status_code == 404
+
+
+def test_an_administrator_edits_the_templates_on_a_page(office: Office) -> None:
+    import re
+
+    c = office.client
+    c.post("/login", data={"username": "group", "password": "saraban-demo"}, follow_redirects=False)
+    assert c.get("/admin/procedures").status_code == 403
+    c.post("/login", data={"username": "admin", "password": "saraban-demo"}, follow_redirects=False)
+    page = c.get("/admin/procedures")
+    assert page.status_code == 200 and "งานสวัสดิการและสงเคราะห์นักเรียน" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    text = c.get("/admin/procedures/export.toml").text
+    edited = text.replace('"จัดสรรตามรายละเอียดที่กำหนด"', '"จัดสรรทุนตามรายละเอียดที่กำหนด"', 1)
+    r = c.post(
+        "/admin/procedures/import",
+        data={"csrf": csrf.group(1)},
+        files={"file": ("procedures.toml", edited.encode(), "application/toml")},
+    )
+    assert r.status_code == 200 and "แทนที่ 25 แม่แบบ" in r.text
+    steps = office.get("group", f"/api/v1/procedures/{office.procedure['welfare']}").json()["steps"]
+    assert steps[3]["name"] == "จัดสรรทุนตามรายละเอียดที่กำหนด"
+    bad = c.post(
+        "/admin/procedures/import",
+        data={"csrf": csrf.group(1)},
+        files={"file": ("bad.toml", b"[[procedure]]\ncode='x'", "application/toml")},
+    )
+    assert bad.status_code == 422 and 'id="error"' in bad.text
+    assert c.get("/api/v1/procedures", headers=office.h["group"]).json()[1]["steps"][3]["name"].startswith("จัดสรรทุน")

@@ -458,3 +458,19 @@ def test_an_administrator_edits_the_templates_on_a_page(office: Office) -> None:
     )
     assert bad.status_code == 422 and 'id="error"' in bad.text
     assert c.get("/api/v1/procedures", headers=office.h["group"]).json()[1]["steps"][3]["name"].startswith("จัดสรรทุน")
+
+
+def test_start_up_adds_only_the_missing_templates(make_saraban: MakeSaraban) -> None:
+    from sqlmodel import delete, select
+
+    from service.models import Procedure, ProcedureStep
+    from service.procedures.startup import load_templates
+
+    app = make_saraban()
+    assert load_templates(app) == []  # the demo office has them all
+    with app.tx() as uow:
+        pid = uow.session.exec(select(Procedure.id).where(Procedure.code == "exchange")).one()
+        uow.session.exec(delete(ProcedureStep).where(ProcedureStep.procedure_id == pid))  # type: ignore[call-overload]
+        uow.session.exec(delete(Procedure).where(Procedure.id == pid))  # type: ignore[call-overload]
+    assert load_templates(app) == ["exchange"]
+    assert load_templates(app) == []

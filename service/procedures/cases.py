@@ -208,7 +208,11 @@ def open_case(
         from_letter_id=letter.id if letter else None,
         opened_at=to_db(now),
         opened_by=actor.id,
-        **fields,
+        category=fields["category"],
+        facts=fields["facts"],
+        first_help=fields["first_help"],
+        info_source=fields["info_source"],
+        reporter=fields["reporter"],
     )
     session.add(case)
     session.flush()
@@ -399,7 +403,7 @@ def issue_from_step(
             "replies_to_letter_id": _readable(session, actor, case.from_letter_id),
         }
     )
-    drafted = create_draft(session, actor, data, now=now, where=where)
+    drafted = create_draft(session, actor, data, now=now, where=where or audit.Where())
     letter = drafted.letter
     assert letter.id is not None
     issued = issue_number(session, actor, letter.id, now=now, thai_digits=thai_digits, tz=tz, where=where)

@@ -165,7 +165,7 @@ def _store(session: Session, t: TemplateIn, row: Procedure | None, now: datetime
     session.add(row)
     session.flush()
     assert row.id is not None
-    session.exec(delete(ProcedureStep).where(col(ProcedureStep.procedure_id) == row.id))  # type: ignore[call-overload]
+    session.exec(delete(ProcedureStep).where(col(ProcedureStep.procedure_id) == row.id))
     for s in t.steps:
         session.add(
             ProcedureStep(
@@ -201,7 +201,8 @@ def import_templates(
         require(actor, Action.MANAGE_PROCEDURES)
     templates = parse_templates(text)
     existing = {p.code: p for p in session.exec(select(Procedure))}
-    added, replaced = [], []
+    added: list[str] = []
+    replaced: list[str] = []
     for t in templates:
         (replaced if t.code in existing else added).append(t.code)
         _store(session, t, existing.get(t.code), now)

@@ -160,12 +160,13 @@ def authenticate(
             window = timedelta(minutes=policy.source_window_minutes)
             throttle.hit(conn, src_key, now=now, window=window, limit=policy.source_max_failures, block=lock)
 
-    user = session.exec(select(User).where(User.username == name)).first()
+    # a name no account can have (control characters, e.g. a NUL that PostgreSQL refuses) is not looked up
+    printable = name.isprintable() and len(name) <= 64
+    user = session.exec(select(User).where(User.username == name)).first() if printable else None
     if user is None or not user.active:
         _verify(_dummy_hash(), password)
-        count = throttle.hit(
-            conn, f"acct:{name.lower()[:150]}", now=now, window=lock, limit=policy.max_failures, block=lock
-        )
+        account = hashlib.sha256(name.lower().encode("utf-8", "replace")).hexdigest()
+        count = throttle.hit(conn, f"acct:{account}", now=now, window=lock, limit=policy.max_failures, block=lock)
         count_source()
         raise _locked() if count > policy.max_failures else _failed()
     if user.locked_until is not None and from_db(user.locked_until) > now:

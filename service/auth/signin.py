@@ -44,7 +44,7 @@ def sign_in(app: Saraban, *, username: str, password: str, kind: str, where: aud
                 uow.session,
                 at=now,
                 action="sign_in_failed",
-                actor_name=username[:64],
+                actor_name="".join(ch if ch.isprintable() else "\ufffd" for ch in username[:64]),
                 where=where,
                 reason=exc.code,
                 channel=kind,

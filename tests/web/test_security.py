@@ -332,3 +332,19 @@ def test_the_head_approves_on_the_web(c: TestClient) -> None:
     done = c.post(f"/grants/{req_id}/approve", data={"csrf": csrf.group(1)})
     assert done.status_code == 200 and "อนุมัติแล้ว" in done.text
     assert c.get("/api/v1/me", headers=login(c, "newsec", "ม้าลายกินหญ้า 42")).json()["clearance"] == 1
+
+
+@pytest.mark.postgres
+def test_a_nul_in_the_username_is_a_failed_sign_in_on_postgresql(make_saraban: MakeSaraban, pg_url: str) -> None:
+    """Finding 10 (the sign-in part): a NUL in the username answered 500 on PostgreSQL, with no audit event."""
+    from sqlmodel import col, select
+
+    from service.models import AuditEvent
+
+    app = make_saraban(pg_url)
+    with TestClient(create_app(app)) as client:
+        r = client.post("/api/v1/auth/token", data={"username": "cen\x00tral", "password": "saraban-demo"})
+        assert r.status_code == 401 and r.json()["code"] == "bad_credentials", r.text
+    with app.tx() as uow:
+        ev = uow.session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())).first()
+        assert ev is not None and ev.action == "sign_in_failed" and ev.actor == "cen\ufffdtral"

@@ -71,3 +71,10 @@ class SecretNotAllowed(SarabanError):
     status = 422
     code = "secret_requires_secret_registry"
     title = "Secret letters belong in a secret registry"
+
+
+class PossibleDuplicate(Conflict):
+    """The letter seems registered already (same ที่ from the same sender, or the same file): confirm to go on."""
+
+    code = "possible_duplicate"
+    title = "Possible duplicate"

@@ -27,7 +27,7 @@ from service.models.outgoing import (
     RecipientGroup,
     RecipientGroupMember,
 )
-from service.models.registers import NumberCounter, Registration, Registry
+from service.models.registers import NumberCounter, Registration, RegistrationCorrection, Registry
 from service.models.routing import Instruction, Routing
 from service.models.units import Unit
 from service.models.users import AuthToken, Membership, User
@@ -57,6 +57,7 @@ __all__ = [
     "RecipientGroup",
     "RecipientGroupMember",
     "Registration",
+    "RegistrationCorrection",
     "Registry",
     "Rendition",
     "RetentionClass",

@@ -10,6 +10,7 @@ from service.edge.deps import ActorDep, app_of, where
 from service.kit.errors import InvalidInput
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
+from service.receiving.duplicates import split_confirmation, truthy
 from service.receiving.flow import register_received
 
 router = APIRouter(prefix="/api/v1")
@@ -23,11 +24,22 @@ async def receive(request: Request, registry_id: int, actor: ActorDep) -> JSONRe
     try:
         if "meta" not in upload.fields:
             raise InvalidInput("the form needs a 'meta' field holding the letter as JSON", thai="ไม่มีข้อมูลหนังสือ (meta)")
-        data = parse_letter_meta(upload.fields["meta"])
+        meta, confirm = split_confirmation(upload.fields["meta"])
+        confirm = confirm or truthy(upload.fields.get("confirm_duplicate", ""))
+        confirm = confirm or truthy(request.query_params.get("confirm_duplicate", ""))
+        data = parse_letter_meta(meta)
     except Exception:
         upload.discard()
         raise
     result = await run_in_threadpool(
-        register_received, app, actor=actor, registry_id=registry_id, data=data, upload=upload, where=where(request)
+        lambda: register_received(
+            app,
+            actor=actor,
+            registry_id=registry_id,
+            data=data,
+            upload=upload,
+            where=where(request),
+            confirm_duplicate=confirm,
+        )
     )
     return JSONResponse(result, status_code=201)

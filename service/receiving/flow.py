@@ -19,12 +19,13 @@ from sqlmodel import col, select
 from service import audit
 from service.access.rule import Actor
 from service.context import Saraban
-from service.kit.thai import local
+from service.kit.thai import be_year, local
 from service.kit.uploads import CheckedFile, Upload, check_file
 from service.letters.input import LetterIn
 from service.letters.renditions import record_rendition
 from service.letters.views import attachment_view, registration_view
 from service.models import Attachment, Registration, Registry, Rendition, Unit
+from service.receiving.duplicates import find_duplicates, refuse_duplicates
 from service.receiving.record import (
     ReceiptDraft,
     Received,
@@ -50,14 +51,35 @@ class StampJob:
     registered_at: Any
 
 
-def prepare_receipt(app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload) -> ReceiptDraft:
+def prepare_receipt(
+    app: Saraban,
+    *,
+    actor: Actor,
+    registry_id: int,
+    data: LetterIn,
+    upload: Upload,
+    confirm_duplicate: bool = False,
+) -> ReceiptDraft:
     """Everything before the write: the files checked, the clerk's right and the readers planned (reads only,
-    outside the write lock), the originals stored under their hashes, the rows drafted. A refusal here comes before
-    anything is stored or numbered; the upload's temp files are gone afterwards either way."""
+    outside the write lock), the duplicate warning (unless confirmed), the originals stored under their hashes, the
+    rows drafted. A refusal here comes before anything is stored or numbered; the upload's temp files are gone
+    afterwards either way."""
     try:
         checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
         with app.tx(readonly=True) as uow:
             plan = plan_receipt(uow.session, actor, registry_id, data.secrecy)
+            if not confirm_duplicate:
+                assert plan.registry.id is not None
+                earlier = find_duplicates(
+                    uow.session,
+                    actor,
+                    registry_id=plan.registry.id,
+                    year=be_year(local(app.clock(), app.settings.timezone)),
+                    letter_no=data.letter_no,
+                    sender=data.sender,
+                    sha256s=[c.staged.sha256 for c in checked],
+                )
+                refuse_duplicates(earlier, tz=app.settings.timezone)
         stored = [_store(app, c) for c in checked]
     finally:
         upload.discard()
@@ -65,11 +87,23 @@ def prepare_receipt(app: Saraban, *, actor: Actor, registry_id: int, data: Lette
 
 
 def register_received(
-    app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload, where: audit.Where
+    app: Saraban,
+    *,
+    actor: Actor,
+    registry_id: int,
+    data: LetterIn,
+    upload: Upload,
+    where: audit.Where,
+    confirm_duplicate: bool = False,
 ) -> dict[str, Any]:
     """The one way a received letter is registered (API, web and tests): prepare, then the write in its own
-    transaction (the next number, the rows, the readers, the audit), then the stamp and the index after commit."""
-    draft = prepare_receipt(app, actor=actor, registry_id=registry_id, data=data, upload=upload)
+    transaction (the next number, the rows, the readers, the audit), then the stamp and the index after commit.
+
+    A letter that looks registered already (``service.receiving.duplicates``) is refused with 409
+    ``possible_duplicate`` unless ``confirm_duplicate``."""
+    draft = prepare_receipt(
+        app, actor=actor, registry_id=registry_id, data=data, upload=upload, confirm_duplicate=confirm_duplicate
+    )
     plan, stored = draft.plan, draft.files
     stamped: list[Rendition] = []
     with app.tx() as uow:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Stamping streams the PDF (memory does not grow with its size), so this is only a ceiling on the copying a
     # request does: larger main documents are registered and kept, and stamped by `saraban verify --repair`.
     stamp_max_mb: int = 256
+    # The duplicate warning before registering (same ที่ from the same sender in the year, or the same file in the
+    # registry): 409 possible_duplicate until confirmed. Off only where another system already deduplicates.
+    duplicate_check: bool = True
     timezone: str = "Asia/Bangkok"
 
     # Follow-up of routed letters: working days to act by urgency (ด่วนที่สุด 4 … ปกติ 1; 0 = the same working

@@ -30,6 +30,9 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("SARABAN_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("SARABAN_PASSWORD_MEMORY_KIB", "8")
 os.environ.setdefault("SARABAN_PASSWORD_PARALLELISM", "1")
+# The suite's fixtures register the same sample letter (same ที่, same PDF) again and again; the duplicate warning
+# is tested where it is switched on (tests/web/test_duplicates.py: ``make_saraban(duplicate_check=True)``).
+os.environ.setdefault("SARABAN_DUPLICATE_CHECK", "false")
 
 import pytest
 from fastapi.testclient import TestClient

@@ -110,8 +110,7 @@ def refuse_duplicates(earlier: list[Earlier], *, tz: str) -> None:
         f"this letter may be registered already as number {first.number}/{first.year}; "
         "send confirm_duplicate=true to register it again",
         thai=(
-            f"หนังสือนี้อาจลงทะเบียนแล้ว ({why}) เป็นเลขรับ {first.number}/{first.year} เมื่อ {when} "
-            "หากต้องการลงทะเบียนซ้ำ โปรดยืนยัน"
+            f"หนังสือนี้อาจลงทะเบียนแล้ว ({why}) เป็นเลขรับ {first.number}/{first.year} เมื่อ {when} หากต้องการลงทะเบียนซ้ำ โปรดยืนยัน"
         ),
         letter_id=first.letter_id,
         number=first.number,
@@ -119,8 +118,6 @@ def refuse_duplicates(earlier: list[Earlier], *, tz: str) -> None:
         registered_at=local(first.registered_at, tz).isoformat(),
         earlier=[e.as_dict(tz) for e in earlier],
     )
-
-
 
 
 def split_confirmation(raw: str | dict[str, Any]) -> tuple[str | dict[str, Any], bool]:

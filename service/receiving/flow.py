@@ -68,7 +68,7 @@ def prepare_receipt(
         checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
         with app.tx(readonly=True) as uow:
             plan = plan_receipt(uow.session, actor, registry_id, data.secrecy)
-            if not confirm_duplicate:
+            if app.settings.duplicate_check and not confirm_duplicate:
                 assert plan.registry.id is not None
                 earlier = find_duplicates(
                     uow.session,

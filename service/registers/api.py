@@ -4,16 +4,69 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from service import audit
+from service.context import Saraban
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.params import year_param
+from service.kit.db import UnitOfWork
 from service.models import Unit
+from service.registers.corrections import cancel_registration, correct_registration, registration_result
 from service.registers.entries import entries_csv, entries_pdf, known_registries, register_entries, registry_json
 
 router = APIRouter(prefix="/api/v1")
+
+
+def _reindex_after(app: Saraban, uow: UnitOfWork, letter_id: int) -> None:
+    if app.indexer is not None:
+        indexer = app.indexer
+        uow.after_commit(lambda: indexer.enqueue(letter_id))
+
+
+@router.patch("/registrations/{registration_id}")
+def correct(
+    request: Request, registration_id: int, actor: ActorDep, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Correct a registered letter's particulars (``reason`` required); the earlier values stay in ``history``."""
+    app = app_of(request)
+    changes = {k: v for k, v in body.items() if k != "reason"}
+    reason = body.get("reason")
+    with app.tx() as uow:
+        correction = correct_registration(
+            uow.session,
+            actor,
+            registration_id,
+            changes=changes,
+            reason=reason if isinstance(reason, str) else None,
+            now=app.clock(),
+            where=where(request),
+        )
+        if correction is not None:
+            _reindex_after(app, uow, correction.letter_id)
+        return registration_result(uow.session, registration_id, tz=app.settings.timezone)
+
+
+@router.post("/registrations/{registration_id}/cancel")
+def cancel(
+    request: Request, registration_id: int, actor: ActorDep, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Cancel a receive number with a ``reason``: it stays in the register, marked, and is never issued again."""
+    app = app_of(request)
+    reason = body.get("reason")
+    with app.tx() as uow:
+        cancellation = cancel_registration(
+            uow.session,
+            actor,
+            registration_id,
+            reason=reason if isinstance(reason, str) else None,
+            now=app.clock(),
+            where=where(request),
+        )
+        if cancellation.letter_id is not None:
+            _reindex_after(app, uow, cancellation.letter_id)
+        return registration_result(uow.session, registration_id, tz=app.settings.timezone)
 
 
 @router.get("/registries")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service import audit
-from service.access.policy import Action, require
+from service.access.policy import Action, may, require
 from service.access.queries import get_visible_letter, registry_target
 from service.access.rule import Actor
 from service.kit.clock import to_db
@@ -253,3 +253,50 @@ def registration_history(session: Session, letter_id: int, *, tz: str = "Asia/Ba
             }
         )
     return sorted(out, key=lambda e: e["at"])
+
+
+def change_refusals(session: Session, actor: Actor, letter: Letter) -> dict[int, str | None]:
+    """Per registration of a readable letter: why the actor may not correct or cancel it now, or ``None``."""
+    states = session.exec(select(Routing.state).where(Routing.letter_id == letter.id)).all()
+    out: dict[int, str | None] = {}
+    for reg, registry in session.exec(
+        select(Registration, Registry)
+        .join(Registry, col(Registry.id) == Registration.registry_id)
+        .where(Registration.letter_id == letter.id)
+    ):
+        assert reg.id is not None
+        target = registry_target(session, registry, secrecy=letter.secrecy)
+        out[reg.id] = may(actor, Action.CORRECT_REGISTRATION, target) or change_refusal(
+            cancelled=reg.cancelled, route_states=states
+        )
+    return out
+
+
+def registration_result(session: Session, registration_id: int, *, tz: str) -> dict[str, Any]:
+    """The registration after a change, with the letter's current particulars and its history (API answer)."""
+    reg = session.get(Registration, registration_id)
+    assert reg is not None
+    registry = session.get(Registry, reg.registry_id)
+    letter = session.get(Letter, reg.letter_id)
+    assert registry is not None and letter is not None
+    cancellation = session.exec(
+        select(NumberCancellation).where(
+            NumberCancellation.registry_id == reg.registry_id,
+            NumberCancellation.year == reg.year,
+            NumberCancellation.number == reg.number,
+        )
+    ).first()
+    history = registration_history(session, reg.letter_id, tz=tz)
+    return {
+        "id": reg.id,
+        "letter_id": reg.letter_id,
+        "registry_id": reg.registry_id,
+        "registry_code": registry.code,
+        "year": reg.year,
+        "number": reg.number,
+        "status": "cancelled" if reg.cancelled else "",
+        "cancel_reason": cancellation.reason if cancellation is not None else None,
+        "corrected": any(h["kind"] == "correction" and h["registration_id"] == reg.id for h in history),
+        "letter": {f: _value(getattr(letter, f)) for f in CORRECTABLE},
+        "history": history,
+    }

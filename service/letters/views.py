@@ -15,6 +15,7 @@ from service.archive.tombstones import refuse_if_destroyed
 from service.kit.thai import local
 from service.letters.vocab import LETTER_TYPES
 from service.models import Attachment, Letter, Outgoing, Registration, Registry, Rendition, Routing
+from service.registers.corrections import registration_history
 
 
 def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -> dict[str, Any]:
@@ -57,6 +58,7 @@ def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -
         "created_at": _iso(letter.created_at),
         "index_status": letter.index_status,
         "registrations": [registration_view(reg, registry) for reg, registry in regs],
+        "history": registration_history(session, letter.id, tz=tz),
         "attachments": [attachment_view(a, stamped.get(a.id or 0)) for a in atts],
         "routes": [
             {
@@ -95,6 +97,7 @@ def registration_view(reg: Registration, registry: Registry) -> dict[str, Any]:
         "action": reg.action,
         "remarks": reg.remarks,
         "cancelled": reg.cancelled,
+        "status": "cancelled" if reg.cancelled else "",
     }
 
 

@@ -19,11 +19,13 @@ from sqlmodel import Session, col, select
 from service import audit
 from service.access.policy import Action, may, require
 from service.access.queries import get_visible_letter, registry_target
+from service.access.roles import URGENCY_LABELS
 from service.access.rule import Actor
 from service.kit.clock import to_db
 from service.kit.errors import Conflict, InvalidInput, NotFound
-from service.kit.thai import local, normalise_letter_no
+from service.kit.thai import format_thai_date, format_thai_datetime, local, normalise_letter_no
 from service.letters.input import LetterIn, parse_letter_meta
+from service.letters.vocab import CHANNELS, LETTER_TYPES
 from service.models import Letter, NumberCancellation, Registration, RegistrationCorrection, Registry, Routing, User
 
 CORRECTABLE = (
@@ -39,6 +41,19 @@ CORRECTABLE = (
     "remarks",
     "deliver_by",
 )
+FIELD_TH = {
+    "letter_no": "ที่",
+    "letter_date": "ลงวันที่",
+    "sender": "จาก",
+    "recipient": "ถึง",
+    "subject": "เรื่อง",
+    "summary": "สาระสำคัญ",
+    "letter_type": "ชนิดหนังสือ",
+    "urgency": "ชั้นความเร็ว",
+    "channel": "ช่องทาง",
+    "remarks": "หมายเหตุ",
+    "deliver_by": "ส่งภายใน",
+}
 # A route that came back (returned) or was taken back (recalled) no longer holds the letter elsewhere.
 SETTLED_ROUTE_STATES = frozenset({"returned", "recalled"})
 
@@ -206,6 +221,29 @@ def cancel_registration(
     return cancellation
 
 
+def shown(field: str, value: Any) -> str:
+    """A stored value as a person reads it: Thai labels for codes, B.E. dates."""
+    if value in (None, ""):
+        return "-"
+    if field == "urgency" and isinstance(value, int) and 1 <= value <= len(URGENCY_LABELS):
+        return URGENCY_LABELS[value - 1]
+    if field == "letter_type":
+        return LETTER_TYPES.get(str(value), str(value))
+    if field == "channel":
+        return CHANNELS.get(str(value), str(value))
+    if field == "letter_date":
+        try:
+            return format_thai_date(date.fromisoformat(str(value)), thai_digits=False)
+        except ValueError:
+            return str(value)
+    if field == "deliver_by":
+        try:
+            return format_thai_datetime(datetime.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
 def registration_history(session: Session, letter_id: int, *, tz: str = "Asia/Bangkok") -> list[dict[str, Any]]:
     """Every correction and cancellation of the letter's registrations, oldest first (the letter is readable)."""
     names = {}
@@ -236,8 +274,18 @@ def registration_history(session: Session, letter_id: int, *, tz: str = "Asia/Ba
                 "at": local(c.corrected_at, tz).isoformat(),
                 "by": names.get(c.corrected_by, ""),
                 "reason": c.reason,
-                "before": json.loads(c.before),
-                "after": json.loads(c.after),
+                "before": (before := json.loads(c.before)),
+                "after": (after := json.loads(c.after)),
+                "changes": [
+                    {
+                        "field": f,
+                        "field_th": FIELD_TH.get(f, f),
+                        "before_th": shown(f, before.get(f)),
+                        "after_th": shown(f, after.get(f)),
+                    }
+                    for f in CORRECTABLE
+                    if f in after or f in before
+                ],
             }
         )
     for c, reg in cancellations:

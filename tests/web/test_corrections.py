@@ -132,9 +132,13 @@ def test_cancel_burns_the_number_api(make_saraban: MakeSaraban) -> None:
         assert by_number[n]["status"] == "cancelled" and "ลงซ้ำโดยไม่ตั้งใจ" in by_number[n]["remarks"]
         assert by_number[n + 1]["status"] == ""
         # cancelling twice, or correcting a cancelled registration: 409 with a Thai detail
-        again = client.post(f"/api/v1/registrations/{bad['registration']['id']}/cancel", headers=h, json={"reason": "x"})
+        again = client.post(
+            f"/api/v1/registrations/{bad['registration']['id']}/cancel", headers=h, json={"reason": "x"}
+        )
         assert again.status_code == 409 and again.json()["detail_th"]
-        fix = client.patch(f"/api/v1/registrations/{bad['registration']['id']}", headers=h, json={"subject": "ก", "reason": "ก"})
+        fix = client.patch(
+            f"/api/v1/registrations/{bad['registration']['id']}", headers=h, json={"subject": "ก", "reason": "ก"}
+        )
         assert fix.status_code == 409
         csv_text = client.get(f"/api/v1/registries/{reg}/entries", headers=h, params={"format": "csv"}).text
         assert "ยกเลิก: ลงซ้ำโดยไม่ตั้งใจ" in csv_text
@@ -155,7 +159,11 @@ def test_routed_letters_are_refused_with_409(make_saraban: MakeSaraban) -> None:
             (f"/api/v1/registrations/{rid}/cancel", {"reason": "ผิด"}),
             (f"/api/v1/registrations/{rid}", {"subject": "แก้", "reason": "ผิด"}),
         ):
-            resp = client.patch(path, headers=h, json=body) if "cancel" not in path else client.post(path, headers=h, json=body)
+            resp = (
+                client.patch(path, headers=h, json=body)
+                if "cancel" not in path
+                else client.post(path, headers=h, json=body)
+            )
             assert resp.status_code == 409, resp.text
             assert resp.headers["content-type"].startswith("application/problem+json")
             problem = resp.json()
@@ -177,7 +185,10 @@ def test_only_the_registry_clerks(make_saraban: MakeSaraban, who: str) -> None:
         assert r.json()["detail_th"]
         r = client.post(f"/api/v1/registrations/{rid}/cancel", headers=other, json={"reason": "ลอง"})
         assert r.status_code in (403, 404)
-        assert client.get(f"/api/v1/letters/{got['letter_id']}", headers=h).json()["registrations"][0]["cancelled"] is False
+        assert (
+            client.get(f"/api/v1/letters/{got['letter_id']}", headers=h).json()["registrations"][0]["cancelled"]
+            is False
+        )
 
 
 def test_correct_and_cancel_on_the_pages(make_saraban: MakeSaraban) -> None:
@@ -204,7 +215,9 @@ def test_correct_and_cancel_on_the_pages(make_saraban: MakeSaraban) -> None:
         assert "เรื่องที่พิมพ์ผด" in history and "เรื่องที่พิมพ์ผิด" in history and "สะกดผิด" in history
         register = client.get(f"/registers/{reg}").text
         assert "แก้ไขแล้ว" in register
-        r = client.post(f"/registrations/{rid}/cancel", data={"csrf": csrf, "reason": "ลงทะเบียนผิดเล่ม"}, follow_redirects=False)
+        r = client.post(
+            f"/registrations/{rid}/cancel", data={"csrf": csrf, "reason": "ลงทะเบียนผิดเล่ม"}, follow_redirects=False
+        )
         assert r.status_code == 303
         page = client.get(r.headers["location"]).text
         assert "ยกเลิกแล้ว" in page and "ลงทะเบียนผิดเล่ม" in page

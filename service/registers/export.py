@@ -60,7 +60,7 @@ def export_register(
     """Write the (filtered) register of the B.E. year to ``out``; the export is audited with its filters."""
     registry = readable_registry(session, actor, registry_id)
     rows = iter_entries(session, actor, registry=registry, year=year, filters=filters, tz=tz, now=now)
-    headings = [*columns_th(registry.kind), "ไฟล์แนบ", STATUS_COLUMN]
+    headings = [*columns_th(registry.kind), "ชั้นความเร็ว", "ไฟล์แนบ", STATUS_COLUMN]
     count = 0
     if fmt == "pdf":
         unit = session.get(Unit, registry.unit_id)
@@ -75,6 +75,7 @@ def export_register(
             rows=(
                 [
                     *(getattr(e, c) for c in COLUMNS),
+                    e.urgency,
                     e.attachments,
                     STATUS_TH.get(e.status, e.status) + (" (แก้ไขแล้ว)" if e.corrected else ""),
                 ]
@@ -88,7 +89,7 @@ def export_register(
         for e in rows:
             count += 1
             status = STATUS_TH.get(e.status, e.status) + (" (แก้ไขแล้ว)" if e.corrected else "")
-            writer.writerow([*(getattr(e, c) for c in COLUMNS), e.attachments, status])
+            writer.writerow([*(getattr(e, c) for c in COLUMNS), e.urgency, e.attachments, status])
         text.flush()
         text.detach()
     audit.record(

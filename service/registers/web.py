@@ -162,6 +162,7 @@ def register_export(request: Request, registry_id: int, page: PageDep, year: str
     fmt = request.query_params.get("format", "pdf")
     if fmt not in ("pdf", "csv", "xlsx"):
         raise InvalidInput("format must be pdf, csv or xlsx", thai="รูปแบบไฟล์ต้องเป็น PDF, CSV หรือ XLSX")
+    app.tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.NamedTemporaryFile(dir=app.tmp_dir, suffix=f".{fmt}", delete=False)  # noqa: SIM115
     path = Path(tmp.name)
     try:

@@ -131,6 +131,11 @@ class HtmlRecorder:
 
         await self.app(scope, receive, recording)
 
+    @property
+    def state(self) -> Any:
+        """The wrapped application's state (tests reach the Saraban through ``server.config.app.state``)."""
+        return getattr(self.app, "state")  # noqa: B009 (an ASGI callable has no declared state)
+
     def english(self) -> dict[str, list[str]]:
         """Per path, the English found on the pages served so far."""
         found: dict[str, list[str]] = {}

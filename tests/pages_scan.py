@@ -2,9 +2,9 @@
 
 ``latin_sentences(html)`` extracts what a person reads on a page — text nodes and placeholders, not scripts, styles,
 ``<code>`` or attribute values — and returns the pieces that are English: a piece without a Thai letter holding two
-or more Latin words, or a raw identifier (``user_created``, ``ocr-unavailable``) anywhere. Code values are allowed:
-ids and numbers, file names, e-mail addresses, paths and URLs, ศธ codes, hashes, media types and the acronyms people
-read as such (PDF, CSV, XLSX, API, SHA-256 …).
+or more Latin words, three Latin words in a row anywhere, or a raw identifier (``user_created``,
+``ocr-unavailable``). Code values are allowed: ids and numbers, file names, e-mail addresses, paths and URLs, ศธ
+codes, hashes, media types and the acronyms people read as such (PDF, CSV, XLSX, API, SHA-256 …).
 
 ``HtmlRecorder`` is an ASGI middleware that keeps every HTML page a live server sends, so the browser tests can scan
 what the browser was shown (``tests/browser/conftest.py``).
@@ -55,6 +55,15 @@ def english_in(text: str) -> str | None:
     tokens = [t for t in TOKEN.findall(text) if re.search(r"[A-Za-z]", t)]
     if any(_identifier(t) and not _is_code(t) for t in tokens):
         return text
+    run = 0
+    for raw in text.split():
+        word = raw.strip(",;:!?()\"'")
+        if re.fullmatch(r"[A-Za-z][a-z']*", word) and not _is_code(word):
+            run += 1
+            if run >= 3:  # three English words in a row: a sentence, even inside Thai text
+                return text
+        else:
+            run = 0
     if THAI.search(text):
         return None
     words = [t for t in tokens if not _is_code(t)]

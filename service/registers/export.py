@@ -55,9 +55,9 @@ def export_register(
     tz: str = "Asia/Bangkok",
     now: datetime,
     thai_digits: bool = True,
-    where: audit.Where | None = None,
 ) -> Exported:
-    """Write the (filtered) register of the B.E. year to ``out``; the export is audited with its filters."""
+    """Write the (filtered) register of the B.E. year to ``out`` (reads only: it may run in a read-only transaction
+    beside the registrations; :func:`audit_export` records it afterwards)."""
     registry = readable_registry(session, actor, registry_id)
     rows = iter_entries(session, actor, registry=registry, year=year, filters=filters, tz=tz, now=now)
     headings = [*columns_th(registry.kind), "ชั้นความเร็ว", "ไฟล์แนบ", STATUS_COLUMN]
@@ -92,6 +92,22 @@ def export_register(
             writer.writerow([*(getattr(e, c) for c in COLUMNS), e.urgency, e.attachments, status])
         text.flush()
         text.detach()
+    return Exported(filename=f"register-{registry.code}-{year}.{fmt}", media_type=MEDIA[fmt], rows=count)
+
+
+def audit_export(
+    session: Session,
+    actor: Actor,
+    *,
+    registry_id: int,
+    year: int,
+    fmt: Format,
+    rows: int,
+    filters: RegisterFilter,
+    now: datetime,
+    where: audit.Where | None = None,
+) -> None:
+    """Every export is audited with the filters it applied."""
     audit.record(
         session,
         at=now,
@@ -102,7 +118,6 @@ def export_register(
         where=where,
         year=year,
         format=fmt,
-        rows=count,
+        rows=rows,
         filters={k: str(v) for k, v in filters.__dict__.items() if v not in (None, "")},
     )
-    return Exported(filename=f"register-{registry.code}-{year}.{fmt}", media_type=MEDIA[fmt], rows=count)

@@ -33,7 +33,7 @@ from service.registers.entries import (
     register_entries,
     register_years,
 )
-from service.registers.export import export_register
+from service.registers.export import audit_export, export_register
 from service.routing.inbox import has_waiting
 
 router = APIRouter()
@@ -166,9 +166,9 @@ def register_export(request: Request, registry_id: int, page: PageDep, year: str
     tmp = tempfile.NamedTemporaryFile(dir=app.tmp_dir, suffix=f".{fmt}", delete=False)  # noqa: SIM115
     path = Path(tmp.name)
     try:
-        with tmp, app.tx() as uow:
-            y = year_param(year, app.clock())
-            filters = register_filter(request.query_params, tz=app.settings.timezone)
+        y = year_param(year, app.clock())
+        filters = register_filter(request.query_params, tz=app.settings.timezone)
+        with tmp, app.tx(readonly=True) as uow:  # a long export must not hold the write lock
             done = export_register(
                 uow.session,
                 page.actor,
@@ -180,6 +180,17 @@ def register_export(request: Request, registry_id: int, page: PageDep, year: str
                 tz=app.settings.timezone,
                 now=app.clock(),
                 thai_digits=app.settings.stamp_digits == "thai",
+            )
+        with app.tx() as uow:
+            audit_export(
+                uow.session,
+                page.actor,
+                registry_id=registry_id,
+                year=y,
+                fmt=fmt,  # type: ignore[arg-type]
+                rows=done.rows,
+                filters=filters,
+                now=app.clock(),
                 where=where(request),
             )
     except BaseException:

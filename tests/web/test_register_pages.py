@@ -54,19 +54,19 @@ def test_xlsx_writer_escapes_and_streams() -> None:
     assert cells[2][1] == "  เว้นวรรค  "
 
 
-def test_xlsx_of_100k_rows_in_bounded_memory() -> None:
-    """The rows are streamed into the zip member: 100,000 rows do not sit in memory (peak well under 10 MB)."""
+def test_xlsx_rows_are_streamed() -> None:
+    """The rows are streamed into the zip member: 20,000 rows do not sit in memory (the README has 100,000)."""
     row = [1, "ศธ 04006/ว 1234", "1 ม.ค. 2569", "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน", "ผู้อำนวยการ", "เรื่อง " * 20]
     out = io.BytesIO()
     tracemalloc.start()
     try:
-        count = write_xlsx(out, sheet="x", headings=["ก"] * 6, rows=(row for _ in range(100_000)))
+        count = write_xlsx(out, sheet="x", headings=["ก"] * 6, rows=(row for _ in range(20_000)))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == 100_000
+    assert count == 20_000
     # the compressed output itself is in this BytesIO; the rest must be small
-    assert peak - len(out.getvalue()) < 10 * 1024 * 1024, peak
+    assert peak - len(out.getvalue()) < 4 * 1024 * 1024, peak
 
 
 def _sign_in(client: TestClient, username: str) -> None:

@@ -288,16 +288,16 @@ def registration_history(session: Session, letter_id: int, *, tz: str = "Asia/Ba
                 ],
             }
         )
-    for c, reg in cancellations:
+    for x, reg in cancellations:
         out.append(
             {
                 "kind": "cancellation",
                 "registration_id": reg.id,
-                "at": local(c.cancelled_at, tz).isoformat(),
-                "by": names.get(c.cancelled_by, ""),
-                "reason": c.reason,
-                "number": c.number,
-                "year": c.year,
+                "at": local(x.cancelled_at, tz).isoformat(),
+                "by": names.get(x.cancelled_by, ""),
+                "reason": x.reason,
+                "number": x.number,
+                "year": x.year,
             }
         )
     return sorted(out, key=lambda e: e["at"])

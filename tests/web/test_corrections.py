@@ -234,3 +234,36 @@ def test_correct_and_cancel_on_the_pages(make_saraban: MakeSaraban) -> None:
         _sign_in(client, "auditor")
         audit_page = client.get(f"/letters/{lid}").text
         assert 'id="correction-history"' in audit_page and f'id="cancel-form-{rid}"' not in audit_page
+
+
+def test_a_correction_records_only_what_changed(make_saraban: MakeSaraban) -> None:
+    """Fields sent unchanged (a date typed in Thai, the deadline as stored) are not recorded as changes."""
+    app = make_saraban()
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        got = _receive(
+            client,
+            h,
+            registry_id(client, h, "central"),
+            "เรื่องเดิม",
+            letter_date="๒๓ มีนาคม ๒๕๖๘",
+            deliver_by="2025-06-20T16:30:00+07:00",
+            urgency="ด่วน",
+        )
+        rid = got["registration"]["id"]
+        r = client.patch(
+            f"/api/v1/registrations/{rid}",
+            headers=h,
+            json={
+                "subject": "เรื่องใหม่",
+                "letter_date": "23 มี.ค. 2568",
+                "deliver_by": "2025-06-20T16:30:00+07:00",
+                "urgency": "2",
+                "reason": "แก้ชื่อเรื่อง",
+            },
+        )
+        assert r.status_code == 200, r.text
+        (h1,) = r.json()["history"]
+        assert h1["after"] == {"subject": "เรื่องใหม่"}
+        r = client.patch(f"/api/v1/registrations/{rid}", headers=h, json={"subject": "เรื่องใหม่", "reason": "ซ้ำ"})
+        assert r.status_code == 200 and len(r.json()["history"]) == 1  # nothing changed: nothing recorded

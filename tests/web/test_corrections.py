@@ -63,8 +63,8 @@ def _sign_in(client: TestClient, username: str) -> str:
     return m.group(1)
 
 
-def test_correction_keeps_both_versions_api(make_saraban: MakeSaraban) -> None:
-    app = make_saraban()
+def test_correction_keeps_both_versions_api(make_saraban: MakeSaraban, any_db: str) -> None:
+    app = make_saraban(any_db)
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
         reg = registry_id(client, h, "central")
@@ -109,8 +109,8 @@ def test_correction_keeps_both_versions_api(make_saraban: MakeSaraban) -> None:
         assert len(again["history"]) == 1 and again["subject"] == "ขอเชิญประชุมผู้บริหารสถานศึกษา"
 
 
-def test_cancel_burns_the_number_api(make_saraban: MakeSaraban) -> None:
-    app = make_saraban()
+def test_cancel_burns_the_number_api(make_saraban: MakeSaraban, any_db: str) -> None:
+    app = make_saraban(any_db)
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
         reg = registry_id(client, h, "central")

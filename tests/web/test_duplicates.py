@@ -44,8 +44,8 @@ def _last_number(app: Saraban) -> int:
         return max((c.last_number for c in uow.session.exec(select(NumberCounter))), default=0)
 
 
-def test_same_letter_no_from_the_same_sender(make_saraban: MakeSaraban) -> None:
-    app = make_saraban(duplicate_check=True)
+def test_same_letter_no_from_the_same_sender(make_saraban: MakeSaraban, any_db: str) -> None:
+    app = make_saraban(any_db, duplicate_check=True)
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
         reg = registry_id(client, h, "central")
@@ -72,8 +72,8 @@ def test_same_letter_no_from_the_same_sender(make_saraban: MakeSaraban) -> None:
         assert ok.json()["registration"]["number"] == number + 2
 
 
-def test_same_pdf_twice_in_the_registry(make_saraban: MakeSaraban) -> None:
-    app = make_saraban(duplicate_check=True)
+def test_same_pdf_twice_in_the_registry(make_saraban: MakeSaraban, any_db: str) -> None:
+    app = make_saraban(any_db, duplicate_check=True)
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
         reg = registry_id(client, h, "central")

@@ -102,8 +102,8 @@ def _numbers(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'data-number="(\d+)"', html)]
 
 
-def test_filters_paging_and_exports_with_the_session(make_saraban: MakeSaraban) -> None:
-    app = make_saraban()
+def test_filters_paging_and_exports_with_the_session(make_saraban: MakeSaraban, any_db: str) -> None:
+    app = make_saraban(any_db)
     with TestClient(create_app(app)) as client:
         reg = _world(app, client)
         _sign_in(client, "central")

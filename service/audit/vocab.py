@@ -14,6 +14,7 @@ ACTION_TH = {
     "permission_denied": "ไม่มีสิทธิ์ทำรายการ",
     "not_found": "ขอดูสิ่งที่ไม่พบหรือไม่มีสิทธิ์",
     "register": "ลงทะเบียนรับ",
+    "duplicate_confirmed": "ยืนยันลงทะเบียนหนังสือที่อาจซ้ำ",
     "correct_registration": "แก้ไขการลงทะเบียน",
     "cancel_registration": "ยกเลิกเลขทะเบียนรับ",
     "view": "เปิดอ่านหนังสือ",

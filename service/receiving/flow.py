@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from service import audit
 from service.access.rule import Actor
@@ -110,6 +110,8 @@ def register_received(
         received = record_receipt(uow.session, draft, where=where)
         letter_id = received.letter.id
         assert letter_id is not None
+        if confirm_duplicate and app.settings.duplicate_check:
+            _record_confirmed_duplicate(uow.session, draft, received, where=where)
         job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
         if job is not None:
             uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
@@ -127,6 +129,39 @@ def register_received(
             if view["id"] == rendition.attachment_id:
                 view["stamped_id"], view["stamped_sha256"] = rendition.id, rendition.sha256
     return response
+
+
+def _record_confirmed_duplicate(
+    session: Session, draft: ReceiptDraft, received: Received, *, where: audit.Where
+) -> None:
+    """The clerk registered a letter that looked registered already: the audit says which earlier ones it resembled."""
+    registry_id = draft.plan.registry.id
+    assert registry_id is not None
+    earlier = [
+        e
+        for e in find_duplicates(
+            session,
+            draft.actor,
+            registry_id=registry_id,
+            year=draft.year,
+            letter_no=received.letter.letter_no,
+            sender=received.letter.sender,
+            sha256s=[a.sha256 for a in received.attachments],
+        )
+        if e.registration_id != received.registration.id
+    ]
+    if earlier:
+        audit.record(
+            session,
+            at=draft.now,
+            action="duplicate_confirmed",
+            actor=draft.actor,
+            object_type="registration",
+            object_id=received.registration.id or "",
+            letter_id=received.letter.id,
+            where=where,
+            earlier=[{"letter_id": e.letter_id, "number": e.number, "year": e.year, "match": e.match} for e in earlier],
+        )
 
 
 def _store(app: Saraban, checked: CheckedFile) -> StoredFile:

@@ -15,7 +15,7 @@ from sqlmodel import func, select
 from service.app import create_app
 from service.context import Saraban
 from service.demo import DEMO_PASSWORD
-from service.models import Letter, NumberCounter
+from service.models import AuditEvent, Letter, NumberCounter
 from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import thai_letter_pdf
 
@@ -70,6 +70,11 @@ def test_same_letter_no_from_the_same_sender(make_saraban: MakeSaraban, any_db: 
         ok = _post(client, h, reg, meta)
         assert ok.status_code == 201, ok.text
         assert ok.json()["registration"]["number"] == number + 2
+        with app.tx() as uow:
+            (event,) = uow.session.exec(select(AuditEvent).where(AuditEvent.action == "duplicate_confirmed")).all()
+        assert json.loads(event.detail)["earlier"] == [
+            {"letter_id": first.json()["letter_id"], "number": number, "year": problem["year"], "match": "letter_no"}
+        ]
 
 
 def test_same_pdf_twice_in_the_registry(make_saraban: MakeSaraban, any_db: str) -> None:

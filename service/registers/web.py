@@ -4,7 +4,7 @@ paged, printed or exported as it is shown (with the web session)."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,16 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from service.access.policy import Action, may
 from service.access.roles import SECRET_KINDS
 from service.edge.deps import PageDep, app_of, check_csrf, where
-from service.edge.params import day_bound, year_param
+from service.edge.params import int_param, register_filter, year_param
 from service.edge.templates import render
 from service.kit.errors import InvalidInput
-from service.kit.thai import be_year, local, to_arabic_digits
-from service.letters.vocab import parse_urgency
+from service.kit.thai import be_year, local
 from service.models import Registration, Unit
 from service.registers.corrections import cancel_registration, correct_registration
 from service.registers.entries import (
     MAX_PAGE,
-    RegisterFilter,
     columns_th,
     count_entries,
     may_issue_from,
@@ -40,43 +38,6 @@ router = APIRouter()
 
 FILTER_KEYS = ("urgency", "secrecy", "sender", "q", "since", "until", "routed", "files", "status")
 PER_PAGE = 50
-
-
-def _yes_no(raw: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get((raw or "").strip())
-
-
-def _int_in(raw: str | None, low: int, high: int, *, default: int, what: str) -> int:
-    text = to_arabic_digits(raw or "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise InvalidInput(f"{what} must be a whole number {low}..{high}", thai=f"{what} ไม่ถูกต้อง")
-    return int(text)
-
-
-def register_filter(params: Mapping[str, str], *, tz: str) -> RegisterFilter:
-    """The filters a clerk chose on the register page (query parameters); anything unreadable is refused in Thai."""
-    urgency = params.get("urgency") or ""
-    try:
-        level = parse_urgency(urgency) if urgency else None
-    except ValueError as exc:
-        raise InvalidInput(str(exc), thai="ชั้นความเร็วไม่ถูกต้อง") from exc
-    secrecy = params.get("secrecy") or ""
-    status = params.get("status") or ""
-    if status not in ("", "cancelled", "active"):
-        raise InvalidInput("status must be cancelled or active", thai="สถานะไม่ถูกต้อง")
-    return RegisterFilter(
-        urgency=level,
-        secrecy=_int_in(secrecy, 1, 3, default=0, what="ชั้นความลับ") or None if secrecy else None,
-        sender=" ".join((params.get("sender") or "").split())[:200],
-        text=" ".join((params.get("q") or "").split())[:200],
-        since=day_bound(params.get("since"), end=False, tz=tz),
-        until=day_bound(params.get("until"), end=True, tz=tz),
-        routed=_yes_no(params.get("routed")),
-        has_attachment=_yes_no(params.get("files")),
-        status=status,
-    )
 
 
 @router.get("/", response_model=None)
@@ -103,11 +64,11 @@ def register_page(request: Request, registry_id: int, page: PageDep, year: str |
     with app.tx() as uow:
         y = year_param(year, app.clock())
         filters = register_filter(params, tz=tz)
-        per = _int_in(params.get("per"), 10, MAX_PAGE, default=PER_PAGE, what="จำนวนต่อหน้า")
+        per = int_param(params.get("per"), 10, MAX_PAGE, default=PER_PAGE, what="จำนวนต่อหน้า")
         registry = readable_registry(uow.session, page.actor, registry_id)
         total = count_entries(uow.session, page.actor, registry=registry, year=y, filters=filters)
         pages = max(1, -(-total // per))
-        current = min(_int_in(params.get("page"), 1, 10**7, default=1, what="หน้า"), pages)
+        current = min(int_param(params.get("page"), 1, 10**7, default=1, what="หน้า"), pages)
         _, rows = register_entries(
             uow.session,
             page.actor,

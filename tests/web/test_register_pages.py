@@ -151,3 +151,23 @@ def test_filters_paging_and_exports_with_the_session(make_saraban: MakeSaraban, 
         assert r.status_code == 303 and "/login" in r.headers["location"]
         _sign_in(client, "officer")
         assert client.get(f"/registers/{reg}/export", params={"format": "csv"}).status_code == 403
+
+
+def test_the_api_filters_pages_and_exports_the_same(make_saraban: MakeSaraban) -> None:
+    app = make_saraban()
+    with TestClient(create_app(app)) as client:
+        reg = _world(app, client)
+        h = login(client, "central")
+        url = f"/api/v1/registries/{reg}/entries"
+        body = client.get(url, headers=h).json()
+        assert body["total"] == 12 and len(body["entries"]) == 12 and "page" not in body
+        body = client.get(url, headers=h, params={"urgency": "ด่วนที่สุด"}).json()
+        assert body["total"] == 2 and [e["number"] for e in body["entries"]] == [5, 10]
+        body = client.get(url, headers=h, params={"per": "10", "page": "2"}).json()
+        assert body["total"] == 12 and [e["number"] for e in body["entries"]] == [11, 12] and body["page"] == 2
+        assert all("attachments" in e and "corrected" in e and "status" in e for e in body["entries"])
+        r = client.get(url, headers=h, params={"format": "xlsx", "sender": "ศธจ."})
+        assert r.status_code == 200
+        assert [int(row[0]) for row in _cells(r.content)[1:]] == [3, 6, 9, 12]
+        r = client.get(url, headers=h, params={"per": "5000"})
+        assert r.status_code == 422 and r.json()["detail_th"]

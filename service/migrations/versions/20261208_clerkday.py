@@ -2,7 +2,7 @@
 (cancellations of receive numbers reuse ``numbercancellation``)
 
 Revision ID: 20261208_clerkday
-Revises: 20261206_0005
+Revises: 20261208_procedures
 Create Date: 2026-12-08 09:00:00
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '20261208_clerkday'
-down_revision = '20261206_0005'
+down_revision = "20261208_procedures"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,9 @@
 """``saraban serve`` as a newcomer starts it: server processes and the index worker, supervised.
 
 A separate process on a free port and a temp data dir: a registered letter becomes searchable through the index
-worker; the index worker killed outright is restarted (a new pid) and indexes the next letter; the server stopped
-with SIGINT leaves no child process behind.
+worker; the index worker killed outright is restarted (a new pid) and indexes the next letter; concurrent clients
+spread over the server processes get gap-free numbers; the server stopped with SIGINT leaves no child process
+behind.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -115,6 +117,23 @@ def test_serve_supervises_servers_and_the_index_worker(served: Serve) -> None:
     register("ขอส่งรายงานผลการแข่งขันหมากรุก")
     wait_for(lambda: found("หมากรุก"), timeout=60, what="the second letter, indexed by the restarted worker")
     assert "index worker exited with -9" in served.output()
+
+    # several server processes write: the numbers stay gap-free and unique (the write gate is a file lock)
+    token = http.headers["Authorization"]
+
+    def burst(_: int) -> list[int]:
+        with httpx.Client(base_url=served.base, headers={"Authorization": token}, timeout=60) as c:
+            got = []
+            for _i in range(10):
+                meta = {"letter_no": "ศธ 0001/2", "letter_date": "2569-01-05", "sender": "สพฐ.", "subject": "ทดสอบ"}
+                resp = c.post(f"/api/v1/registries/{reg}/receive", files=[("meta", (None, json.dumps(meta)))])
+                assert resp.status_code == 201, resp.text
+                got.append(resp.json()["registration"]["number"])
+            return got
+
+    with ThreadPoolExecutor(6) as pool:
+        numbers = sorted(n for got in pool.map(burst, range(6)) for n in got)
+    assert numbers == list(range(3, 63))
 
     pids = [served.proc.pid, *(p.pid for p in served.children())]
     served.proc.send_signal(signal.SIGINT)

@@ -58,8 +58,8 @@ def serve(
     index_in_process: Annotated[
         bool,
         typer.Option(
-            help="One process that also indexes in a thread (with --workers 1), instead of the supervised "
-            "index worker: for debugging."
+            help="One process that also indexes in a thread, instead of the server processes and the "
+            "supervised index worker: for debugging."
         ),
     ] = False,
 ) -> None:
@@ -74,7 +74,7 @@ def serve(
         seed_demo_if_empty(app)
     s = app.settings
     h, p = host or s.host, port or s.port
-    n = workers or default_workers()
+    n = workers or (1 if index_in_process else default_workers())
     for line in missing_tools(ocr=s.ocr != "off"):
         out.print(f"[yellow]{line}[/yellow]")
     if index_in_process:

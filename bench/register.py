@@ -149,8 +149,16 @@ class Server:
             return []
 
     def processes(self) -> list[psutil.Process]:
-        """The server's process tree (supervisor and server processes, not the index worker)."""
-        return [p for p in self._tree() if not self._is_indexer(p)]
+        """The server's process tree (supervisor and server processes, not the index worker nor what it runs,
+        such as pdftotext)."""
+        tree = self._tree()
+        skip: set[int] = set()
+        for p in tree:
+            if self._is_indexer(p):
+                skip.add(p.pid)
+                with contextlib.suppress(psutil.Error):
+                    skip.update(c.pid for c in p.children(recursive=True))
+        return [p for p in tree if p.pid not in skip]
 
     def rss(self) -> int:
         total = 0

@@ -405,6 +405,8 @@ def run_worker(
         if ids:
             done += index_letters(app, index, ids, defer_merge=True)
             unmerged = True
+            if stop is not None and stop.is_set():  # stopping: what is left stays pending for the next run
+                return done
             if len(ids) >= batch or once:
                 continue
             pause(gather)

@@ -16,7 +16,10 @@ def verify(repair: Annotated[bool, typer.Option(help="Re-create missing stamped 
     """Check that every stored file is present with its recorded hash; list orphan objects."""
     app = from_env()
     if repair:
-        out.print(f"re-stamped {restamp_missing(app)} attachment(s)")
+        restamped = restamp_missing(app)
+        for line in restamped.failed:
+            out.print(f"[yellow]not stamped[/yellow] {line}")
+        out.print(f"re-stamped {restamped.stamped} attachment(s), {len(restamped.failed)} could not be stamped")
     report = verify_store(app)
     for line in report.problems:
         out.print(f"[red]PROBLEM[/red] {line}")

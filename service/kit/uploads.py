@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import unicodedata
+import warnings
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Protocol
 from urllib.parse import parse_qsl
 
+from PIL import Image
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from service.kit.errors import InvalidFile, InvalidInput, TooLarge
-from service.pdf.reading import InvalidPdf, PasswordProtectedPdf, pdf_page_count
+from service.pdf.reading import InvalidPdf, PasswordProtectedPdf, active_content, pdf_page_count
 from storage import MediaInfo, SizeLimitExceeded, StagedFile, Staging, sniff
 
 MAX_FIELD_BYTES = 256 * 1024
+MAX_FIELDS = 200
+"""Form fields (parts without a file) per request: a letter's form has about twenty."""
+MAX_FORM_BYTES = 1024 * 1024
+"""All form fields together; counted as the bytes arrive, chunked or not."""
+MAX_PART_HEADER_BYTES = 16 * 1024
+"""The headers of one part."""
 
 
 class Body(Protocol):
@@ -49,6 +57,8 @@ class CheckedFile:
     staged: StagedFile
     media: MediaInfo
     pages: int | None
+    active_content: tuple[str, ...] = ()
+    """What a PDF would do on its own when opened (JavaScript, Launch, embedded files): flagged, not refused."""
 
 
 def safe_filename(raw: str) -> str:
@@ -81,15 +91,24 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
     state: dict[str, object] = {}
     headers: dict[bytes, bytes] = {}
     current_header: list[bytes] = [b"", b""]
+    counts = {"fields": 0, "field_bytes": 0, "header_bytes": 0}
 
     def on_part_begin() -> None:
         headers.clear()
         state.clear()
+        counts["header_bytes"] = 0
+
+    def _header_bytes(n: int) -> None:
+        counts["header_bytes"] += n
+        if counts["header_bytes"] > MAX_PART_HEADER_BYTES:
+            raise TooLarge("a part's headers are too large", thai="ข้อมูลที่ส่งมามีส่วนหัวยาวเกินไป")
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
+        _header_bytes(end - start)
         current_header[0] += data[start:end]
 
     def on_header_value(data: bytes, start: int, end: int) -> None:
+        _header_bytes(end - start)
         current_header[1] += data[start:end]
 
     def on_header_end() -> None:
@@ -106,6 +125,9 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
             state["filename"] = safe_filename(disp[b"filename"].decode("utf-8", "replace"))
             state["staging"] = Staging(tmp_dir, limit=max_file_bytes)
         else:
+            counts["fields"] += 1
+            if counts["fields"] > MAX_FIELDS:
+                raise TooLarge("too many form fields", thai="แบบฟอร์มมีช่องข้อมูลมากเกินไป")
             state["buffer"] = bytearray()
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
@@ -116,7 +138,8 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
         buffer = state["buffer"]
         assert isinstance(buffer, bytearray)
         buffer += data[start:end]
-        if len(buffer) > MAX_FIELD_BYTES:
+        counts["field_bytes"] += end - start
+        if len(buffer) > MAX_FIELD_BYTES or counts["field_bytes"] > MAX_FORM_BYTES:
             raise TooLarge("a form field is too large", thai="ข้อมูลในแบบฟอร์มยาวเกินไป")
 
     def on_part_end() -> None:
@@ -202,6 +225,9 @@ def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFil
             thai=f"ไฟล์ {incoming.filename} ไม่ใช่ชนิดที่รับได้ (รับได้: {', '.join(sorted(allowed))})",
         )
     pages = None
+    active: tuple[str, ...] = ()
+    if media.kind in ("jpeg", "png", "gif"):
+        _check_image(incoming)
     if media.kind == "pdf":
         try:
             pages = pdf_page_count(incoming.staged.path)
@@ -215,4 +241,27 @@ def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFil
                 f"{incoming.filename}: the PDF cannot be read ({exc})",
                 thai=f"ไฟล์ PDF {incoming.filename} เสียหายหรือเปิดไม่ได้",
             ) from exc
-    return CheckedFile(filename=incoming.filename, staged=incoming.staged, media=media, pages=pages)
+        active = tuple(active_content(incoming.staged.path))
+    return CheckedFile(
+        filename=incoming.filename, staged=incoming.staged, media=media, pages=pages, active_content=active
+    )
+
+
+def _check_image(incoming: IncomingFile) -> None:
+    """An image whose header Pillow cannot read (an 8-byte PNG signature, a truncated header) is refused: it could
+    never be shown or stamped. Its pixels are not decoded here (the stamp's pixel budget decides about those)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(incoming.staged.path) as img:
+                width, height = img.size
+                img.verify()  # the chunks' structure and checksums, without decoding the pixels
+    except Image.DecompressionBombError:
+        return  # readable, but far too many pixels: registered, and left unstamped as too complex
+    except Exception as exc:
+        raise InvalidFile(
+            f"{incoming.filename}: the image cannot be read ({exc})",
+            thai=f"ไฟล์ภาพ {incoming.filename} เสียหายหรือเปิดไม่ได้",
+        ) from exc
+    if width <= 0 or height <= 0:
+        raise InvalidFile(f"{incoming.filename}: the image is empty", thai=f"ไฟล์ภาพ {incoming.filename} ว่างเปล่า")

@@ -62,6 +62,8 @@ def outgoing_one(request: Request, letter_id: int, actor: ActorDep) -> dict[str,
 async def files(request: Request, letter_id: int, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
+    # the right first: nothing of the body is read for someone who may not attach files to this letter
+    await run_in_threadpool(flow.check_may_attach, app, actor=actor, letter_id=letter_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     result = await run_in_threadpool(
         flow.upload_files, app, actor=actor, letter_id=letter_id, upload=upload, where=where(request)

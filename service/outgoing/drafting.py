@@ -256,6 +256,7 @@ def attach_files(
             size=f.size,
             media_type=f.media_type,
             pages=f.pages,
+            active_content=",".join(f.active_content),
             created_at=to_db(now),
         )
         for i, f in enumerate(files)

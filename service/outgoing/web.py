@@ -262,6 +262,8 @@ async def issue_submit(request: Request, letter_id: int, page: PageDep) -> Respo
 
 @router.post("/outgoing/{letter_id}/files", response_model=None)
 async def files_submit(request: Request, letter_id: int, page: PageDep) -> Response:
+    # the right first: nothing of the body is read for someone who may not attach files to this letter
+    await run_in_threadpool(flow.check_may_attach, app_of(request), actor=page.actor, letter_id=letter_id)
     upload = await _form(request, page)
 
     async def work() -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 from fpdf import FPDF
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from service.pdf.budget import TooComplex, current
+
 A4_MM = (210.0, 297.0)
 
 
@@ -21,13 +23,15 @@ def image_to_pdf(src: Path) -> bytes:
     """A JPEG/PNG/GIF as a one-page A4 PDF, the image scaled to fit (aspect kept, centred).
 
     The page is landscape when the image is wider than tall. JPEGs are embedded as they are (no re-encoding)
-    unless their EXIF orientation asks for a rotation; animated GIFs give their first frame.
+    unless their EXIF orientation asks for a rotation; animated GIFs give their first frame. The pixel budget of
+    the work under way (``service.pdf.budget``) is checked from the header, before the image is decoded.
     """
     try:
         with Image.open(src) as probe:
             fmt = probe.format or ""
             if fmt not in _IMAGE_FORMATS:
                 raise InvalidImage(f"unsupported image format {fmt or 'unknown'!r}: use JPEG, PNG or GIF")
+            current().check_pixels(*probe.size)
             probe.load()
             orientation = _exif_orientation(probe)
             img: Image.Image | str
@@ -39,8 +43,10 @@ def image_to_pdf(src: Path) -> bytes:
                 alpha = upright.mode in ("RGBA", "LA") or "transparency" in upright.info
                 img = upright.convert("RGBA" if alpha and fmt == "PNG" else "RGB")
                 size = img.size
-    except InvalidImage:
+    except (InvalidImage, TooComplex):
         raise
+    except Image.DecompressionBombError as exc:
+        raise TooComplex(f"the image is a decompression bomb: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidImage(f"cannot read the image: {exc}") from exc
 

@@ -10,7 +10,7 @@ from service.edge.deps import ActorDep, app_of, where
 from service.kit.errors import InvalidInput
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
-from service.receiving.flow import register_received
+from service.receiving.flow import check_may_receive, register_received
 
 router = APIRouter(prefix="/api/v1")
 
@@ -19,6 +19,8 @@ router = APIRouter(prefix="/api/v1")
 async def receive(request: Request, registry_id: int, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
+    # the right first: nothing of the body is read for someone who may not register here
+    await run_in_threadpool(check_may_receive, app, actor=actor, registry_id=registry_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     try:
         if "meta" not in upload.fields:

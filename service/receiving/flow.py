@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from service import audit
@@ -25,19 +26,44 @@ from service.letters.input import LetterIn
 from service.letters.renditions import record_rendition
 from service.letters.views import attachment_view, registration_view
 from service.models import Attachment, Registration, Registry, Rendition, Unit
+from service.pdf.budget import Budget, TooComplex, metered
 from service.receiving.record import (
     ReceiptDraft,
     Received,
     StoredFile,
     draft_receipt,
     plan_receipt,
+    precheck_receipt,
     record_receipt,
 )
-from service.receiving.stamp import ReceiveStamp, image_to_pdf, stamp_pdf_to
+from service.receiving.stamp import InvalidImage, InvalidPdf, ReceiveStamp, image_to_pdf, stamp_pdf_to
 from storage import Staging
 
 log = logging.getLogger(__name__)
 STAMPABLE = frozenset({"pdf", "jpeg", "png", "gif"})
+
+
+TOO_COMPLEX = "too_complex"
+UNSTAMPABLE = "unstampable"
+DEFERRED = "deferred"
+
+
+def stamp_budget(app: Saraban) -> Budget:
+    """The budgets of one stamp, from the settings (``SARABAN_STAMP_MAX_*``)."""
+    s = app.settings
+    return Budget(
+        content_bytes=s.stamp_max_content_mb * 1024 * 1024,
+        operators=s.stamp_max_operators,
+        pixels=s.stamp_max_pixels,
+        seconds=s.stamp_max_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class StampOutcome:
+    rendition: Rendition | None
+    status: str  # "stamped" or why not (TOO_COMPLEX, UNSTAMPABLE)
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,12 @@ class StampJob:
     unit_name: str
     number: int
     registered_at: Any
+
+
+def check_may_receive(app: Saraban, *, actor: Actor, registry_id: int) -> None:
+    """The clerk's right to the registry, checked before the upload is read (the route calls it first)."""
+    with app.tx(readonly=True) as uow:
+        precheck_receipt(uow.session, actor, registry_id)
 
 
 def prepare_receipt(app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload) -> ReceiptDraft:
@@ -71,12 +103,16 @@ def register_received(
     transaction (the next number, the rows, the readers, the audit), then the stamp and the index after commit."""
     draft = prepare_receipt(app, actor=actor, registry_id=registry_id, data=data, upload=upload)
     plan, stored = draft.plan, draft.files
-    stamped: list[Rendition] = []
+    stamped: list[StampOutcome] = []
     with app.tx() as uow:
         received = record_receipt(uow.session, draft, where=where)
         letter_id = received.letter.id
         assert letter_id is not None
         job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
+        main = _main_document(received, stored)
+        if job is None and main is not None:  # above SARABAN_STAMP_MAX_MB: `saraban verify --repair` stamps it
+            main.stamp_status = DEFERRED
+            uow.session.execute(update(Attachment).where(col(Attachment.id) == main.id).values(stamp_status=DEFERRED))
         if job is not None:
             uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
         if app.indexer is not None:
@@ -88,10 +124,14 @@ def register_received(
         "registration": registration_view(received.registration, plan.registry),
         "attachments": attachments,
     }
-    for rendition in stamped:
+    for outcome in stamped:
         for view in attachments:
-            if view["id"] == rendition.attachment_id:
+            rendition = outcome.rendition
+            if rendition is not None and view["id"] == rendition.attachment_id:
                 view["stamped_id"], view["stamped_sha256"] = rendition.id, rendition.sha256
+                view["stamp_status"] = "stamped"
+            elif rendition is None and job is not None and view["id"] == job.attachment_id:
+                view["stamp_status"] = outcome.status
     return response
 
 
@@ -104,7 +144,15 @@ def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
         media_type=checked.media.media_type,
         kind=checked.media.kind,
         pages=checked.pages,
+        active_content=checked.active_content,
     )
+
+
+def _main_document(received: Received, stored: list[StoredFile]) -> Attachment | None:
+    for att, f in zip(received.attachments, stored, strict=True):
+        if f.kind in STAMPABLE:
+            return att
+    return None
 
 
 def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, max_bytes: int) -> StampJob | None:
@@ -130,12 +178,38 @@ def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, 
     return None
 
 
-def stamp_attachment(app: Saraban, job: StampJob) -> Rendition:
-    """Produce and record the stamped copy; idempotent, so `saraban verify --repair` can re-run it.
+def stamp_attachment(app: Saraban, job: StampJob) -> StampOutcome:
+    """Produce and record the stamped copy within the stamp's budgets; idempotent, so `saraban verify --repair`
+    can re-run it (with the same budgets).
 
     The copy is written to a staged temp file (hashed as it is written) and stored from there: neither the
-    original nor the copy is held in memory.
+    original nor the copy is held in memory. A file over a budget (:class:`TooComplex`) or one that cannot take
+    a stamp (a damaged image or PDF) is left unstamped, its attachment marked with why (``stamp_status``).
     """
+    try:
+        with metered(stamp_budget(app)):
+            rendition = _make_stamped(app, job)
+    except TooComplex as exc:
+        log.warning("attachment %s not stamped, over a budget: %s", job.attachment_id, exc.what)
+        _mark_stamp(app, job.attachment_id, TOO_COMPLEX)
+        return StampOutcome(None, TOO_COMPLEX, exc.what)
+    except (InvalidPdf, InvalidImage) as exc:
+        log.warning("attachment %s cannot take a stamp: %s", job.attachment_id, exc)
+        _mark_stamp(app, job.attachment_id, UNSTAMPABLE)
+        return StampOutcome(None, UNSTAMPABLE, str(exc))
+    _mark_stamp(app, job.attachment_id, "")
+    return StampOutcome(rendition, "stamped")
+
+
+def _mark_stamp(app: Saraban, attachment_id: int, status: str) -> None:
+    with app.tx() as uow:
+        att = uow.session.get(Attachment, attachment_id)
+        if att is not None and att.stamp_status != status:
+            att.stamp_status = status
+            uow.session.add(att)
+
+
+def _make_stamped(app: Saraban, job: StampJob) -> Rendition:
     stamp = ReceiveStamp(
         unit_name=job.unit_name,
         number=job.number,
@@ -168,9 +242,16 @@ def stamp_attachment(app: Saraban, job: StampJob) -> Rendition:
         )
 
 
-def restamp_missing(app: Saraban) -> int:
-    """Re-create stamped copies that a crash after commit left missing."""
-    count = 0
+@dataclass
+class RestampReport:
+    stamped: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def restamp_missing(app: Saraban) -> RestampReport:
+    """Re-create stamped copies that a crash after commit left missing (or that were deferred, or over a budget:
+    tried again with the same budgets). A file that cannot be stamped is reported and the rest go on."""
+    report = RestampReport()
     with app.tx() as uow:
         s = uow.session
         letters_done = set()
@@ -206,9 +287,17 @@ def restamp_missing(app: Saraban) -> int:
                 )
             )
     for job in jobs:
-        stamp_attachment(app, job)
-        count += 1
-    return count
+        try:
+            outcome = stamp_attachment(app, job)
+        except Exception as exc:  # one bad file must not stop the others
+            log.exception("re-stamping attachment %s failed", job.attachment_id)
+            report.failed.append(f"attachment {job.attachment_id}: {type(exc).__name__}: {exc}")
+            continue
+        if outcome.rendition is None:
+            report.failed.append(f"attachment {job.attachment_id}: {outcome.status} ({outcome.reason})")
+        else:
+            report.stamped += 1
+    return report
 
 
 def _kind_of(media_type: str) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import warnings
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from PIL import Image
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -39,6 +40,8 @@ class Body(Protocol):
 class IncomingFile:
     filename: str
     staged: StagedFile
+    original: str = ""
+    """The name as sent, when it had to be cleaned for display (kept for the audit trail)."""
 
 
 @dataclass
@@ -57,14 +60,45 @@ class CheckedFile:
     staged: StagedFile
     media: MediaInfo
     pages: int | None
+    original: str = ""
     active_content: tuple[str, ...] = ()
     """What a PDF would do on its own when opened (JavaScript, Launch, embedded files): flagged, not refused."""
 
 
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Control characters (C0, DEL, C1), format characters (the bidi overrides and isolates such as U+202E, zero-width
+characters, the soft hyphen), surrogates, private-use and unassigned code points, line and paragraph separators."""
+
+
 def safe_filename(raw: str) -> str:
-    name = PurePath(unicodedata.normalize("NFC", raw).replace("\\", "/")).name.strip()
-    name = "".join(c for c in name if ord(c) >= 32 and c not in '<>:"|?*')
-    return name[:200] or "file"
+    """A file name fit to show and to offer for download: the last path segment only (either slash), without
+    control, bidi and other invisible characters, without characters Windows refuses, without leading or trailing
+    dots and spaces (so never ``..``), at most 200 characters. ``invoice\u202efdp.exe`` becomes
+    ``invoicefdp.exe``: what is shown is what the name ends with."""
+    text = unicodedata.normalize("NFC", raw).replace("\\", "/")
+    name = text.rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in _UNSAFE_CATEGORIES and c not in '<>:"|?*')
+    name = name.strip(" .")
+    return name[:200].strip(" .") or "file"
+
+
+_FILENAME_STAR = re.compile(rb"""(?:^|;)\s*filename\*\s*=\s*([^;]*)""", re.IGNORECASE)
+
+
+def _filename_star(header: bytes) -> str | None:
+    """The RFC 5987 / RFC 6266 ``filename*=charset'lang'percent-encoded`` of a Content-Disposition header."""
+    m = _FILENAME_STAR.search(header)
+    if m is None:
+        return None
+    value = m.group(1).strip().strip(b'"')
+    charset, _, rest = value.partition(b"'")
+    _lang, _, encoded = rest.partition(b"'")
+    if not encoded and not rest:
+        encoded, charset = value, b"utf-8"
+    try:
+        return unquote_to_bytes(encoded).decode(charset.decode("ascii", "replace") or "utf-8", "replace")
+    except LookupError:
+        return unquote_to_bytes(encoded).decode("utf-8", "replace")
 
 
 def _too_many(max_files: int) -> TooLarge:
@@ -116,13 +150,17 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
         current_header[0], current_header[1] = b"", b""
 
     def on_headers_finished() -> None:
-        _, disp = parse_options_header(headers.get(b"content-disposition", b""))
+        raw_disposition = headers.get(b"content-disposition", b"")
+        _, disp = parse_options_header(raw_disposition)
         name = disp.get(b"name", b"").decode("utf-8", "replace")
         state["name"] = name
-        if b"filename" in disp:
+        star = _filename_star(raw_disposition)
+        if b"filename" in disp or star is not None:
             if len(upload.files) >= max_files:
                 raise _too_many(max_files)
-            state["filename"] = safe_filename(disp[b"filename"].decode("utf-8", "replace"))
+            sent = star if star is not None else disp[b"filename"].decode("utf-8", "replace")
+            state["filename"] = safe_filename(sent)
+            state["original"] = sent
             state["staging"] = Staging(tmp_dir, limit=max_file_bytes)
         else:
             counts["fields"] += 1
@@ -146,7 +184,8 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
         staging = state.get("staging")
         if isinstance(staging, Staging):
             staged = staging.finish()
-            upload.files.append(IncomingFile(filename=str(state["filename"]), staged=staged))
+            shown, sent = str(state["filename"]), str(state["original"])
+            upload.files.append(IncomingFile(filename=shown, staged=staged, original=sent if sent != shown else ""))
             state.pop("staging")
         elif isinstance(buffer := state.get("buffer"), bytearray):
             raw = bytes(buffer)
@@ -243,7 +282,12 @@ def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFil
             ) from exc
         active = tuple(active_content(incoming.staged.path))
     return CheckedFile(
-        filename=incoming.filename, staged=incoming.staged, media=media, pages=pages, active_content=active
+        filename=incoming.filename,
+        staged=incoming.staged,
+        media=media,
+        pages=pages,
+        original=incoming.original,
+        active_content=active,
     )
 
 

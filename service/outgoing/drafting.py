@@ -16,7 +16,7 @@ from service.kit.errors import Conflict, InvalidInput, NotFound
 from service.models import Attachment, Letter, Outgoing, OutgoingRecipient, RecipientGroup, Registry, Unit
 from service.outgoing.input import OutgoingIn, RecipientIn
 from service.outgoing.series import require_issuer, send_registry
-from service.receiving.record import StoredFile
+from service.receiving.record import StoredFile, original_names
 
 
 class NotElectronic(InvalidInput):
@@ -275,5 +275,6 @@ def attach_files(
         letter_id=letter_id,
         where=where,
         attachments=[a.sha256 for a in rows],
+        **original_names(list(files)),
     )
     return rows

@@ -60,6 +60,7 @@ def upload_files(app: Saraban, *, actor: Actor, letter_id: int, upload: Upload, 
                     kind=c.media.kind,
                     pages=c.pages,
                     active_content=c.active_content,
+                    original_name=c.original,
                 )
             )
     finally:

@@ -145,6 +145,7 @@ def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
         kind=checked.media.kind,
         pages=checked.pages,
         active_content=checked.active_content,
+        original_name=checked.original,
     )
 
 

@@ -44,6 +44,16 @@ class StoredFile:
     kind: str
     pages: int | None
     active_content: tuple[str, ...] = ()
+    original_name: str = ""
+    """The name as sent when it was cleaned for display (``filename``): kept in the audit trail only."""
+
+
+def original_names(files: list[StoredFile]) -> dict[str, Any]:
+    """For the audit: the names as sent, when any was cleaned for display (bidi controls, control characters,
+    paths)."""
+    if not any(f.original_name for f in files):
+        return {}
+    return {"original_filenames": [f.original_name or f.filename for f in files]}
 
 
 def check_may_register(session: Session, actor: Actor, registry: Registry, secrecy: int) -> None:
@@ -241,6 +251,7 @@ def record_receipt(session: Session, draft: ReceiptDraft, *, where: audit.Where 
         year=draft.year,
         number=number,
         attachments=[a.sha256 for a in draft.attachments],
+        **original_names(draft.files),
     )
     draft.letter.id = letter_id
     for att, att_id in zip(draft.attachments, attachment_ids, strict=True):

@@ -1,0 +1,182 @@
+"""Issue 10: what an upload can carry in (findings 5, 7, 15, 18): the right checked before the body, form fields
+bounded, file names cleaned for display (the original kept in the audit), ``filename*=`` accepted, a damaged image
+refused, PDFs with active content flagged on the letter page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.context import Saraban
+from tests.bombs import active_pdf
+from tests.conftest import login, registry_id
+from tests.samples import letter_png, thai_letter_pdf
+
+
+def meta(**overrides: Any) -> str:
+    base = {"sender": "สพฐ.", "subject": "ทดสอบการแนบไฟล์", "letter_type": "external", "channel": "paper"}
+    base.update(overrides)
+    return json.dumps(base, ensure_ascii=False)
+
+
+def multipart(parts: list[tuple[bytes, bytes]], boundary: str = "XyZbound") -> tuple[bytes, dict[str, str]]:
+    """A multipart body from (Content-Disposition value, data) pairs, written by hand."""
+    out = b""
+    for disposition, data in parts:
+        out += b"--" + boundary.encode() + b"\r\nContent-Disposition: " + disposition + b"\r\n"
+        if b"filename" in disposition:
+            out += b"Content-Type: application/octet-stream\r\n"
+        out += b"\r\n" + data + b"\r\n"
+    out += b"--" + boundary.encode() + b"--\r\n"
+    return out, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+@pytest.fixture
+def clerk(client: TestClient) -> tuple[TestClient, dict[str, str], int]:
+    h = login(client, "central")
+    return client, h, registry_id(client, h, "central")
+
+
+def test_files_from_someone_without_the_right_are_refused_with_403_not_415(
+    clerk: tuple[TestClient, dict[str, str], int],
+) -> None:
+    client, _, reg = clerk
+    auditor = login(client, "auditor")
+    r = client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=auditor,
+        data={"meta": meta()},
+        files=[("files", ("x.exe", b"MZ" + b"\0" * 1000, "application/octet-stream"))],
+    )
+    assert r.status_code == 403, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_form_fields_are_limited_in_number(clerk: tuple[TestClient, dict[str, str], int]) -> None:
+    client, h, reg = clerk
+    body, headers = multipart([(b'form-data; name="f%d"' % i, b"x") for i in range(500)])
+    r = client.post(f"/api/v1/registries/{reg}/receive", headers={**h, **headers}, content=body)
+    assert r.status_code == 413, r.text
+    assert r.json()["detail_th"] == "แบบฟอร์มมีช่องข้อมูลมากเกินไป"
+
+
+def test_form_fields_are_limited_in_total_size(clerk: tuple[TestClient, dict[str, str], int]) -> None:
+    client, h, reg = clerk
+    body, headers = multipart([(b'form-data; name="f%d"' % i, b"x" * 200_000) for i in range(8)])
+    r = client.post(f"/api/v1/registries/{reg}/receive", headers={**h, **headers}, content=body)
+    assert r.status_code == 413, r.text
+
+
+def test_a_file_name_is_cleaned_for_display_and_kept_as_sent_in_the_audit(
+    clerk: tuple[TestClient, dict[str, str], int], saraban: Saraban
+) -> None:
+    client, h, reg = clerk
+    sent = "../invoice\u202efdp\x7f.exe.pdf"
+    body, headers = multipart(
+        [
+            (b'form-data; name="meta"', meta().encode()),
+            (b'form-data; name="files"; filename="' + sent.encode() + b'"', thai_letter_pdf(pages=1)),
+        ]
+    )
+    r = client.post(f"/api/v1/registries/{reg}/receive", headers={**h, **headers}, content=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["attachments"][0]["filename"] == "invoicefdp.exe.pdf"
+    auditor = login(client, "auditor")
+    letter_id = r.json()["letter_id"]
+    events = client.get(f"/api/v1/audit/events?letter_id={letter_id}", headers=auditor).json()
+    details = [e["detail"] if isinstance(e["detail"], dict) else json.loads(e["detail"]) for e in events]
+    assert any(d.get("original_filenames") == [sent] for d in details), details
+
+
+@pytest.mark.parametrize("name", ["..", "a\\..\\..", "\u202e\u2066", "\x01\x02"])
+def test_nothing_of_a_hostile_name_survives(clerk: tuple[TestClient, dict[str, str], int], name: str) -> None:
+    client, h, reg = clerk
+    body, headers = multipart(
+        [
+            (b'form-data; name="meta"', meta().encode()),
+            (b'form-data; name="files"; filename="' + name.encode() + b'"', thai_letter_pdf(pages=1)),
+        ]
+    )
+    r = client.post(f"/api/v1/registries/{reg}/receive", headers={**h, **headers}, content=body)
+    assert r.status_code == 201, r.text
+    shown = r.json()["attachments"][0]["filename"]
+    assert shown == "file"
+
+
+def test_a_part_with_only_filename_star_is_a_file(clerk: tuple[TestClient, dict[str, str], int]) -> None:
+    client, h, reg = clerk
+    body, headers = multipart(
+        [
+            (b'form-data; name="meta"', meta().encode()),
+            (b"form-data; name=\"files\"; filename*=UTF-8''%E0%B8%AB%E0%B8%99%E0%B8%B1.pdf", thai_letter_pdf(pages=1)),
+        ]
+    )
+    r = client.post(f"/api/v1/registries/{reg}/receive", headers={**h, **headers}, content=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["attachments"][0]["filename"] == "หนั.pdf"
+
+
+def test_an_image_that_is_only_a_png_signature_is_refused(clerk: tuple[TestClient, dict[str, str], int]) -> None:
+    client, h, reg = clerk
+    r = client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=h,
+        data={"meta": meta()},
+        files=[("files", ("scan.png", b"\x89PNG\r\n\x1a\n", "image/png"))],
+    )
+    assert r.status_code == 415, r.text
+    assert "เสียหาย" in r.json()["detail_th"]
+
+
+def test_a_good_image_is_still_stamped(clerk: tuple[TestClient, dict[str, str], int]) -> None:
+    client, h, reg = clerk
+    r = client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=h,
+        data={"meta": meta()},
+        files=[("files", ("scan.png", letter_png(), "image/png"))],
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["attachments"][0]["stamp_status"] == "stamped"
+
+
+@pytest.mark.parametrize(
+    ("pdf", "flag"),
+    [
+        (active_pdf(), "javascript"),
+        (active_pdf(javascript=False, launch=True), "launch"),
+        (active_pdf(javascript=False, embedded=True), "embedded_file"),
+    ],
+)
+def test_a_pdf_with_active_content_is_flagged_on_the_letter_page(
+    clerk: tuple[TestClient, dict[str, str], int], pdf: bytes, flag: str
+) -> None:
+    client, h, reg = clerk
+    r = client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=h,
+        data={"meta": meta()},
+        files=[("files", ("active.pdf", pdf, "application/pdf"))],
+    )
+    assert r.status_code == 201, r.text
+    letter_id = r.json()["letter_id"]
+    assert r.json()["attachments"][0]["active_content"] == [flag]
+    assert client.get(f"/api/v1/letters/{letter_id}", headers=h).json()["attachments"][0]["active_content"] == [flag]
+    client.post("/login", data={"username": "central", "password": "saraban-demo"})
+    page = client.get(f"/letters/{letter_id}")
+    assert page.status_code == 200
+    assert "คำเตือน: ไฟล์ PDF นี้มีส่วนที่ทำงานได้เอง" in page.text
+
+
+def test_an_ordinary_pdf_is_not_flagged(clerk: tuple[TestClient, dict[str, str], int]) -> None:
+    client, h, reg = clerk
+    r = client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=h,
+        data={"meta": meta()},
+        files=[("files", ("letter.pdf", thai_letter_pdf(pages=1), "application/pdf"))],
+    )
+    assert r.json()["attachments"][0]["active_content"] == []

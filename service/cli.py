@@ -9,6 +9,7 @@ import shutil
 import sys
 from typing import Annotated
 
+import psutil
 import typer
 import uvicorn
 
@@ -20,6 +21,7 @@ from service.context import Saraban, build, from_env
 from service.demo import DEMO_PASSWORD, is_empty, seed_demo
 from service.indexing.cli import reindex, worker
 from service.integrity.cli import verify
+from service.integrity.core import clean_leftovers
 from service.kit.console import err, out
 from service.kit.errors import SarabanError
 from service.outgoing.cli import numbers
@@ -57,6 +59,10 @@ def serve(
     app = from_env()
     if demo:
         seed_demo_if_empty(app)
+    # what a crash (kill -9, power loss) left in the scratch directory: older than this process, so no upload
+    # of the server about to start (its workers start after this)
+    for path in clean_leftovers(app, before=psutil.Process().create_time()):
+        out.print(f"removed leftover {path}")
     s = app.settings
     h, p = host or s.host, port or s.port
     out.print(f"Saraban on http://{h}:{p}  (data: {s.data_dir.resolve()}, db: {s.sqlalchemy_url.split('://')[0]})")

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from service import audit
+from service.access.roles import RECEIVE_KINDS
 from service.access.rule import Actor
 from service.context import Saraban
 from service.kit.thai import local
@@ -243,6 +244,30 @@ def _make_stamped(app: Saraban, job: StampJob) -> Rendition:
         )
 
 
+def main_documents(session: Session) -> list[tuple[Attachment, Registration, Registry]]:
+    """The main document (first stampable file) of every registered letter, with the letter's first
+    registration: what carries the receive stamp."""
+    rows = session.exec(
+        select(Attachment, Registration, Registry)
+        .join(Registration, col(Registration.letter_id) == Attachment.letter_id)
+        .join(Registry, col(Registry.id) == Registration.registry_id)
+        .order_by(col(Attachment.letter_id), col(Attachment.position), col(Registration.id))
+    ).all()
+    found = []
+    letters_done: set[int] = set()
+    first_seen: set[int] = set()
+    for att, reg, registry in rows:
+        if att.letter_id not in first_seen:  # the letter's first registration: a letter the office sent is not
+            first_seen.add(att.letter_id)  # stamped (its recipients' arrivals register the sender's files)
+            if registry.kind not in RECEIVE_KINDS:
+                letters_done.add(att.letter_id)
+        if att.letter_id in letters_done or _kind_of(att.media_type) not in STAMPABLE:
+            continue
+        letters_done.add(att.letter_id)
+        found.append((att, reg, registry))
+    return found
+
+
 @dataclass
 class RestampReport:
     stamped: int = 0
@@ -255,24 +280,13 @@ def restamp_missing(app: Saraban) -> RestampReport:
     report = RestampReport()
     with app.tx() as uow:
         s = uow.session
-        letters_done = set()
-        rows = s.exec(
-            select(Attachment, Registration, Registry)
-            .join(Registration, col(Registration.letter_id) == Attachment.letter_id)
-            .join(Registry, col(Registry.id) == Registration.registry_id)
-            .order_by(col(Attachment.letter_id), col(Attachment.position), col(Registration.id))
-        ).all()
         stamped = {
             r.attachment_id
             for r in s.exec(select(Rendition).where(Rendition.kind == "stamped"))
             if app.store.exists(r.sha256)  # a row whose object vanished needs a new stamp too
         }
         jobs = []
-        for att, reg, registry in rows:
-            kind = _kind_of(att.media_type)
-            if att.letter_id in letters_done or kind not in STAMPABLE:
-                continue
-            letters_done.add(att.letter_id)
+        for att, reg, registry in main_documents(s):
             if att.id in stamped:
                 continue
             unit = s.get(Unit, registry.unit_id)
@@ -281,7 +295,7 @@ def restamp_missing(app: Saraban) -> RestampReport:
                 StampJob(
                     att.id,
                     att.sha256,
-                    kind,
+                    _kind_of(att.media_type),
                     (unit.short_name or unit.name) if unit else "",
                     reg.number,
                     reg.registered_at,

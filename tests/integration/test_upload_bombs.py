@@ -33,6 +33,7 @@ MB = 1024 * 1024
 
 class ServerProcess:
     def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "SARABAN_DATA_DIR": str(data_dir), "SARABAN_DATABASE_URL": "", "SARABAN_OCR": "off"}
@@ -103,6 +104,10 @@ class Peak:
 def server(tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates) -> Iterator[ServerProcess]:
     data_dir = tmp_path_factory.mktemp("bombs")
     database_templates.copy_sqlite(data_dir)
+    (data_dir / "tmp").mkdir()
+    left = data_dir / "tmp" / "staged-killed.part"
+    left.write_bytes(b"x" * 4096)  # what a kill -9 during an upload left, a little before the restart
+    os.utime(left, (time.time() - 5, time.time() - 5))
     s = ServerProcess(data_dir)
     try:
         yield s
@@ -191,3 +196,8 @@ def test_the_auditor_s_fields_are_refused_before_the_body_is_read(server: Server
     assert r.headers["content-type"].startswith("application/problem+json")
     assert took < 2.0
     assert peak.growth <= 16 * MB, f"the server grew by {peak.growth / MB:.0f} MB"
+
+
+def test_a_staged_file_left_by_a_crash_is_removed_at_start(server: ServerProcess) -> None:
+    assert not (server.data_dir / "tmp" / "staged-killed.part").exists()
+    assert "removed leftover" in (server.data_dir / "server.log").read_text()

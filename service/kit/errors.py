@@ -71,3 +71,19 @@ class SecretNotAllowed(SarabanError):
     status = 422
     code = "secret_requires_secret_registry"
     title = "Secret letters belong in a secret registry"
+
+
+class ObjectAltered(SarabanError):
+    """A stored file's bytes no longer match its SHA-256: it is not served (``saraban verify`` names it)."""
+
+    status = 409
+    code = "object_altered"
+    title = "Stored file altered"
+
+
+class StorageFull(SarabanError):
+    """The disk (or the object store) is full: nothing was stored or registered; try again later."""
+
+    status = 503
+    code = "storage_full"
+    title = "Storage full"

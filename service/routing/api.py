@@ -323,4 +323,5 @@ def recipients(request: Request, letter_id: int, actor: ActorDep) -> dict[str, A
 def instructed(request: Request, letter_id: int, actor: ActorDep) -> StreamingResponse:
     """The receive-stamped copy with the instructions written under the stamp (made on request when stale)."""
     app = app_of(request)
-    return file_response(app.store, instructed_copy(app, actor=actor, letter_id=letter_id, where=where(request)))
+    ref = instructed_copy(app, actor=actor, letter_id=letter_id, where=where(request))
+    return file_response(app.store, ref, request=request)

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 from PIL import Image
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from service.kit.errors import InvalidFile, InvalidInput, TooLarge
+from service.kit.errors import InvalidFile, InvalidInput, TooLarge, disk_full
 from service.pdf.reading import InvalidPdf, PasswordProtectedPdf, active_content, pdf_page_count
 from storage import MediaInfo, SizeLimitExceeded, StagedFile, Staging, sniff
 
@@ -221,6 +221,8 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
         raise
     except Exception as exc:
         _discard(upload, state)
+        if (full := disk_full(exc)) is not None:
+            raise full from exc
         raise InvalidInput(f"malformed multipart body: {exc}", thai="ข้อมูลที่ส่งมาไม่สมบูรณ์") from exc
     # A browser sends an empty part for an unused file input.
     kept = [f for f in upload.files if f.staged.size > 0 or f.filename != "file"]

@@ -8,6 +8,7 @@ from typing import Any
 from service import audit
 from service.access.rule import Actor
 from service.context import Saraban
+from service.kit.errors import disk_full
 from service.kit.thai import local
 from service.kit.uploads import Upload, check_file
 from service.letters.views import attachment_view
@@ -63,6 +64,10 @@ def upload_files(app: Saraban, *, actor: Actor, letter_id: int, upload: Upload, 
                     original_name=c.original,
                 )
             )
+    except OSError as exc:  # a full disk: nothing is recorded
+        if (full := disk_full(exc)) is not None:
+            raise full from exc
+        raise
     finally:
         upload.discard()
     with app.tx() as uow:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from service import audit
 from service.access.roles import RECEIVE_KINDS
 from service.access.rule import Actor
 from service.context import Saraban
+from service.kit.errors import disk_full
 from service.kit.thai import local
 from service.kit.uploads import CheckedFile, Upload, check_file
 from service.letters.input import LetterIn
@@ -92,6 +95,10 @@ def prepare_receipt(app: Saraban, *, actor: Actor, registry_id: int, data: Lette
         with app.tx(readonly=True) as uow:
             plan = plan_receipt(uow.session, actor, registry_id, data.secrecy)
         stored = [_store(app, c) for c in checked]
+    except OSError as exc:  # a full disk: nothing is registered (an original already stored is an orphan at most)
+        if (full := disk_full(exc)) is not None:
+            raise full from exc
+        raise
     finally:
         upload.discard()
     return draft_receipt(plan, actor=actor, data=data, files=stored, now=app.clock())
@@ -105,7 +112,7 @@ def register_received(
     draft = prepare_receipt(app, actor=actor, registry_id=registry_id, data=data, upload=upload)
     plan, stored = draft.plan, draft.files
     stamped: list[StampOutcome] = []
-    with app.tx() as uow:
+    with _full_disk_refused(), app.tx() as uow:
         received = record_receipt(uow.session, draft, where=where)
         letter_id = received.letter.id
         assert letter_id is not None
@@ -148,6 +155,17 @@ def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
         active_content=checked.active_content,
         original_name=checked.original,
     )
+
+
+@contextmanager
+def _full_disk_refused() -> Iterator[None]:
+    """A full disk while the registration is written (SQLite's file, its journal) rolls it back: 503, not 500."""
+    try:
+        yield
+    except Exception as exc:
+        if (full := disk_full(exc)) is not None:
+            raise full from exc
+        raise
 
 
 def _main_document(received: Received, stored: list[StoredFile]) -> Attachment | None:

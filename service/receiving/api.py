@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
+from service.integrity import idempotency
 from service.kit.errors import InvalidInput
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
@@ -26,10 +27,29 @@ async def receive(request: Request, registry_id: int, actor: ActorDep) -> JSONRe
         if "meta" not in upload.fields:
             raise InvalidInput("the form needs a 'meta' field holding the letter as JSON", thai="ไม่มีข้อมูลหนังสือ (meta)")
         data = parse_letter_meta(upload.fields["meta"])
+        # a retry with the same Idempotency-Key: the first answer, nothing registered anew
+        claim = idempotency.make_claim(
+            actor.id,
+            request.headers.get("idempotency-key"),
+            f"POST {request.url.path}",
+            upload.fields["meta"],
+            *(f"{f.filename}\0{f.staged.sha256}" for f in upload.files),
+        )
+        first = await run_in_threadpool(idempotency.replay, app, claim) if claim is not None else None
     except Exception:
         upload.discard()
         raise
+    if first is not None:
+        upload.discard()
+        return JSONResponse(first.body, status_code=first.status)
     result = await run_in_threadpool(
-        register_received, app, actor=actor, registry_id=registry_id, data=data, upload=upload, where=where(request)
+        register_received,
+        app,
+        actor=actor,
+        registry_id=registry_id,
+        data=data,
+        upload=upload,
+        where=where(request),
+        claim=claim,
     )
     return JSONResponse(result, status_code=201)

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service import audit
 from service.access.roles import RECEIVE_KINDS
 from service.access.rule import Actor
 from service.context import Saraban
+from service.integrity import idempotency
 from service.kit.errors import disk_full
 from service.kit.thai import local
 from service.kit.uploads import CheckedFile, Upload, check_file
@@ -105,33 +107,51 @@ def prepare_receipt(app: Saraban, *, actor: Actor, registry_id: int, data: Lette
 
 
 def register_received(
-    app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload, where: audit.Where
+    app: Saraban,
+    *,
+    actor: Actor,
+    registry_id: int,
+    data: LetterIn,
+    upload: Upload,
+    where: audit.Where,
+    claim: idempotency.Claim | None = None,
 ) -> dict[str, Any]:
     """The one way a received letter is registered (API, web and tests): prepare, then the write in its own
-    transaction (the next number, the rows, the readers, the audit), then the stamp and the index after commit."""
+    transaction (the next number, the rows, the readers, the audit, the answer kept for an ``Idempotency-Key``),
+    then the stamp and the index after commit."""
     draft = prepare_receipt(app, actor=actor, registry_id=registry_id, data=data, upload=upload)
     plan, stored = draft.plan, draft.files
     stamped: list[StampOutcome] = []
-    with _full_disk_refused(), app.tx() as uow:
-        received = record_receipt(uow.session, draft, where=where)
-        letter_id = received.letter.id
-        assert letter_id is not None
-        job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
-        main = _main_document(received, stored)
-        if job is None and main is not None:  # above SARABAN_STAMP_MAX_MB: `saraban verify --repair` stamps it
-            main.stamp_status = DEFERRED
-            uow.session.execute(update(Attachment).where(col(Attachment.id) == main.id).values(stamp_status=DEFERRED))
-        if job is not None:
-            uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
-        if app.indexer is not None:
-            indexer = app.indexer
-            uow.after_commit(lambda: indexer.enqueue(letter_id))
-    attachments = [attachment_view(a, None) for a in received.attachments]
-    response = {
-        "letter_id": letter_id,
-        "registration": registration_view(received.registration, plan.registry),
-        "attachments": attachments,
-    }
+    try:
+        with _full_disk_refused(), app.tx() as uow:
+            received = record_receipt(uow.session, draft, where=where)
+            letter_id = received.letter.id
+            assert letter_id is not None
+            job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
+            main = _main_document(received, stored)
+            if job is None and main is not None:  # above SARABAN_STAMP_MAX_MB: `saraban verify --repair` stamps it
+                main.stamp_status = DEFERRED
+                uow.session.execute(
+                    update(Attachment).where(col(Attachment.id) == main.id).values(stamp_status=DEFERRED)
+                )
+            attachments = [attachment_view(a, None) for a in received.attachments]
+            response = {
+                "letter_id": letter_id,
+                "registration": registration_view(received.registration, plan.registry),
+                "attachments": attachments,
+            }
+            if claim is not None:
+                idempotency.remember(uow.session, claim, idempotency.Answer(201, response), now=app.clock())
+            if job is not None:
+                uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
+            if app.indexer is not None:
+                indexer = app.indexer
+                uow.after_commit(lambda: indexer.enqueue(letter_id))
+    except IntegrityError:
+        first = idempotency.replay(app, claim) if claim is not None else None
+        if first is None:
+            raise
+        return dict(first.body)  # a concurrent request with the same key registered it: its answer
     for outcome in stamped:
         for view in attachments:
             rendition = outcome.rendition
@@ -140,6 +160,8 @@ def register_received(
                 view["stamp_status"] = "stamped"
             elif rendition is None and job is not None and view["id"] == job.attachment_id:
                 view["stamp_status"] = outcome.status
+    if claim is not None and stamped:
+        idempotency.update_body(app, claim, response)
     return response
 
 

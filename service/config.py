@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     # them is registered unstamped ("too_complex"); `saraban verify --repair` tries again with the same budgets.
     stamp_max_content_mb: int = 8
     stamp_max_operators: int = 300_000
-    stamp_max_pixels: int = 36_000_000
+    stamp_max_pixels: int = 25_000_000
     stamp_max_seconds: float = 5.0
     timezone: str = "Asia/Bangkok"
 

@@ -27,8 +27,9 @@ class Budget:
     """Decoded bytes of page 1's content streams (forms included) and of any one stream pypdf decodes."""
     operators: int = 300_000
     """Content-stream operators parsed on page 1."""
-    pixels: int = 36_000_000
-    """Pixels of an image decoded (an A4 page scanned at 600 dpi is 35 million; Pillow's own limit is 89 million)."""
+    pixels: int = 25_000_000
+    """Pixels of an image decoded (an A4 page scanned at 300 dpi is 8.7 million, at 500 dpi 24 million; Pillow's
+    own limit is 89 million)."""
     seconds: float = 5.0
     """Wall-clock time for reading, placing and drawing one stamp."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from fpdf import FPDF
@@ -10,6 +11,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from service.pdf.budget import TooComplex, current
 
 A4_MM = (210.0, 297.0)
+COPY_MAX_PIXELS = 2480 * 3508
+"""A decoded image larger than A4 at 300 dpi is reduced to about that for its stamped copy (the original is kept
+as it came): what follows (the PDF, placing the stamp) then works on a page-sized image."""
 
 
 class InvalidImage(ValueError):
@@ -32,16 +36,20 @@ def image_to_pdf(src: Path) -> bytes:
             if fmt not in _IMAGE_FORMATS:
                 raise InvalidImage(f"unsupported image format {fmt or 'unknown'!r}: use JPEG, PNG or GIF")
             current().check_pixels(*probe.size)
-            probe.load()
             orientation = _exif_orientation(probe)
             img: Image.Image | str
             if fmt == "JPEG" and orientation in (0, 1) and probe.mode in ("RGB", "L", "CMYK"):
-                img = str(src)  # fpdf2 embeds the JPEG stream as it is
+                img = str(src)  # fpdf2 embeds the JPEG stream as it is (not decoded here)
                 size = probe.size
             else:
+                probe.load()
                 upright = ImageOps.exif_transpose(probe)
+                factor = math.ceil(math.sqrt(upright.width * upright.height / COPY_MAX_PIXELS))
+                if factor > 1:  # the stamped copy of a very large image: at most A4 at 300 dpi
+                    upright = upright.reduce(factor)
                 alpha = upright.mode in ("RGBA", "LA") or "transparency" in upright.info
-                img = upright.convert("RGBA" if alpha and fmt == "PNG" else "RGB")
+                grey = upright.mode in ("1", "L") and not alpha
+                img = upright.convert("RGBA" if alpha and fmt == "PNG" else ("L" if grey else "RGB"))
                 size = img.size
     except (InvalidImage, TooComplex):
         raise

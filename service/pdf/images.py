@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 from fpdf import FPDF
@@ -31,7 +32,10 @@ def image_to_pdf(src: Path) -> bytes:
     the work under way (``service.pdf.budget``) is checked from the header, before the image is decoded.
     """
     try:
-        with Image.open(src) as probe:
+        with warnings.catch_warnings():  # the pixel budget below decides, far below Pillow's warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(src)
+        with probe:
             fmt = probe.format or ""
             if fmt not in _IMAGE_FORMATS:
                 raise InvalidImage(f"unsupported image format {fmt or 'unknown'!r}: use JPEG, PNG or GIF")

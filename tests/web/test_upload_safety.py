@@ -5,14 +5,16 @@ refused, PDFs with active content flagged on the letter page."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from service.app import create_app
 from service.context import Saraban
-from tests.bombs import active_pdf
-from tests.conftest import login, registry_id
+from tests.bombs import active_pdf, flate_bomb_pdf
+from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import letter_png, thai_letter_pdf
 
 
@@ -180,3 +182,68 @@ def test_an_ordinary_pdf_is_not_flagged(clerk: tuple[TestClient, dict[str, str],
         files=[("files", ("letter.pdf", thai_letter_pdf(pages=1), "application/pdf"))],
     )
     assert r.json()["attachments"][0]["active_content"] == []
+
+
+def test_a_bomb_is_registered_unstamped_and_the_letter_page_says_why(
+    clerk: tuple[TestClient, dict[str, str], int],
+) -> None:
+    client, h, reg = clerk
+    r = client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=h,
+        data={"meta": meta()},
+        files=[("files", ("bomb.pdf", flate_bomb_pdf(40), "application/pdf"))],
+    )
+    assert r.status_code == 201, r.text
+    att = r.json()["attachments"][0]
+    assert (att["stamp_status"], att["stamped_id"]) == ("too_complex", None)
+    client.post("/login", data={"username": "central", "password": "saraban-demo"})
+    page = client.get(f"/letters/{r.json()['letter_id']}")
+    assert "ไม่ได้ประทับตรา: เอกสารซับซ้อนเกินไป" in page.text
+
+
+def test_the_budgets_come_from_the_settings_and_repair_keeps_them(make_saraban: MakeSaraban, tmp_path: Path) -> None:
+    """A letter over SARABAN_STAMP_MAX_OPERATORS is registered unstamped; `verify --repair` tries again within the
+    same budgets (still too complex), and stamps it once the budget allows."""
+    app = make_saraban(stamp_max_operators=20)
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        r = client.post(
+            f"/api/v1/registries/{reg}/receive",
+            headers=h,
+            data={"meta": meta()},
+            files=[("files", ("letter.pdf", thai_letter_pdf(pages=1), "application/pdf"))],
+        )
+    assert r.json()["attachments"][0]["stamp_status"] == "too_complex"
+    run = verify_with(app, tmp_path, "--repair", SARABAN_STAMP_MAX_OPERATORS="20")
+    assert "re-stamped 0 attachment(s), 1 could not be stamped" in run.out, run.out
+    assert "too_complex" in run.out
+    env_budget = verify_with(app, tmp_path, "--repair", SARABAN_STAMP_MAX_OPERATORS="300000")
+    assert "re-stamped 1 attachment(s), 0 could not be stamped" in env_budget.out, env_budget.out
+
+
+def verify_with(app: Saraban, cwd: Path, *args: str, **settings: str) -> Any:
+    from tests.cli import run_saraban
+
+    env = {
+        "SARABAN_DATA_DIR": str(app.settings.data_dir.resolve()),
+        "SARABAN_DATABASE_URL": "",
+        "COLUMNS": "400",
+        "NO_COLOR": "1",
+        **settings,
+    }
+    p = run_saraban(["verify", *args], env=env, cwd=cwd)
+    return type("Run", (), {"code": p.returncode, "out": p.stdout + p.stderr})
+
+
+def test_the_web_receive_form_refuses_someone_without_the_right(client: TestClient) -> None:
+    h = login(client, "central")
+    reg = registry_id(client, h, "central")
+    client.post("/login", data={"username": "auditor", "password": "saraban-demo"})
+    r = client.post(
+        f"/registers/{reg}/receive",
+        data={"subject": "x", "csrf": "whatever"},
+        files=[("files", ("x.exe", b"MZ" + b"\0" * 1000, "application/octet-stream"))],
+    )
+    assert r.status_code == 403, r.text

@@ -247,3 +247,27 @@ def test_the_web_receive_form_refuses_someone_without_the_right(client: TestClie
         files=[("files", ("x.exe", b"MZ" + b"\0" * 1000, "application/octet-stream"))],
     )
     assert r.status_code == 403, r.text
+
+
+def test_a_large_form_is_refused_before_it_is_read(client: TestClient) -> None:
+    """Forms and JSON parsed by the framework (the archive's forms, sign-in, routing) are bounded too."""
+    client.post("/login", data={"username": "auditor", "password": "saraban-demo"})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = client.post("/archive/file", content=b"a=" + b"x" * (2 * 1024 * 1024), headers=form)
+    assert r.status_code == 413
+    h = login(client, "central")
+    big = b'{"a": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    r = client.post("/api/v1/outgoing", headers={**h, "Content-Type": "application/json"}, content=big)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_large_form_sent_chunked_is_cut_off(client: TestClient) -> None:
+    client.post("/login", data={"username": "auditor", "password": "saraban-demo"})
+
+    def chunks() -> Any:
+        for _ in range(40):
+            yield b"x" * 65536
+
+    r = client.post("/archive/file", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413

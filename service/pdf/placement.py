@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
 from PIL import Image, ImageStat
+from pypdf import apply_configuration, get_configuration
 
 from service.pdf.budget import TooComplex, current
 from service.pdf.content import _PlacedImage, _read_page
@@ -109,12 +110,12 @@ def _page_image(page: Any, name: str) -> Image.Image | None:
                 return img
     except Exception as exc:
         log.info("cannot read the page image %s as a JPEG: %s", name, exc)
-    wanted = name.lstrip("/")
+    # its pixels are within the budget: let pypdf decode that much (4 bytes a pixel at most), however low the
+    # content streams' decompression limit is; only this image is decoded, not every image of the page
+    room = max(width * height * 4 + 65536, get_configuration().zlib_maximum_output_length)
     try:
-        for img_file in page.images:
-            base = img_file.name.lstrip("/")
-            if base == wanted or base.rsplit(".", 1)[0] == wanted:
-                return img_file.image  # type: ignore[no-any-return]
+        with apply_configuration(zlib_maximum_output_length=room, image_maximum_buffer_size=room):
+            return page.images[name].image  # type: ignore[no-any-return]
     except TooComplex:
         raise
     except Exception as exc:

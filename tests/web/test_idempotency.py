@@ -12,9 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from service.app import create_app
 from service.context import Saraban
 from service.models import IdempotencyRecord, Letter, Outgoing, Registration, Routing, Unit
-from tests.conftest import login, registry_id
+from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import thai_letter_pdf
 
 
@@ -140,3 +141,17 @@ def test_a_failed_request_does_not_hold_its_key(clerk: tuple[TestClient, dict[st
     send = registry_id(client, h, "office-send")
     body = {**body, "registry_id": send, "recipients": [{"name": "a", "address": "b"}]}
     assert client.post("/api/v1/outgoing", headers=key, json=body).status_code == 201
+
+
+def test_a_retry_returns_the_first_answer_on_either_database(make_saraban: MakeSaraban, any_db: str) -> None:
+    app = make_saraban(any_db)
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        first = _receive(client, h, reg, "ฐานข้อมูล", "db-key")
+        assert first.status_code == 201, first.text
+        letters = _count(app, Letter)
+        again = _receive(client, h, reg, "ฐานข้อมูล", "db-key")
+        assert (again.status_code, again.json()) == (201, first.json())
+        assert _count(app, Letter) == letters
+        assert _receive(client, h, reg, "อื่น", "db-key").status_code == 422

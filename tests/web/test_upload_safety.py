@@ -271,3 +271,24 @@ def test_a_large_form_sent_chunked_is_cut_off(client: TestClient) -> None:
 
     r = client.post("/archive/file", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 413
+
+
+def test_files_for_an_outgoing_letter_from_someone_without_the_right_are_refused_first(
+    clerk: tuple[TestClient, dict[str, str], int],
+) -> None:
+    client, h, _ = clerk
+    send = registry_id(client, h, "office-send")
+    body = {
+        "registry_id": send,
+        "subject": "ร่าง",
+        "letter_type": "external",
+        "recipients": [{"name": "a", "address": "b"}],
+    }
+    letter = client.post("/api/v1/outgoing", headers=h, json=body).json()["letter_id"]
+    auditor = login(client, "auditor")
+    r = client.post(
+        f"/api/v1/outgoing/{letter}/files",
+        headers=auditor,
+        files=[("files", ("x.exe", b"MZ" + b"\0" * 1000, "application/octet-stream"))],
+    )
+    assert r.status_code in (403, 404), r.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 import warnings
 from collections.abc import AsyncIterator, Mapping
@@ -63,6 +64,8 @@ class CheckedFile:
     original: str = ""
     active_content: tuple[str, ...] = ()
     """What a PDF would do on its own when opened (JavaScript, Launch, embedded files): flagged, not refused."""
+    too_complex: bool = False
+    """An image with more pixels than the budget allows to decode."""
 
 
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
@@ -254,8 +257,10 @@ def _discard(upload: Upload, state: dict[str, object]) -> None:
         staging.discard()
 
 
-def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFile:
-    """What the bytes are (never trust the name), whether that kind is accepted, and a PDF's page count."""
+def check_file(incoming: IncomingFile, *, allowed: frozenset[str], max_pixels: int | None = None) -> CheckedFile:
+    """What the bytes are (never trust the name), whether that kind is accepted, and a PDF's page count. An image
+    above ``max_pixels`` (read from its header) is accepted and marked ``too_complex``: it is kept, but neither
+    stamped nor read for the index."""
     if incoming.staged.size == 0:
         raise InvalidFile(f"{incoming.filename}: the file is empty", thai=f"ไฟล์ {incoming.filename} ว่างเปล่า")
     media = sniff(incoming.staged.path)
@@ -267,8 +272,10 @@ def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFil
         )
     pages = None
     active: tuple[str, ...] = ()
+    too_complex = False
     if media.kind in ("jpeg", "png", "gif"):
-        _check_image(incoming)
+        width, height = _check_image(incoming)
+        too_complex = max_pixels is not None and width * height > max_pixels
     if media.kind == "pdf":
         try:
             pages = pdf_page_count(incoming.staged.path)
@@ -290,10 +297,11 @@ def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFil
         pages=pages,
         original=incoming.original,
         active_content=active,
+        too_complex=too_complex,
     )
 
 
-def _check_image(incoming: IncomingFile) -> None:
+def _check_image(incoming: IncomingFile) -> tuple[int, int]:
     """An image whose header Pillow cannot read (an 8-byte PNG signature, a truncated header) is refused: it could
     never be shown or stamped. Its pixels are not decoded here (the stamp's pixel budget decides about those)."""
     try:
@@ -303,7 +311,7 @@ def _check_image(incoming: IncomingFile) -> None:
                 width, height = img.size
                 img.verify()  # the chunks' structure and checksums, without decoding the pixels
     except Image.DecompressionBombError:
-        return  # readable, but far too many pixels: registered, and left unstamped as too complex
+        return sys.maxsize, 1  # readable, but far too many pixels: registered, and left unstamped as too complex
     except Exception as exc:
         raise InvalidFile(
             f"{incoming.filename}: the image cannot be read ({exc})",
@@ -311,3 +319,4 @@ def _check_image(incoming: IncomingFile) -> None:
         ) from exc
     if width <= 0 or height <= 0:
         raise InvalidFile(f"{incoming.filename}: the image is empty", thai=f"ไฟล์ภาพ {incoming.filename} ว่างเปล่า")
+    return width, height

@@ -257,6 +257,7 @@ def attach_files(
             media_type=f.media_type,
             pages=f.pages,
             active_content=",".join(f.active_content),
+            stamp_status="too_complex" if f.too_complex else "",
             created_at=to_db(now),
         )
         for i, f in enumerate(files)

@@ -48,7 +48,10 @@ def check_may_attach(app: Saraban, *, actor: Actor, letter_id: int) -> None:
 def upload_files(app: Saraban, *, actor: Actor, letter_id: int, upload: Upload, where: audit.Where) -> dict[str, Any]:
     """Check every file, store the originals under their hashes, then record them (bytes first, as receiving)."""
     try:
-        checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
+        checked = [
+            check_file(f, allowed=app.settings.allowed_type_set, max_pixels=app.settings.stamp_max_pixels)
+            for f in upload.files
+        ]
         stored = []
         for c in checked:
             app.store.put(c.staged)
@@ -62,6 +65,7 @@ def upload_files(app: Saraban, *, actor: Actor, letter_id: int, upload: Upload, 
                     pages=c.pages,
                     active_content=c.active_content,
                     original_name=c.original,
+                    too_complex=c.too_complex,
                 )
             )
     except OSError as exc:  # a full disk: nothing is recorded

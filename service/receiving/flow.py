@@ -93,7 +93,10 @@ def prepare_receipt(app: Saraban, *, actor: Actor, registry_id: int, data: Lette
     outside the write lock), the originals stored under their hashes, the rows drafted. A refusal here comes before
     anything is stored or numbered; the upload's temp files are gone afterwards either way."""
     try:
-        checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
+        checked = [
+            check_file(f, allowed=app.settings.allowed_type_set, max_pixels=app.settings.stamp_max_pixels)
+            for f in upload.files
+        ]
         with app.tx(readonly=True) as uow:
             plan = plan_receipt(uow.session, actor, registry_id, data.secrecy)
         stored = [_store(app, c) for c in checked]
@@ -176,6 +179,7 @@ def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
         pages=checked.pages,
         active_content=checked.active_content,
         original_name=checked.original,
+        too_complex=checked.too_complex,
     )
 
 

@@ -46,6 +46,8 @@ class StoredFile:
     active_content: tuple[str, ...] = ()
     original_name: str = ""
     """The name as sent when it was cleaned for display (``filename``): kept in the audit trail only."""
+    too_complex: bool = False
+    """Over the pixel budget: kept, but neither stamped nor read for the index."""
 
 
 def original_names(files: list[StoredFile]) -> dict[str, Any]:
@@ -192,6 +194,7 @@ def draft_receipt(
             pages=f.pages,
             created_at=to_db(now),
             active_content=",".join(f.active_content),
+            stamp_status="too_complex" if f.too_complex else "",
         )
         for i, f in enumerate(files)
     ]

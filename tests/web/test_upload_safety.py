@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.context import Saraban
-from tests.bombs import active_pdf, flate_bomb_pdf
+from tests.bombs import active_pdf, flate_bomb_pdf, pixel_bomb_png
 from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import letter_png, thai_letter_pdf
 
@@ -292,3 +292,24 @@ def test_files_for_an_outgoing_letter_from_someone_without_the_right_are_refused
         files=[("files", ("x.exe", b"MZ" + b"\0" * 1000, "application/octet-stream"))],
     )
     assert r.status_code in (403, 404), r.text
+
+
+def test_a_second_image_over_the_pixel_budget_is_kept_but_not_read(
+    clerk: tuple[TestClient, dict[str, str], int],
+) -> None:
+    """Only the main document is stamped; any other image over the pixel budget is marked too complex at upload, so
+    the indexer does not decode it either."""
+    client, h, reg = clerk
+    r = client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=h,
+        data={"meta": meta()},
+        files=[
+            ("files", ("letter.pdf", thai_letter_pdf(pages=1), "application/pdf")),
+            ("files", ("bomb.png", pixel_bomb_png(13000), "image/png")),
+        ],
+    )
+    assert r.status_code == 201, r.text
+    main, second = r.json()["attachments"]
+    assert main["stamp_status"] == "stamped"
+    assert second["stamp_status"] == "too_complex"

@@ -28,7 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from tests.bombs import flate_bomb_pdf, pixel_bomb_png  # noqa: E402
 from tests.conftest import DatabaseTemplates  # noqa: E402
-from tests.integration.test_upload_bombs import MB, Peak, ServerProcess, _receive, _token  # noqa: E402
+from tests.integration.test_upload_bombs import (  # noqa: E402
+    MB,
+    Peak,
+    ServerProcess,
+    _central_registry,
+    _receive,
+    _token,
+)
 from tests.samples import thai_letter_pdf  # noqa: E402
 
 
@@ -49,6 +56,7 @@ def main() -> None:
         server = ServerProcess(data_dir)
         try:
             headers = _token(server, "central")
+            reg = _central_registry(server, headers)
             r = _receive(server, headers, "letter.pdf", thai_letter_pdf(pages=1), "application/pdf")
             r.raise_for_status()
             print(f"{'bomb':<16} {'bytes':>8} {'status':<12} {'worst s':>8} {'worst RSS +MB':>14}")
@@ -57,7 +65,7 @@ def main() -> None:
                 for _ in range(args.n):
                     with Peak(server) as peak:
                         started = time.monotonic()
-                        r = _receive(server, headers, filename, data, ctype)
+                        r = _receive(server, headers, filename, data, ctype, reg)
                         took = time.monotonic() - started
                     r.raise_for_status()
                     status = r.json()["attachments"][0]["stamp_status"]

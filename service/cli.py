@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from typing import Annotated
 
-import psutil
 import typer
 import uvicorn
 
@@ -56,12 +56,13 @@ def serve(
     workers: Annotated[int, typer.Option(help="Server processes (the index has one writer per process).")] = 1,
 ) -> None:
     """Run the web service (API at /api/v1, Thai web UI at /)."""
+    started = time.time()
     app = from_env()
     if demo:
         seed_demo_if_empty(app)
     # what a crash (kill -9, power loss) left in the scratch directory: older than this process, so no upload
     # of the server about to start (its workers start after this)
-    for path in clean_leftovers(app, before=psutil.Process().create_time()):
+    for path in clean_leftovers(app, before=started):
         out.print(f"removed leftover {path}")
     s = app.settings
     h, p = host or s.host, port or s.port

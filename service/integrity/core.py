@@ -88,16 +88,16 @@ def _check_stamps(app: Saraban, report: StoreReport) -> None:
             )
     for att_id, att in sorted(mains.items(), key=lambda kv: kv[0] or 0):
         label = f"attachment {att_id} ({att.filename}) of letter {att.letter_id}"
-        rendition = stamped_of.get(att_id or 0)
-        if rendition is None or not app.store.exists(rendition.sha256):
+        copy = stamped_of.get(att_id or 0)
+        if copy is None or not app.store.exists(copy.sha256):
             if att.stamp_status in ("too_complex", "unstampable"):
                 report.unstamped.append(f"{label}: not stamped ({att.stamp_status})")
             else:
                 report.problems.append(f"{label}: the main document lacks its receive stamp (verify --repair)")
             continue
-        count = _stamps_in(app, rendition.sha256, att)
+        count = _stamps_in(app, copy.sha256, att)
         if count > 1:
-            report.problems.append(f"{label}: its stamped copy {rendition.sha256} carries {count} stamps")
+            report.problems.append(f"{label}: its stamped copy {copy.sha256} carries {count} stamps")
 
 
 def _stamps_in(app: Saraban, stamped_sha: str, att: Attachment) -> int:

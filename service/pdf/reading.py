@@ -6,7 +6,7 @@ import contextlib
 import io
 import re
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -78,10 +78,10 @@ def active_content(src: Path, *, max_pages: int = 100) -> list[str]:
             tail = window[-32:]
     with contextlib.suppress(Exception), src.open("rb") as fh:
         reader = _reader(fh)
-        root = reader.trailer["/Root"].get_object()
+        root: Any = reader.trailer["/Root"].get_object()
         _action(root.get("/OpenAction"), found)
         _actions(root.get("/AA"), found)
-        names = root.get("/Names")
+        names: Any = root.get("/Names")
         names = names.get_object() if names is not None else {}
         if "/JavaScript" in names:
             found.add("javascript")

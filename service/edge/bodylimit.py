@@ -19,8 +19,10 @@ from service.kit.errors import TooLarge
 
 FORM_LIMIT = 1024 * 1024
 """A form without files (urlencoded, or multipart to a route that takes no upload)."""
-BODY_LIMIT = 4 * 1024 * 1024
+BODY_LIMIT = 8 * 1024 * 1024
 """Any other body (JSON)."""
+IMPORT_LIMIT = 16 * 1024 * 1024
+"""A file imported whole (a register's CSV, the procedures' TOML: routes ending in ``/import``)."""
 UPLOAD_ROUTES = re.compile(
     r"^/api/v1/registries/[^/]+/receive$|^/api/v1/outgoing/[^/]+/files$|^/registers/|^/outgoing(/|$)|^/deliveries/"
 )
@@ -31,6 +33,8 @@ def limit_for(path: str, content_type: str) -> int | None:
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == "multipart/form-data" and UPLOAD_ROUTES.match(path):
         return None  # read_upload's own limits (files, fields) apply as it streams
+    if path.endswith("/import"):
+        return IMPORT_LIMIT
     if kind in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return FORM_LIMIT
     return BODY_LIMIT

@@ -256,7 +256,7 @@ def test_a_large_form_is_refused_before_it_is_read(client: TestClient) -> None:
     r = client.post("/archive/file", content=b"a=" + b"x" * (2 * 1024 * 1024), headers=form)
     assert r.status_code == 413
     h = login(client, "central")
-    big = b'{"a": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    big = b'{"a": "' + b"x" * (9 * 1024 * 1024) + b'"}'
     r = client.post("/api/v1/outgoing", headers={**h, "Content-Type": "application/json"}, content=big)
     assert r.status_code == 413
     assert r.headers["content-type"].startswith("application/problem+json")

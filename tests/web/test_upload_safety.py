@@ -313,3 +313,13 @@ def test_a_second_image_over_the_pixel_budget_is_kept_but_not_read(
     main, second = r.json()["attachments"]
     assert main["stamp_status"] == "stamped"
     assert second["stamp_status"] == "too_complex"
+
+
+def test_a_form_that_takes_no_files_refuses_them_as_they_arrive(client: TestClient) -> None:
+    client.post("/login", data={"username": "central", "password": "saraban-demo"})
+    r = client.post(
+        "/outgoing/new",
+        data={"subject": "ร่าง", "csrf": "x"},
+        files=[("files", ("big.pdf", b"%PDF-1.4\n" + b"x" * 200_000, "application/pdf"))],
+    )
+    assert r.status_code == 413

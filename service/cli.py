@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -20,6 +21,7 @@ from service.context import Saraban, build, from_env
 from service.demo import DEMO_PASSWORD, is_empty, seed_demo
 from service.indexing.cli import reindex, worker
 from service.integrity.cli import verify
+from service.integrity.core import clean_leftovers
 from service.kit.console import err, out
 from service.kit.errors import SarabanError
 from service.outgoing.cli import numbers
@@ -71,9 +73,14 @@ def serve(
     (restarted when they die, stopped with the server). SARABAN_INDEX_MODE=worker set explicitly means the
     index worker runs elsewhere (`saraban worker`), so none is started here.
     """
+    started = time.time()
     app = from_env()
     if demo:
         seed_demo_if_empty(app)
+    # what a crash (kill -9, power loss) left in the scratch directory: older than this process, so no upload
+    # of the server about to start (its workers start after this)
+    for path in clean_leftovers(app, before=started):
+        out.print(f"removed leftover {path}")
     s = app.settings
     h, p = host or s.host, port or s.port
     n = workers or (1 if index_in_process else default_workers())

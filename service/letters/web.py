@@ -69,4 +69,4 @@ def attachment_file(request: Request, attachment_id: int, which: str, page: Page
         ref = open_attachment(
             uow.session, page.actor, attachment_id, stamped=which == "stamped", now=app.clock(), where=where(request)
         )
-    return file_response(app.store, ref)
+    return file_response(app.store, ref, request=request)

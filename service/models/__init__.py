@@ -17,6 +17,7 @@ from service.models.archive import (
     TransferList,
 )
 from service.models.audit import AuditEvent, AuditHead
+from service.models.integrity import IdempotencyRecord, ObjectFault
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
 from service.models.outgoing import (
     Delivery,
@@ -52,6 +53,7 @@ __all__ = [
     "DestructionItem",
     "DestructionList",
     "FileCode",
+    "IdempotencyRecord",
     "Instruction",
     "LegalHold",
     "Letter",
@@ -61,6 +63,7 @@ __all__ = [
     "NumberCancellation",
     "NumberCounter",
     "NumberReservation",
+    "ObjectFault",
     "Outgoing",
     "OutgoingRecipient",
     "RecipientGroup",

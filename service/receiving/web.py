@@ -14,7 +14,7 @@ from service.kit.errors import Forbidden, NotFound, PossibleDuplicate, SarabanEr
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
 from service.receiving.duplicates import truthy
-from service.receiving.flow import register_received
+from service.receiving.flow import check_may_receive, register_received
 
 router = APIRouter()
 
@@ -46,6 +46,8 @@ def receive_form(request: Request, registry_id: int, page: PageDep) -> HTMLRespo
 async def receive_submit(request: Request, registry_id: int, page: PageDep) -> Response:
     app = app_of(request)
     s = app.settings
+    # the right first: nothing of the body is read for someone who may not register here (a Thai error page)
+    await run_in_threadpool(check_may_receive, app, actor=page.actor, registry_id=registry_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     form = {k: upload.fields.get(k, "") for k in FORM_FIELDS}
     try:

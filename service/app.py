@@ -21,6 +21,7 @@ from service.auth import web as auth_web
 from service.config import Settings
 from service.context import Saraban, build
 from service.edge import assets
+from service.edge.bodylimit import BodyLimit
 from service.edge.errors import http_error_handler, saraban_error_handler, validation_error_handler
 from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
@@ -101,6 +102,7 @@ def create_app(saraban: Saraban) -> FastAPI:
     app.add_exception_handler(SarabanError, saraban_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_middleware(BodyLimit)  # forms and JSON bounded as they arrive (uploads bound themselves)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -17,6 +17,7 @@ from service.models.archive import (
     TransferList,
 )
 from service.models.audit import AuditEvent, AuditHead
+from service.models.integrity import IdempotencyRecord, ObjectFault
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
 from service.models.outgoing import (
     Delivery,
@@ -36,7 +37,7 @@ from service.models.procedures import (
     ProcedureStep,
     RegisterEntry,
 )
-from service.models.registers import NumberCounter, Registration, Registry
+from service.models.registers import NumberCounter, Registration, RegistrationCorrection, Registry
 from service.models.routing import Instruction, Routing
 from service.models.security import GrantRequest, LoginThrottle
 from service.models.units import Unit
@@ -54,6 +55,7 @@ __all__ = [
     "DestructionList",
     "FileCode",
     "GrantRequest",
+    "IdempotencyRecord",
     "Instruction",
     "LegalHold",
     "Letter",
@@ -64,11 +66,13 @@ __all__ = [
     "NumberCancellation",
     "NumberCounter",
     "NumberReservation",
+    "ObjectFault",
     "Outgoing",
     "OutgoingRecipient",
     "RecipientGroup",
     "RecipientGroupMember",
     "Registration",
+    "RegistrationCorrection",
     "Registry",
     "Rendition",
     "RetentionClass",

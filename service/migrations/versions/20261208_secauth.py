@@ -1,7 +1,7 @@
 """security: sign-in throttling shared by every process, the two-person rule for secrets, keyed audit checkpoints
 
 Revision ID: 20261208_secauth
-Revises: 20261208_procedures
+Revises: 20261208_secupload
 Create Date: 2026-12-08 09:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '20261208_secauth'
-down_revision = '20261208_procedures'
+down_revision = '20261208_secupload'
 branch_labels = None
 depends_on = None
 

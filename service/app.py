@@ -21,7 +21,13 @@ from service.auth import web as auth_web
 from service.config import Settings
 from service.context import Saraban, build
 from service.edge import assets
-from service.edge.errors import http_error_handler, saraban_error_handler, validation_error_handler
+from service.edge.errors import (
+    PROBLEM_RESPONSES,
+    http_error_handler,
+    saraban_error_handler,
+    validation_error_handler,
+)
+from service.edge.limits import install_input_limits
 from service.indexing import api as indexing_api
 from service.indexing import web as indexing_web
 from service.kit.errors import SarabanError
@@ -99,7 +105,11 @@ def create_app(saraban: Saraban) -> FastAPI:
         return {"status": "ok"}
 
     for module in ROUTERS:
-        app.include_router(module.router)
+        # API routers document the problem+json answers every operation may give; web pages are HTML for
+        # browsers, not part of the API's contract (README "Input limits").
+        api = module.__name__.endswith(".api")
+        app.include_router(module.router, responses=PROBLEM_RESPONSES if api else None, include_in_schema=api)
+    install_input_limits(app)
     return app
 
 

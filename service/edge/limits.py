@@ -1,0 +1,87 @@
+"""JSON bodies bounded before FastAPI or pydantic parses them (README "Input limits").
+
+One ASGI middleware for the whole app: a request whose body is JSON is read (at most ``JSON_MAX_BYTES``), checked
+for depth and number size by ``service.kit.fields.check_json_shape``, and handed on unchanged; a refusal is a
+problem+json 422 (413 when too large) with a Thai ``detail_th``. Other bodies (forms, files) pass untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.kit.fields import JSON_MAX_BYTES, InputError, check_json_shape
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            kind = value.split(b";", 1)[0].strip().lower()
+            return kind == b"application/json" or kind.endswith(b"+json")
+    return False
+
+
+def _refusal(scope: Scope, status: int, code: str, detail: str, thai: str) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://saraban.example/problems/{code}",
+        "title": "Invalid request" if status == 422 else "Request too large",
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "detail_th": thai,
+        "instance": scope.get("path", ""),
+    }
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+class JsonLimits:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > JSON_MAX_BYTES:
+                await _refusal(
+                    scope,
+                    413,
+                    "too_large",
+                    f"a JSON body is at most {JSON_MAX_BYTES} bytes",
+                    "ข้อมูล JSON ใหญ่เกินกำหนด (ไม่เกิน 1 MiB)",
+                )(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        body = b"".join(chunks)
+        try:
+            check_json_shape(body)
+        except InputError as exc:
+            await _refusal(scope, 422, "invalid_request", str(exc), exc.thai)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def install_input_limits(app: FastAPI) -> None:
+    app.add_middleware(JsonLimits)

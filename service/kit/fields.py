@@ -1,0 +1,140 @@
+"""The shared input types every edge uses (API bodies, query and path parameters, web forms): README "Input limits".
+
+- ``Id`` / ``Count``: integers the database can hold (PostgreSQL ``integer``: at most 2^31−1), so a huge id is a
+  422 at the edge, never an overflow in the driver.
+- ``Line`` / ``Text``: text without NUL or other control characters (``Text`` keeps tab and line breaks, for
+  multi-line fields); PostgreSQL refuses NUL in text, and control characters have no place in a register.
+- ``OfficeDate`` / ``OfficeDateTime``: dates and moments by the one date rule of ``service.kit.thai`` (B.E.
+  2400–2700 or C.E. 1857–2157, Thai digits and month names accepted).
+
+Every refusal is a ``ValueError`` carrying a Thai message (``.thai``), which the edge's error renderer shows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Annotated
+
+from annotated_types import Ge, Le
+from pydantic import AfterValidator, BeforeValidator
+
+from service.kit.thai import DateError, parse_date, parse_datetime
+
+DB_INT_MAX = 2**31 - 1  # PostgreSQL integer; SQLite holds more, the office needs less
+
+
+class InputError(ValueError):
+    """A refused value: ``str()`` in English, ``thai`` for people."""
+
+    def __init__(self, detail: str, thai: str) -> None:
+        super().__init__(detail)
+        self.thai = thai
+
+
+Id = Annotated[int, Ge(1), Le(DB_INT_MAX)]
+Count = Annotated[int, Ge(0), Le(DB_INT_MAX)]
+
+
+def _bad_char(text: str, allowed: str) -> str | None:
+    for c in text:
+        o = ord(c)
+        if (o < 32 and c not in allowed) or 0x7F <= o <= 0x9F or 0xD800 <= o <= 0xDFFF:
+            return c
+    return None
+
+
+def check_text(text: str, *, multiline: bool = False) -> str:
+    """``text`` unchanged, or ``InputError`` when it holds NUL or another control character (``multiline``: tab,
+    CR and LF allowed)."""
+    bad = _bad_char(text, "\t\r\n" if multiline else "")
+    if bad is not None:
+        raise InputError(
+            f"contains a control character (U+{ord(bad):04X})",
+            f"มีอักขระควบคุมที่ใช้ไม่ได้ (U+{ord(bad):04X})" + ("" if multiline else " — ช่องนี้รับข้อความบรรทัดเดียว"),
+        )
+    return text
+
+
+def _line(text: str) -> str:
+    return check_text(text)
+
+
+def _text(text: str) -> str:
+    return check_text(text, multiline=True)
+
+
+def _office_date(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        _check_date(value)
+        return value
+    if isinstance(value, str):
+        return parse_date(value)
+    if isinstance(value, datetime):
+        return _office_date(value.date())
+    raise DateError("a date must be text such as 23/3/2565 or 2022-03-23", "วันที่ต้องเป็นข้อความ เช่น ๒๓/๓/๒๕๖๕")
+
+
+def _check_date(value: date) -> None:
+    parse_datetime(value)  # the range check
+
+
+def _office_datetime(value: object) -> object:
+    if value is None:
+        return None
+    return parse_datetime(value)
+
+
+Line = Annotated[str, AfterValidator(_line)]
+Text = Annotated[str, AfterValidator(_text)]
+OfficeDate = Annotated[date, BeforeValidator(_office_date)]
+OfficeDateTime = Annotated[datetime, BeforeValidator(_office_datetime)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JSON documents: bounded before any parser or model sees them
+# ---------------------------------------------------------------------------------------------------------------
+
+JSON_MAX_DEPTH = 32  # the deepest body the API takes is 4 levels; 32 leaves room and stops recursion bombs
+JSON_MAX_DIGITS = 30  # no number the office uses is longer; Python's int() of 5,000 digits is refused anyway
+JSON_MAX_BYTES = 1024 * 1024  # a JSON body (files go as multipart)
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+_LONG_NUMBER = re.compile(rb"\d{%d,}" % (JSON_MAX_DIGITS + 1))
+
+
+def check_json_shape(raw: bytes | str) -> None:
+    """``InputError`` when a JSON document nests deeper than ``JSON_MAX_DEPTH`` or writes a number with more than
+    ``JSON_MAX_DIGITS`` digits; other faults are left to the parser. Linear in the size, no recursion."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if len(data) > JSON_MAX_BYTES:
+        raise InputError(
+            f"the JSON document is larger than {JSON_MAX_BYTES} bytes", "ข้อมูล JSON ใหญ่เกินกำหนด (ไม่เกิน 1 MiB)"
+        )
+    bare = _STRING.sub(b'""', data)
+    if _LONG_NUMBER.search(bare):
+        raise InputError(
+            f"a number in the JSON document has more than {JSON_MAX_DIGITS} digits",
+            f"ตัวเลขใน JSON ยาวเกินกำหนด (ไม่เกิน {JSON_MAX_DIGITS} หลัก)",
+        )
+    depth = 0
+    for m in _BRACKETS.finditer(bare):
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        if depth > JSON_MAX_DEPTH:
+            raise InputError(
+                f"the JSON document nests deeper than {JSON_MAX_DEPTH} levels",
+                f"ข้อมูล JSON ซ้อนกันลึกเกินกำหนด (ไม่เกิน {JSON_MAX_DEPTH} ชั้น)",
+            )
+
+
+def load_json(raw: bytes | str) -> object:
+    """``json.loads`` after :func:`check_json_shape`; ``InputError`` (with Thai) for a bad shape or bad JSON."""
+    check_json_shape(raw)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"not valid JSON: {exc}", "ไม่ใช่ JSON ที่ถูกต้อง") from exc

@@ -18,6 +18,7 @@ from service.archive.stamping import stamp_items
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.files import file_response
 from service.kit.errors import InvalidInput
+from service.kit.fields import BeYear, Count, Id, Years
 from service.kit.thai import local, parse_date
 
 router = APIRouter(prefix="/api/v1")
@@ -43,11 +44,11 @@ def retention_classes(request: Request, _: ActorDep) -> list[dict[str, Any]]:
 
 
 class RetentionYearsIn(BaseModel):
-    years: int | None
+    years: Years | None
 
 
 @router.patch("/retention-classes/{class_id}")
-def change_retention_class(request: Request, class_id: int, actor: ActorDep, body: RetentionYearsIn) -> dict[str, Any]:
+def change_retention_class(request: Request, class_id: Id, actor: ActorDep, body: RetentionYearsIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         c = plan.set_retention_years(
@@ -65,7 +66,7 @@ def file_codes(request: Request, _: ActorDep) -> list[dict[str, Any]]:
 class FileCodeIn(BaseModel):
     code: str
     name: str
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 @router.post("/file-codes", status_code=201)
@@ -88,9 +89,9 @@ def add_file_code(request: Request, actor: ActorDep, body: FileCodeIn) -> dict[s
 
 
 class FilingIn(BaseModel):
-    letter_ids: list[int] = Field(min_length=1)
-    file_code_id: int
-    retention_class_id: int
+    letter_ids: list[Id] = Field(min_length=1, max_length=10000)
+    file_code_id: Id
+    retention_class_id: Id
     location: str = ""
     storage_kind: StorageKind = StorageKind.COMPLETED
     completed_on: str | None = None
@@ -127,20 +128,20 @@ def items(
     actor: ActorDep,
     state: str | None = "filed",
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
 ) -> list[dict[str, Any]]:
     with app_of(request).tx(readonly=True) as uow:
         return filing.list_items(uow.session, actor, state=state or None, limit=limit, offset=offset)
 
 
 @router.get("/archive/items/{item_id}")
-def item(request: Request, item_id: int, actor: ActorDep) -> dict[str, Any]:
+def item(request: Request, item_id: Id, actor: ActorDep) -> dict[str, Any]:
     with app_of(request).tx(readonly=True) as uow:
         return filing.item_view(uow.session, actor, item_id)
 
 
 @router.get("/archive/items/{item_id}/stamped")
-def keep_until_copy(request: Request, item_id: int, actor: ActorDep) -> StreamingResponse:
+def keep_until_copy(request: Request, item_id: Id, actor: ActorDep) -> StreamingResponse:
     app = app_of(request)
     with app.tx() as uow:
         ref = filing.open_keep_until_copy(uow.session, actor, item_id, now=app.clock(), where=where(request))
@@ -148,13 +149,13 @@ def keep_until_copy(request: Request, item_id: int, actor: ActorDep) -> Streamin
 
 
 class ItemChangeIn(BaseModel):
-    retention_class_id: int | None = None
-    file_code_id: int | None = None
+    retention_class_id: Id | None = None
+    file_code_id: Id | None = None
     location: str | None = None
 
 
 @router.patch("/archive/items/{item_id}")
-def change_item(request: Request, item_id: int, actor: ActorDep, body: ItemChangeIn) -> dict[str, Any]:
+def change_item(request: Request, item_id: Id, actor: ActorDep, body: ItemChangeIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         filing.change_item(
@@ -179,7 +180,7 @@ class HoldIn(BaseModel):
 
 
 @router.post("/archive/items/{item_id}/holds", status_code=201)
-def place_hold(request: Request, item_id: int, actor: ActorDep, body: HoldIn) -> dict[str, Any]:
+def place_hold(request: Request, item_id: Id, actor: ActorDep, body: HoldIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         hold = holds.place_hold(
@@ -189,7 +190,7 @@ def place_hold(request: Request, item_id: int, actor: ActorDep, body: HoldIn) ->
 
 
 @router.delete("/archive/holds/{hold_id}")
-def release_hold(request: Request, hold_id: int, actor: ActorDep, reason: str = "") -> dict[str, Any]:
+def release_hold(request: Request, hold_id: Id, actor: ActorDep, reason: str = "") -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         hold = holds.release_hold(
@@ -207,7 +208,7 @@ def list_holds(request: Request, actor: ActorDep, active: bool = True) -> list[d
 # ---------------------------------------------------------------------------------------------- destruction
 
 
-def _list_view(request: Request, uow_session: Session, actor: Actor, list_id: int) -> dict[str, Any]:
+def _list_view(request: Request, uow_session: Session, actor: Actor, list_id: Id) -> dict[str, Any]:
     app = app_of(request)
     return destruction.list_view(
         uow_session, actor, list_id, objection_days=app.settings.objection_days, tz=app.settings.timezone
@@ -237,7 +238,7 @@ def destruction_lists(request: Request, actor: ActorDep) -> list[dict[str, Any]]
 
 
 @router.get("/archive/destruction-lists/{list_id}")
-def destruction_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+def destruction_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str, Any]:
     with app_of(request).tx(readonly=True) as uow:
         return _list_view(request, uow.session, actor, list_id)
 
@@ -254,7 +255,7 @@ class CommitteeIn(BaseModel):
 
 
 @router.post("/archive/destruction-lists/{list_id}/committee")
-def record_committee(request: Request, list_id: int, actor: ActorDep, body: CommitteeIn) -> dict[str, Any]:
+def record_committee(request: Request, list_id: Id, actor: ActorDep, body: CommitteeIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         destruction.record_committee(
@@ -270,9 +271,9 @@ def record_committee(request: Request, list_id: int, actor: ActorDep, body: Comm
 
 
 class DecisionModel(BaseModel):
-    item_id: int
+    item_id: Id
     decision: str
-    keep_until_year: int | None = None
+    keep_until_year: BeYear | None = None
     remark: str = ""
 
 
@@ -281,7 +282,7 @@ class DecisionsIn(BaseModel):
 
 
 @router.post("/archive/destruction-lists/{list_id}/decisions")
-def record_decisions(request: Request, list_id: int, actor: ActorDep, body: DecisionsIn) -> dict[str, Any]:
+def record_decisions(request: Request, list_id: Id, actor: ActorDep, body: DecisionsIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         changed = destruction.record_decisions(
@@ -299,7 +300,7 @@ def record_decisions(request: Request, list_id: int, actor: ActorDep, body: Deci
 
 
 @router.post("/archive/destruction-lists/{list_id}/approve")
-def approve_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+def approve_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         destruction.approve_list(uow.session, actor=actor, list_id=list_id, now=app.clock(), where=where(request))
@@ -312,7 +313,7 @@ class ArchivesIn(BaseModel):
 
 
 @router.post("/archive/destruction-lists/{list_id}/archives-notified")
-def archives_notified(request: Request, list_id: int, actor: ActorDep, body: ArchivesIn) -> dict[str, Any]:
+def archives_notified(request: Request, list_id: Id, actor: ActorDep, body: ArchivesIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         destruction.record_archives(
@@ -333,7 +334,7 @@ class ExecuteIn(BaseModel):
 
 
 @router.post("/archive/destruction-lists/{list_id}/execute")
-def execute_list(request: Request, list_id: int, actor: ActorDep, body: ExecuteIn | None = None) -> dict[str, Any]:
+def execute_list(request: Request, list_id: Id, actor: ActorDep, body: ExecuteIn | None = None) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         done = destruction.execute_list(
@@ -364,13 +365,13 @@ def _today(request: Request) -> date:
 
 
 class LoanRequestIn(BaseModel):
-    borrower_user_id: int | None = None
+    borrower_user_id: Id | None = None
     position: str = ""
     purpose: str = ""
 
 
 @router.post("/archive/items/{item_id}/loans", status_code=201)
-def request_loan(request: Request, item_id: int, actor: ActorDep, body: LoanRequestIn) -> dict[str, Any]:
+def request_loan(request: Request, item_id: Id, actor: ActorDep, body: LoanRequestIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loan = loans.request_loan(
@@ -396,7 +397,7 @@ class OutsiderIn(BaseModel):
 
 
 @router.post("/archive/items/{item_id}/outsider-access", status_code=201)
-def outsider_access(request: Request, item_id: int, actor: ActorDep, body: OutsiderIn) -> dict[str, Any]:
+def outsider_access(request: Request, item_id: Id, actor: ActorDep, body: OutsiderIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loan = loans.record_outsider_access(
@@ -417,7 +418,7 @@ def outsider_access(request: Request, item_id: int, actor: ActorDep, body: Outsi
 
 @router.get("/archive/loans")
 def list_loans(
-    request: Request, actor: ActorDep, state: str | None = None, overdue: bool = False, item_id: int | None = None
+    request: Request, actor: ActorDep, state: str | None = None, overdue: bool = False, item_id: Id | None = None
 ) -> list[dict[str, Any]]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
@@ -440,13 +441,13 @@ def overdue_loans(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 
 
 @router.get("/archive/loans/{loan_id}")
-def loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+def loan(request: Request, loan_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         return loans.loan_view(uow.session, actor, loan_id, today=_today(request), tz=app.settings.timezone)
 
 
-def _decide(request: Request, loan_id: int, actor: Actor, *, approve: bool) -> dict[str, Any]:
+def _decide(request: Request, loan_id: Id, actor: Actor, *, approve: bool) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loans.decide_loan(
@@ -462,12 +463,12 @@ def _decide(request: Request, loan_id: int, actor: Actor, *, approve: bool) -> d
 
 
 @router.post("/archive/loans/{loan_id}/approve")
-def approve_loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+def approve_loan(request: Request, loan_id: Id, actor: ActorDep) -> dict[str, Any]:
     return _decide(request, loan_id, actor, approve=True)
 
 
 @router.post("/archive/loans/{loan_id}/refuse")
-def refuse_loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+def refuse_loan(request: Request, loan_id: Id, actor: ActorDep) -> dict[str, Any]:
     return _decide(request, loan_id, actor, approve=False)
 
 
@@ -477,7 +478,7 @@ class HandOutIn(BaseModel):
 
 
 @router.post("/archive/loans/{loan_id}/hand-out")
-def hand_out(request: Request, loan_id: int, actor: ActorDep, body: HandOutIn) -> dict[str, Any]:
+def hand_out(request: Request, loan_id: Id, actor: ActorDep, body: HandOutIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loans.hand_out(
@@ -499,7 +500,7 @@ class ReturnIn(BaseModel):
 
 
 @router.post("/archive/loans/{loan_id}/return")
-def return_loan(request: Request, loan_id: int, actor: ActorDep, body: ReturnIn | None = None) -> dict[str, Any]:
+def return_loan(request: Request, loan_id: Id, actor: ActorDep, body: ReturnIn | None = None) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loans.return_loan(
@@ -521,7 +522,7 @@ def _pdf(data: bytes, name: str) -> Response:
 
 
 @router.get("/archive/storage-list")
-def storage_list(request: Request, actor: ActorDep, file_code_id: int | None = None) -> Response:
+def storage_list(request: Request, actor: ActorDep, file_code_id: Id | None = None) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.storage_list_pdf(
@@ -536,7 +537,7 @@ def storage_list(request: Request, actor: ActorDep, file_code_id: int | None = N
 
 
 @router.get("/archive/items/{item_id}/loan-card")
-def loan_card(request: Request, item_id: int, actor: ActorDep) -> Response:
+def loan_card(request: Request, item_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.loan_card_pdf(
@@ -552,7 +553,7 @@ def loan_card(request: Request, item_id: int, actor: ActorDep) -> Response:
 
 
 @router.get("/archive/destruction-lists/{list_id}/pdf")
-def destruction_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Response:
+def destruction_list_pdf(request: Request, list_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.destruction_list_pdf(
@@ -572,7 +573,7 @@ def destruction_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Res
 
 
 class TransferIn(BaseModel):
-    keep_item_ids: list[int] = []
+    keep_item_ids: list[Id] = []
 
 
 @router.post("/archive/transfer-lists", status_code=201)
@@ -601,13 +602,13 @@ def transfer_lists(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 
 
 @router.get("/archive/transfer-lists/{list_id}")
-def transfer_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+def transfer_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str, Any]:
     with app_of(request).tx(readonly=True) as uow:
         return transfer.transfer_view(uow.session, actor, list_id)
 
 
 @router.get("/archive/transfer-lists/{list_id}/pdf")
-def transfer_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Response:
+def transfer_list_pdf(request: Request, list_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.transfer_list_pdf(
@@ -622,7 +623,7 @@ def transfer_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Respon
 
 
 @router.get("/archive/transfer-lists/{list_id}/package")
-def transfer_package(request: Request, list_id: int, actor: ActorDep) -> StreamingResponse:
+def transfer_package(request: Request, list_id: Id, actor: ActorDep) -> StreamingResponse:
     """The list's BagIt package as a tar, written and validated first, then streamed."""
     app = app_of(request)
     chunks = transfer.package_stream(app, actor, list_id, where=where(request))

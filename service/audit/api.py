@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from service.audit.queries import events_csv, list_events
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.params import day_bound
+from service.kit.fields import Id
 
 router = APIRouter(prefix="/api/v1")
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1")
 def events(
     request: Request,
     actor: ActorDep,
-    letter_id: int | None = None,
+    letter_id: Id | None = None,
     since: str | None = None,
     until: str | None = None,
     format: Literal["json", "csv"] = "json",

@@ -20,7 +20,16 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from pydantic import AfterValidator, BeforeValidator
 
-from service.kit.thai import DateError, parse_date, parse_datetime
+from service.kit.thai import (
+    BE_OFFSET,
+    YEAR_MAX_BE,
+    YEAR_MIN_BE,
+    DateError,
+    ce_year,
+    parse_date,
+    parse_datetime,
+    to_arabic_digits,
+)
 
 DB_INT_MAX = 2**31 - 1  # PostgreSQL integer; SQLite holds more, the office needs less
 
@@ -35,6 +44,9 @@ class InputError(ValueError):
 
 Id = Annotated[int, Ge(1), Le(DB_INT_MAX)]
 Count = Annotated[int, Ge(0), Le(DB_INT_MAX)]
+Clearance = Annotated[int, Ge(0), Le(3)]  # ชั้นความลับ: none, ลับ, ลับมาก, ลับที่สุด
+Years = Annotated[int, Ge(0), Le(1000)]  # a span of years (retention)
+Days = Annotated[int, Ge(0), Le(3650)]  # a span of days (inbox ages)
 
 
 def _bad_char(text: str, allowed: str) -> str | None:
@@ -88,10 +100,21 @@ def _office_datetime(value: object) -> object:
     return parse_datetime(value)
 
 
+def _be_year(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return value  # the int validator names the fault
+    text = to_arabic_digits(str(value)).strip()
+    if not text.isdigit() or len(text) > 4:
+        raise DateError(f"not a year: {value!r}", "ปี พ.ศ. ไม่ถูกต้อง เช่น ๒๕๖๘")
+    return ce_year(int(text), short=len(text) == 2) + BE_OFFSET
+
+
 Line = Annotated[str, AfterValidator(_line)]
 Text = Annotated[str, AfterValidator(_text)]
 OfficeDate = Annotated[date, BeforeValidator(_office_date)]
 OfficeDateTime = Annotated[datetime, BeforeValidator(_office_datetime)]
+#: a year by the one rule, as B.E. (``2568``, ``๒๕๖๘`` and ``2025`` are all 2568)
+BeYear = Annotated[int, Ge(YEAR_MIN_BE), Le(YEAR_MAX_BE), BeforeValidator(_be_year)]
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from service.kit.errors import InvalidInput
+from service.kit.fields import Id
 from service.kit.thai import clean_text, text_problem, to_arabic_digits
 from service.letters.vocab import parse_letter_type, parse_secrecy, parse_urgency
 
@@ -34,8 +35,8 @@ class RecipientIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    unit_id: int | None = None
-    group_id: int | None = None
+    unit_id: Id | None = None
+    group_id: Id | None = None
     name: str = ""
     address: str = ""
     email: str = ""
@@ -71,7 +72,7 @@ class OutgoingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    registry_id: int
+    registry_id: Id
     subject: str
     recipients: list[RecipientIn]
     letter_type: str = "external"
@@ -81,7 +82,7 @@ class OutgoingIn(BaseModel):
     remarks: str = ""
     recipient: str = ""  # the เรียน line as printed; built from the recipients when empty
     deliver_by: datetime | None = None
-    replies_to_letter_id: int | None = None
+    replies_to_letter_id: Id | None = None
 
     @field_validator("subject", "summary", "remarks", "recipient", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
 from service.kit.errors import InvalidInput
+from service.kit.fields import Id
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
 from service.receiving.flow import register_received
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1")
 
 
 @router.post("/registries/{registry_id}/receive", status_code=201)
-async def receive(request: Request, registry_id: int, actor: ActorDep) -> JSONResponse:
+async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from service import audit
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.params import year_param
+from service.kit.fields import Id
 from service.models import Unit
 from service.registers.entries import entries_csv, entries_pdf, known_registries, register_entries, registry_json
 
@@ -25,7 +26,7 @@ def registries(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 @router.get("/registries/{registry_id}/entries", response_model=None)
 def entries(
     request: Request,
-    registry_id: int,
+    registry_id: Id,
     actor: ActorDep,
     year: Annotated[str | None, Query()] = None,
     format: Literal["json", "csv", "pdf"] = "json",

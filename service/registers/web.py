@@ -9,6 +9,7 @@ from service.access.policy import Action, may
 from service.edge.deps import PageDep, app_of
 from service.edge.params import year_param
 from service.edge.templates import render
+from service.kit.fields import Id
 from service.models import Unit
 from service.registers.entries import (
     columns_th,
@@ -38,7 +39,7 @@ def home(request: Request, page: PageDep) -> Response:
 
 
 @router.get("/registers/{registry_id}", response_class=HTMLResponse)
-def register_page(request: Request, registry_id: int, page: PageDep, year: str | None = None) -> HTMLResponse:
+def register_page(request: Request, registry_id: Id, page: PageDep, year: str | None = None) -> HTMLResponse:
     app = app_of(request)
     with app.tx() as uow:
         y = year_param(year, app.clock())

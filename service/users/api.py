@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from service.edge.deps import ActorDep, app_of, where
+from service.kit.fields import Clearance, Id
 from service.users.core import create_user, reset_password, unit_list, user_list
 
 router = APIRouter(prefix="/api/v1")
@@ -17,7 +18,7 @@ class UserIn(BaseModel):
     username: str
     password: str
     full_name: str = ""
-    clearance: int = 0
+    clearance: Clearance = 0
     roles: list[dict[str, Any]] = []
 
 
@@ -44,7 +45,7 @@ class PasswordReset(BaseModel):
 
 
 @router.post("/users/{user_id}/password")
-def reset_password_route(request: Request, actor: ActorDep, user_id: int, body: PasswordReset) -> dict[str, Any]:
+def reset_password_route(request: Request, actor: ActorDep, user_id: Id, body: PasswordReset) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         reset_password(

@@ -17,21 +17,15 @@ from service.archive import destruction, filing, forms, holds, loans, plan, tran
 from service.archive.stamping import stamp_items
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.files import file_response
-from service.kit.errors import InvalidInput
-from service.kit.fields import BeYear, Count, Id, Years
-from service.kit.thai import local, parse_date
+from service.kit.fields import BeYear, Count, Id, Years, read_date
+from service.kit.thai import local
 
 router = APIRouter(prefix="/api/v1")
 
 
 def day(raw: str | None, field: str) -> date | None:
     """An ISO or Thai date (``2026-03-01``, ``1 มี.ค. 2569``, ``๑/๓/๒๕๖๙``) from a request; ``None`` stays ``None``."""
-    if raw is None or not str(raw).strip():
-        return None
-    try:
-        return parse_date(str(raw))
-    except ValueError as exc:
-        raise InvalidInput(f"{field}: {exc}", thai=f"อ่านวันที่ไม่ได้ ({field}): {raw}") from exc
+    return read_date(raw, field=field, field_th=field)
 
 
 # ---------------------------------------------------------------------------------------------- the file plan

@@ -23,8 +23,8 @@ from service.edge.files import file_response
 from service.edge.templates import render
 from service.kit.db import UnitOfWork
 from service.kit.errors import Forbidden, InvalidInput, SarabanError
-from service.kit.fields import Id
-from service.kit.thai import local, parse_date
+from service.kit.fields import Id, read_date
+from service.kit.thai import local
 
 router = APIRouter()
 
@@ -54,12 +54,7 @@ def _act(
 
 
 def _day(raw: str) -> date | None:
-    if not raw.strip():
-        return None
-    try:
-        return parse_date(raw)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), thai=f"อ่านวันที่ไม่ได้: {raw}") from exc
+    return read_date(raw)
 
 
 def _flags(page: Page) -> dict[str, bool]:

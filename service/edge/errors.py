@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.edge.deps import SESSION_COOKIE, app_of, record_failure
 from service.edge.templates import render_error_page
 from service.kit.errors import Forbidden, NotFound, SarabanError, Unauthenticated
+from service.kit.fields import thai_reason
 
 
 def problem(exc: SarabanError, *, instance: str = "") -> dict[str, Any]:
@@ -74,58 +75,6 @@ class _Validation(SarabanError):
 
 class _HttpError(SarabanError):
     pass
-
-
-_THAI_BY_TYPE = {
-    "missing": "ต้องกรอก",
-    "int_parsing": "ต้องเป็นจำนวนเต็ม",
-    "int_type": "ต้องเป็นจำนวนเต็ม",
-    "int_from_float": "ต้องเป็นจำนวนเต็ม",
-    "float_parsing": "ต้องเป็นตัวเลข",
-    "float_type": "ต้องเป็นตัวเลข",
-    "bool_parsing": "ต้องเป็นจริงหรือเท็จ",
-    "bool_type": "ต้องเป็นจริงหรือเท็จ",
-    "string_type": "ต้องเป็นข้อความ",
-    "string_too_short": "สั้นเกินไป",
-    "string_pattern_mismatch": "รูปแบบไม่ถูกต้อง",
-    "extra_forbidden": "ไม่รู้จักช่องนี้",
-    "json_invalid": "ไม่ใช่ JSON ที่ถูกต้อง",
-    "json_type": "ไม่ใช่ JSON ที่ถูกต้อง",
-    "model_type": "ต้องเป็นออบเจกต์ JSON",
-    "model_attributes_type": "ต้องเป็นออบเจกต์ JSON",
-    "dict_type": "ต้องเป็นออบเจกต์ JSON",
-    "list_type": "ต้องเป็นรายการ",
-    "date_parsing": "อ่านวันที่ไม่ได้",
-    "date_from_datetime_parsing": "อ่านวันที่ไม่ได้",
-    "date_type": "อ่านวันที่ไม่ได้",
-    "datetime_parsing": "อ่านวันเวลาไม่ได้",
-    "datetime_from_date_parsing": "อ่านวันเวลาไม่ได้",
-    "datetime_type": "อ่านวันเวลาไม่ได้",
-    "enum": "ไม่ใช่ค่าที่เลือกได้",
-    "literal_error": "ไม่ใช่ค่าที่เลือกได้",
-    "uuid_parsing": "รูปแบบไม่ถูกต้อง",
-}
-
-
-def thai_reason(error: Mapping[str, Any]) -> str:
-    """A Thai sentence for one pydantic error: the value's own Thai reason when it carries one (``.thai`` of the
-    shared input types and date rule), else one by the error's type."""
-    ctx = error.get("ctx") or {}
-    inner = ctx.get("error")
-    if isinstance(getattr(inner, "thai", None), str):
-        return str(inner.thai)
-    kind = str(error.get("type", ""))
-    if kind in ("less_than_equal", "less_than"):
-        return f"ต้องไม่เกิน {ctx.get('le', ctx.get('lt'))}"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"ต้องไม่น้อยกว่า {ctx.get('ge', ctx.get('gt'))}"
-    if kind in ("string_too_long", "too_long"):
-        return f"ยาวเกินกำหนด (ไม่เกิน {ctx.get('max_length')})"
-    if kind == "too_short":
-        return "มีน้อยเกินไป"
-    if kind == "value_error":
-        return "ค่าไม่ถูกต้อง: " + str(error.get("msg", "")).removeprefix("Value error, ")
-    return _THAI_BY_TYPE.get(kind, "ค่าไม่ถูกต้อง")
 
 
 def _where(error: Mapping[str, Any]) -> str:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from annotated_types import Ge, Le
 from pydantic import AfterValidator, BeforeValidator
 
+from service.kit.errors import InvalidInput
 from service.kit.thai import (
     BE_OFFSET,
     YEAR_MAX_BE,
@@ -161,3 +163,74 @@ def load_json(raw: bytes | str) -> object:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise InputError(f"not valid JSON: {exc}", "ไม่ใช่ JSON ที่ถูกต้อง") from exc
+
+
+def read_date(raw: object, *, field: str = "", field_th: str = "") -> date | None:
+    """A date typed in a form or query (the one date rule); empty is ``None``; ``InvalidInput`` (422, Thai) else."""
+    if raw is None or not str(raw).strip():
+        return None
+    try:
+        return parse_date(str(raw))
+    except DateError as exc:
+        raise InvalidInput(
+            f"{field}: {exc}" if field else str(exc), thai=f"{field_th}: {exc.thai}" if field_th else exc.thai
+        ) from exc
+
+
+_THAI_BY_TYPE = {
+    "missing": "ต้องกรอก",
+    "int_parsing": "ต้องเป็นจำนวนเต็ม",
+    "int_type": "ต้องเป็นจำนวนเต็ม",
+    "int_from_float": "ต้องเป็นจำนวนเต็ม",
+    "float_parsing": "ต้องเป็นตัวเลข",
+    "float_type": "ต้องเป็นตัวเลข",
+    "bool_parsing": "ต้องเป็นจริงหรือเท็จ",
+    "bool_type": "ต้องเป็นจริงหรือเท็จ",
+    "string_type": "ต้องเป็นข้อความ",
+    "string_too_short": "สั้นเกินไป",
+    "string_pattern_mismatch": "รูปแบบไม่ถูกต้อง",
+    "extra_forbidden": "ไม่รู้จักช่องนี้",
+    "json_invalid": "ไม่ใช่ JSON ที่ถูกต้อง",
+    "json_type": "ไม่ใช่ JSON ที่ถูกต้อง",
+    "model_type": "ต้องเป็นออบเจกต์ JSON",
+    "model_attributes_type": "ต้องเป็นออบเจกต์ JSON",
+    "dict_type": "ต้องเป็นออบเจกต์ JSON",
+    "list_type": "ต้องเป็นรายการ",
+    "date_parsing": "อ่านวันที่ไม่ได้",
+    "date_from_datetime_parsing": "อ่านวันที่ไม่ได้",
+    "date_type": "อ่านวันที่ไม่ได้",
+    "datetime_parsing": "อ่านวันเวลาไม่ได้",
+    "datetime_from_date_parsing": "อ่านวันเวลาไม่ได้",
+    "datetime_type": "อ่านวันเวลาไม่ได้",
+    "enum": "ไม่ใช่ค่าที่เลือกได้",
+    "literal_error": "ไม่ใช่ค่าที่เลือกได้",
+    "uuid_parsing": "รูปแบบไม่ถูกต้อง",
+}
+
+
+def thai_reason(error: Mapping[str, Any]) -> str:
+    """A Thai sentence for one pydantic error: the value's own Thai reason when it carries one (``.thai`` of the
+    shared input types and date rule), else one by the error's type."""
+    ctx = error.get("ctx") or {}
+    inner = ctx.get("error")
+    if isinstance(getattr(inner, "thai", None), str):
+        return str(inner.thai)
+    kind = str(error.get("type", ""))
+    if kind in ("less_than_equal", "less_than"):
+        return f"ต้องไม่เกิน {ctx.get('le', ctx.get('lt'))}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"ต้องไม่น้อยกว่า {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("string_too_long", "too_long"):
+        return f"ยาวเกินกำหนด (ไม่เกิน {ctx.get('max_length')})"
+    if kind == "too_short":
+        return "มีน้อยเกินไป"
+    if kind == "value_error":
+        return "ค่าไม่ถูกต้อง: " + str(error.get("msg", "")).removeprefix("Value error, ")
+    return _THAI_BY_TYPE.get(kind, "ค่าไม่ถูกต้อง")
+
+
+def own_thai(error: Mapping[str, Any]) -> str | None:
+    """The Thai reason a refused value carries itself (the date rule, the shared text types), if any."""
+    inner = (error.get("ctx") or {}).get("error")
+    thai = getattr(inner, "thai", None)
+    return thai if isinstance(thai, str) else None

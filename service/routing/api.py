@@ -18,7 +18,7 @@ from service.edge.deps import ActorDep, app_of, where
 from service.edge.files import file_response
 from service.kit.db import UnitOfWork
 from service.kit.errors import NotFound
-from service.kit.fields import Count, Days, Id
+from service.kit.fields import Count, Days, Id, Line, OfficeDateTime, Text
 from service.kit.thai import local
 from service.models import Registration, Registry, Routing
 from service.routing.core import (
@@ -46,8 +46,8 @@ class RouteIn(BaseModel):
     to_user_id: Id | None = None
     to_unit_ids: list[Id] = Field(default_factory=list, max_length=10000)
     to_user_ids: list[Id] = Field(default_factory=list, max_length=10000)
-    instruction: str = Field(default="", max_length=2000)
-    due_at: datetime | None = None
+    instruction: Text = Field(default="", max_length=2000)
+    due_at: OfficeDateTime | None = None
     from_route_id: Id | None = None  # forward from this routing (found when omitted)
 
     def recipients(self) -> list[Recipient]:
@@ -63,17 +63,17 @@ class RouteIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(max_length=1000)
+    reason: Text = Field(max_length=1000)
 
 
 class ActionIn(BaseModel):
-    action: str = Field(max_length=2000)
+    action: Text = Field(max_length=2000)
 
 
 class InstructionIn(BaseModel):
-    text: str = Field(max_length=2000)
-    name: str | None = Field(default=None, max_length=255)  # the typed name (default: the account's name)
-    position: str | None = Field(default=None, max_length=255)
+    text: Text = Field(max_length=2000)
+    name: Line | None = Field(default=None, max_length=255)  # the typed name (default: the account's name)
+    position: Line | None = Field(default=None, max_length=255)
 
 
 def _office_time(app: Saraban, moment: datetime | None) -> datetime | None:

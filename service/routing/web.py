@@ -4,7 +4,7 @@ redirects back to the letter."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -17,9 +17,8 @@ from service.edge.deps import PageDep, app_of, check_csrf, where
 from service.edge.files import file_response
 from service.edge.templates import render, templates
 from service.kit.db import UnitOfWork
-from service.kit.errors import InvalidInput, NotFound
-from service.kit.fields import Count, Days, Id
-from service.kit.thai import parse_date, to_arabic_digits
+from service.kit.errors import NotFound
+from service.kit.fields import Count, Days, Id, read_date
 from service.models import Routing
 from service.routing.core import (
     Recipient,
@@ -118,16 +117,9 @@ def _back(letter_id: Id, done: str, anchor: str = "journey") -> RedirectResponse
 
 def _due(app: Saraban, raw: str) -> datetime | None:
     """A due date typed on the form (a Thai or ISO date): the close of office hours that day."""
-    raw = to_arabic_digits(raw).strip()
-    if not raw:
+    day = read_date(raw, field="due", field_th="วันที่กำหนดเสร็จ")
+    if day is None:
         return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        try:
-            day = parse_date(raw)
-        except ValueError as exc:
-            raise InvalidInput(f"cannot read the date {raw!r}", thai="อ่านวันที่กำหนดเสร็จไม่ได้") from exc
     return datetime.combine(day, app.settings.office_end, tzinfo=ZoneInfo(app.settings.timezone))
 
 

@@ -1,8 +1,11 @@
-"""JSON bodies bounded before FastAPI or pydantic parses them (README "Input limits").
+"""Bodies and query strings bounded before FastAPI or pydantic parses them (README "Input limits").
 
-One ASGI middleware for the whole app: a request whose body is JSON is read (at most ``JSON_MAX_BYTES``), checked
-for depth and number size by ``service.kit.fields.check_json_shape``, and handed on unchanged; a refusal is a
-problem+json 422 (413 when too large) with a Thai ``detail_th``. Other bodies (forms, files) pass untouched.
+One ASGI middleware for the whole app, before any route, dependency or permission check:
+- the query string, and a body that is JSON or an urlencoded form (read whole, at most ``JSON_MAX_BYTES``), may
+  hold no NUL or other control character in any value (tab and line breaks allowed);
+- a JSON body's depth and number sizes are bounded (``service.kit.fields.check_json_shape``);
+and are handed on unchanged. A refusal is a problem+json 422 (413 when too large) with a Thai ``detail_th``.
+Multipart bodies (files) pass untouched: their text fields are checked by the models that read them.
 """
 
 from __future__ import annotations
@@ -13,15 +16,19 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.kit.fields import JSON_MAX_BYTES, InputError, check_json_shape
+from service.kit.fields import JSON_MAX_BYTES, InputError, check_form_text, check_json_shape, check_json_text
 
 
-def _is_json(scope: Scope) -> bool:
+def _body_kind(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
             kind = value.split(b";", 1)[0].strip().lower()
-            return kind == b"application/json" or kind.endswith(b"+json")
-    return False
+            if kind == b"application/json" or kind.endswith(b"+json"):
+                return "json"
+            if kind == b"application/x-www-form-urlencoded":
+                return "form"
+            return ""
+    return ""
 
 
 def _refusal(scope: Scope, status: int, code: str, detail: str, thai: str) -> JSONResponse:
@@ -42,7 +49,16 @@ class JsonLimits:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_json(scope):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            check_form_text(scope.get("query_string", b""))
+        except InputError as exc:
+            await _refusal(scope, 422, "invalid_request", f"query: {exc}", exc.thai)(scope, receive, send)
+            return
+        kind = _body_kind(scope)
+        if not kind:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -67,7 +83,11 @@ class JsonLimits:
             more = bool(message.get("more_body", False))
         body = b"".join(chunks)
         try:
-            check_json_shape(body)
+            if kind == "json":
+                check_json_shape(body)
+                check_json_text(body)
+            else:
+                check_form_text(body)
         except InputError as exc:
             await _refusal(scope, 422, "invalid_request", str(exc), exc.thai)(scope, receive, send)
             return

@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from annotated_types import Ge, Le
 from pydantic import AfterValidator, BeforeValidator
@@ -154,6 +155,30 @@ def check_json_shape(raw: bytes | str) -> None:
                 f"the JSON document nests deeper than {JSON_MAX_DEPTH} levels",
                 f"ข้อมูล JSON ซ้อนกันลึกเกินกำหนด (ไม่เกิน {JSON_MAX_DEPTH} ชั้น)",
             )
+
+
+# an escaped control character in a JSON string (``\u0000``…``\u001f`` but tab, LF, CR; DEL and C1), not preceded by
+# an escaped backslash
+_JSON_CONTROL = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
+
+
+def check_json_text(raw: bytes) -> None:
+    """``InputError`` when any string of a JSON document holds NUL or another control character (tab and line
+    breaks allowed). Raw control characters are invalid JSON already; this finds the escaped ones."""
+    m = _JSON_CONTROL.search(raw)
+    if m:
+        code = m.group()[-4:].decode().upper()
+        raise InputError(
+            f"a text in the JSON document contains a control character (U+{code})",
+            f"ข้อความในข้อมูลมีอักขระควบคุมที่ใช้ไม่ได้ (U+{code})",
+        )
+
+
+def check_form_text(raw: bytes) -> None:
+    """``InputError`` when a query string or urlencoded form holds NUL or another control character in any name
+    or value (tab and line breaks allowed)."""
+    text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8", "replace")
+    check_text(text, multiline=True)
 
 
 def load_json(raw: bytes | str) -> object:

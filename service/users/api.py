@@ -5,21 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.edge.deps import ActorDep, app_of, where
-from service.kit.fields import Clearance, Id
+from service.kit.fields import Clearance, Id, Line
 from service.users.core import create_user, reset_password, unit_list, user_list
 
 router = APIRouter(prefix="/api/v1")
 
 
+class RoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: Line = Field(max_length=64)
+    role: Line = Field(max_length=64)
+
+
 class UserIn(BaseModel):
-    username: str
-    password: str
-    full_name: str = ""
+    username: Line = Field(min_length=1, max_length=150)
+    password: str = Field(max_length=1024)
+    full_name: Line = Field(default="", max_length=255)
     clearance: Clearance = 0
-    roles: list[dict[str, Any]] = []
+    roles: list[RoleIn] = Field(default=[], max_length=100)
 
 
 @router.post("/users", status_code=201)
@@ -32,7 +39,7 @@ def create_user_route(request: Request, actor: ActorDep, body: UserIn) -> dict[s
             password=body.password,
             full_name=body.full_name,
             clearance=body.clearance,
-            roles=[(r["unit"], r["role"]) for r in body.roles],
+            roles=[(r.unit, r.role) for r in body.roles],
             now=app.clock(),
             actor=actor,
             where=where(request),

@@ -15,6 +15,7 @@ from service.auth.core import BEARER_CACHE, LiveToken
 from service.auth.signin import resolve
 from service.context import Saraban
 from service.kit.errors import Forbidden, Unauthenticated
+from service.kit.fields import DB_INT_MAX
 from service.models import Attachment
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,12 @@ def app_of(request: Request) -> Saraban:
 
 def where(request: Request) -> audit.Where:
     return audit.Where(ip=request.client.host if request.client else "")
+
+
+def _db_id(raw: object) -> int | None:
+    """A path's id as the database can hold it, or None (a refused huge id is still audited, without it)."""
+    text = str(raw) if raw is not None else ""
+    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= DB_INT_MAX else None
 
 
 def record_failure(
@@ -46,7 +53,7 @@ def record_failure(
             obj_type, obj_id = kind, str(params[key])
     try:
         with app.tx() as uow:
-            if obj_type == "attachment" and str(obj_id).isdigit():
+            if obj_type == "attachment" and _db_id(obj_id) is not None:
                 att = uow.session.get(Attachment, int(obj_id))
                 letter_id = att.letter_id if att else None
             audit.record(
@@ -58,7 +65,7 @@ def record_failure(
                 where=where(request),
                 object_type=obj_type,
                 object_id=obj_id,
-                letter_id=int(letter_id) if letter_id is not None and str(letter_id).isdigit() else None,
+                letter_id=_db_id(letter_id),
                 path=request.url.path,
                 method=request.method,
                 **detail,

@@ -35,6 +35,11 @@ CHECKS = [
 ]
 
 
+#: operations that end the fuzzer's own session (revoking its token, changing or resetting a password): each is
+#: covered by its own tests, and would turn the rest of a run into 401s
+SESSION_ENDING = ("POST /api/v1/auth/revoke", "POST /api/v1/auth/password", "POST /api/v1/users/{user_id}/password")
+
+
 @dataclass
 class Report:
     cases: int = 0
@@ -66,7 +71,7 @@ def run(
     seconds: float,
     examples: int = 25,
     seed: int = 10,
-    skip: Callable[[str], bool] = lambda label: False,
+    skip: Callable[[str], bool] = lambda label: label in SESSION_ENDING,
 ) -> Report:
     """Fuzz every operation of ``app`` (an ASGI app) as the holder of ``headers`` for about ``seconds`` seconds.
 

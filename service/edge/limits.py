@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.edge.templates import render_error_page
+from service.kit.errors import InvalidInput, TooLarge
 from service.kit.fields import JSON_MAX_BYTES, InputError, check_form_text, check_json_shape, check_json_text
 
 
@@ -31,7 +33,11 @@ def _body_kind(scope: Scope) -> str:
     return ""
 
 
-def _refusal(scope: Scope, status: int, code: str, detail: str, thai: str) -> JSONResponse:
+def _refusal(scope: Scope, status: int, code: str, detail: str, thai: str) -> Response:
+    path = str(scope.get("path", ""))
+    if not path.startswith("/api/") and path != "/healthz":  # a page: the one Thai error page
+        err = TooLarge(detail, thai=thai) if status == 413 else InvalidInput(detail, thai=thai)
+        return render_error_page(Request(scope), err)
     body: dict[str, Any] = {
         "type": f"https://saraban.example/problems/{code}",
         "title": "Invalid request" if status == 422 else "Request too large",

@@ -186,6 +186,7 @@ def test_nul_at_sign_in_is_refused_not_a_server_error(api: TestClient) -> None:
     _problem(r, (401, 422))
     r = api.post("/login", data={"username": "cent\x00ral", "password": "x"})
     assert r.status_code in (401, 422), r.status_code
+    assert r.headers["content-type"].startswith("text/html") and "อักขระควบคุม" in r.text
 
 
 def test_nul_in_a_route_instruction_and_a_full_name(api: TestClient) -> None:

@@ -17,7 +17,7 @@ from service.archive import destruction, filing, forms, holds, loans, plan, tran
 from service.archive.stamping import stamp_items
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.files import file_response
-from service.kit.fields import BeYear, Count, Id, Years, read_date
+from service.kit.fields import BeYear, Count, Id, Text, Years, read_date
 from service.kit.thai import local
 
 router = APIRouter(prefix="/api/v1")
@@ -58,8 +58,8 @@ def file_codes(request: Request, _: ActorDep) -> list[dict[str, Any]]:
 
 
 class FileCodeIn(BaseModel):
-    code: str
-    name: str
+    code: Text
+    name: Text
     parent_id: Id | None = None
 
 
@@ -86,9 +86,9 @@ class FilingIn(BaseModel):
     letter_ids: list[Id] = Field(min_length=1, max_length=10000)
     file_code_id: Id
     retention_class_id: Id
-    location: str = ""
+    location: Text = ""
     storage_kind: StorageKind = StorageKind.COMPLETED
-    completed_on: str | None = None
+    completed_on: Text | None = None
 
 
 @router.post("/archive/files", status_code=201)
@@ -120,7 +120,7 @@ def file_letters(request: Request, actor: ActorDep, body: FilingIn) -> dict[str,
 def items(
     request: Request,
     actor: ActorDep,
-    state: str | None = "filed",
+    state: Text | None = "filed",
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[Count, Query()] = 0,
 ) -> list[dict[str, Any]]:
@@ -145,7 +145,7 @@ def keep_until_copy(request: Request, item_id: Id, actor: ActorDep) -> Streaming
 class ItemChangeIn(BaseModel):
     retention_class_id: Id | None = None
     file_code_id: Id | None = None
-    location: str | None = None
+    location: Text | None = None
 
 
 @router.patch("/archive/items/{item_id}")
@@ -170,7 +170,7 @@ def change_item(request: Request, item_id: Id, actor: ActorDep, body: ItemChange
 
 
 class HoldIn(BaseModel):
-    reason: str
+    reason: Text
 
 
 @router.post("/archive/items/{item_id}/holds", status_code=201)
@@ -238,9 +238,9 @@ def destruction_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str
 
 
 class MemberIn(BaseModel):
-    name: str
-    position: str = ""
-    level: str
+    name: Text
+    position: Text = ""
+    level: Text
     role: CommitteeRole
 
 
@@ -266,9 +266,9 @@ def record_committee(request: Request, list_id: Id, actor: ActorDep, body: Commi
 
 class DecisionModel(BaseModel):
     item_id: Id
-    decision: str
+    decision: Text
     keep_until_year: BeYear | None = None
-    remark: str = ""
+    remark: Text = ""
 
 
 class DecisionsIn(BaseModel):
@@ -302,8 +302,8 @@ def approve_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str, An
 
 
 class ArchivesIn(BaseModel):
-    date: str | None = None
-    answer: str | None = None
+    date: Text | None = None
+    answer: Text | None = None
 
 
 @router.post("/archive/destruction-lists/{list_id}/archives-notified")
@@ -324,7 +324,7 @@ def archives_notified(request: Request, list_id: Id, actor: ActorDep, body: Arch
 
 
 class ExecuteIn(BaseModel):
-    method: str = ""
+    method: Text = ""
 
 
 @router.post("/archive/destruction-lists/{list_id}/execute")
@@ -360,8 +360,8 @@ def _today(request: Request) -> date:
 
 class LoanRequestIn(BaseModel):
     borrower_user_id: Id | None = None
-    position: str = ""
-    purpose: str = ""
+    position: Text = ""
+    purpose: Text = ""
 
 
 @router.post("/archive/items/{item_id}/loans", status_code=201)
@@ -383,11 +383,11 @@ def request_loan(request: Request, item_id: Id, actor: ActorDep, body: LoanReque
 
 
 class OutsiderIn(BaseModel):
-    kind: str
-    name: str
-    position: str = ""
-    organisation: str = ""
-    purpose: str = ""
+    kind: Text
+    name: Text
+    position: Text = ""
+    organisation: Text = ""
+    purpose: Text = ""
 
 
 @router.post("/archive/items/{item_id}/outsider-access", status_code=201)
@@ -467,8 +467,8 @@ def refuse_loan(request: Request, loan_id: Id, actor: ActorDep) -> dict[str, Any
 
 
 class HandOutIn(BaseModel):
-    due_on: str | None = None
-    received_by: str = ""
+    due_on: Text | None = None
+    received_by: Text = ""
 
 
 @router.post("/archive/loans/{loan_id}/hand-out")
@@ -490,7 +490,7 @@ def hand_out(request: Request, loan_id: Id, actor: ActorDep, body: HandOutIn) ->
 
 
 class ReturnIn(BaseModel):
-    returned_by: str = ""
+    returned_by: Text = ""
 
 
 @router.post("/archive/loans/{loan_id}/return")

@@ -3,7 +3,6 @@ the recipient's side of an electronic delivery; the saved recipient groups."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -14,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.params import year_param
 from service.kit.errors import InvalidInput
-from service.kit.fields import BeYear, Id
+from service.kit.fields import BeYear, Id, OfficeDateTime, Text
 from service.kit.thai import local, to_arabic_digits
 from service.kit.uploads import read_upload
 from service.letters.views import letter_view
@@ -100,8 +99,8 @@ def deliveries(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, An
 
 class ReservationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
-    expires_at: datetime | None = None
+    reason: Text = ""
+    expires_at: OfficeDateTime | None = None
 
 
 @router.post("/registries/{registry_id}/reservations", status_code=201)
@@ -131,7 +130,7 @@ def reserve(request: Request, registry_id: Id, actor: ActorDep, body: Reservatio
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
+    reason: Text = ""
     year: BeYear | None = None
 
 
@@ -209,7 +208,7 @@ def register(request: Request, delivery_id: Id, actor: ActorDep, body: RegisterI
 
 class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
+    reason: Text = ""
 
 
 @router.post("/deliveries/{delivery_id}/return")

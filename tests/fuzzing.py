@@ -117,7 +117,14 @@ def _runner(op: Any, strategy: Any, until: float, headers: dict[str, str], repor
         if time.monotonic() > until:
             return
         report.cases += 1
-        response = case.call(headers=headers)
+        try:
+            response = case.call(headers=headers)
+        except Exception as exc:  # the app raised instead of answering: a server error
+            report.server_errors += 1
+            key = (op.label, "server exception")
+            if key not in report.findings:
+                report.findings[key] = f"{type(exc).__name__}: {exc} :: {case.as_curl_command(headers=headers)}"[:1500]
+            return
         report.statuses[response.status_code] = report.statuses.get(response.status_code, 0) + 1
         if response.status_code >= 500:
             report.server_errors += 1

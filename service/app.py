@@ -36,6 +36,9 @@ from service.letters import web as letters_web
 from service.outgoing import api as outgoing_api
 from service.outgoing import web as outgoing_web
 from service.outgoing.inbox import delivery_items
+from service.procedures import api as procedures_api
+from service.procedures import web as procedures_web
+from service.procedures.startup import load_templates
 from service.receiving import api as receiving_api
 from service.receiving import web as receiving_web
 from service.receiving.stamp import ReceiveStamp, render_stamp
@@ -74,6 +77,8 @@ ROUTERS = (
     users_web,
     assets,
     indexing_web,
+    procedures_api,
+    procedures_web,
 )
 
 
@@ -81,6 +86,7 @@ def create_app(saraban: Saraban) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         _warm_up()
+        load_templates(saraban)
         if saraban.indexer is not None:
             saraban.indexer.start()
         yield

@@ -23,6 +23,7 @@ from service.integrity.cli import verify
 from service.kit.console import err, out
 from service.kit.errors import SarabanError
 from service.outgoing.cli import numbers
+from service.procedures.cli import cli as procedures_cli
 from service.routing.cli import inbox
 from service.users.cli import cli as user_cli
 
@@ -32,6 +33,7 @@ cli.add_typer(user_cli, name="user")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(archive_cli, name="archive")
 cli.add_typer(db_cli, name="db")
+cli.add_typer(procedures_cli, name="procedures")
 cli.command()(verify)
 cli.command()(reindex)
 cli.command()(worker)

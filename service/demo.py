@@ -148,6 +148,42 @@ def _seed_sending(session: Session, *, office: Unit, now: datetime) -> list[tupl
     return [(u, ",".join(f"{r}@{unit}" for unit, r in roles)) for u, _, _, roles in SCHOOL_USERS]
 
 
+# --- procedures (appended: the rows above keep their ids) ------------------------------------------------------------
+# The child-protection centre (ศูนย์ ฉก.ชน., seeds/004): its cases are read by its members only. The centre's officer
+# (a school psychologist of the office) and the director, to whom the centre proposes (เสนอผู้บังคับบัญชา).
+CENTRE_USERS = [
+    ("centre", "นางสาวกัญญารัตน์ บำราชเชื้อ", 0, [("promotion", "officer")]),
+]
+CENTRE_MEMBERS = ("centre", "director")
+
+
+def _seed_procedures(session: Session, *, now: datetime) -> list[tuple[str, str]]:
+    """The procedure templates of the seeds and the centre's members."""
+    from service.access.rule import CHILD_PROTECTION
+    from service.models import BodyMember
+    from service.procedures.catalog import bundled_templates, sync_missing
+
+    sync_missing(session, bundled_templates(), now=now)
+    for username, full_name, clearance, roles in CENTRE_USERS:
+        create_user(
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=full_name,
+            clearance=clearance,
+            roles=list(roles),
+            now=now,
+            check_policy=False,
+        )
+    session.flush()
+    for username in CENTRE_MEMBERS:
+        user = session.exec(select(User).where(User.username == username)).one()
+        assert user.id is not None
+        session.add(BodyMember(body=CHILD_PROTECTION, user_id=user.id))
+    session.flush()
+    return [(u, ",".join(f"{r}@{unit}" for unit, r in roles)) for u, _, _, roles in CENTRE_USERS]
+
+
 def is_empty(session: Session) -> bool:
     return session.exec(select(User)).first() is None
 
@@ -189,4 +225,5 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
             check_policy=False,
         )
     seeded = [(u, ",".join(r for _, r in roles)) for u, _, _, roles in USERS]
-    return seeded + _seed_sending(session, office=office, now=now)
+    seeded += _seed_sending(session, office=office, now=now)
+    return seeded + _seed_procedures(session, now=now)

@@ -61,6 +61,9 @@ class Action(StrEnum):
     HANDLE_ROUTE = "handle_route"  # register, acknowledge, return, forward or complete what was routed to one
     RECALL_ROUTE = "recall_route"  # take back what one's desk sent (nobody acted on it yet, or it came back)
     INSTRUCT = "instruct"  # write an instruction on a letter (เกษียณหนังสือ / สั่งการ)
+    # the office's work processes (กระบวนงาน)
+    RUN_CASE = "run_case"  # open a case, attach letters to its steps, mark steps done, keep the process's register
+    MANAGE_PROCEDURES = "manage_procedures"  # import and export the procedure templates
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -121,7 +124,18 @@ class RouteTarget:
     to_user_id: int | None = None
 
 
-Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget | RouteTarget
+@dataclass(frozen=True)
+class CaseTarget:
+    """A case of a work process: the group that runs it (and that group's ancestors), whether it is confidential,
+    and the members of the body that keeps confidential cases."""
+
+    unit_id: int
+    ancestors: Sequence[int] = ()
+    confidential: bool = False
+    member_ids: frozenset[int] = frozenset()
+
+
+Target = OfficeTarget | RegistryTarget | LetterTarget | BodyTarget | LoanTarget | RouteTarget | CaseTarget
 
 # ---------------------------------------------------------------------------------------------- who is who
 
@@ -262,6 +276,19 @@ def _approve_loan(actor: Actor, t: LoanTarget) -> str | None:
     return None if any(actor.has_role(r) for r in t.approvers) else "not_loan_approver"
 
 
+def _run_case(actor: Actor, t: CaseTarget) -> str | None:
+    """A group's process is run by its people (clerks, officers) and its heads; a child-protection case only by the
+    centre's members (พ.ร.บ. คุ้มครองเด็ก พ.ศ. 2546 ม.27), whatever their role."""
+    if t.confidential:
+        return None if actor.id in t.member_ids else "not_centre_member"
+    workers = (Role.GROUP_CLERK, Role.OFFICER, Role.CENTRAL_CLERK)
+    if any(actor.has_role(r, t.unit_id) for r in workers):
+        return None
+    if any(actor.has_role(Role.DIRECTOR, u) for u in (t.unit_id, *t.ancestors)):
+        return None
+    return "not_case_worker"
+
+
 # The archive's readers: its keeper, the head, the auditors (the letters themselves still pass the reading rule).
 ARCHIVE_READERS = (Role.RECORDS, Role.DIRECTOR, Role.AUDITOR)
 
@@ -291,6 +318,8 @@ RULES: dict[str, tuple[type, Rule]] = {
     Action.HANDLE_ROUTE: (RouteTarget, _handle_route),
     Action.RECALL_ROUTE: (RouteTarget, _recall_route),
     Action.INSTRUCT: (LetterTarget, _instruct),
+    Action.RUN_CASE: (CaseTarget, _run_case),
+    Action.MANAGE_PROCEDURES: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
 }
 
 
@@ -329,6 +358,14 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "not_loan_approver": ("you may not approve loans", "ท่านไม่มีสิทธิ์อนุมัติการยืมหนังสือ"),
     "not_recipient": ("this routing was not sent to you", "หนังสือนี้ไม่ได้ส่งถึงท่านหรือหน่วยงานของท่าน"),
     "not_sender": ("only the sender may take this routing back", "เฉพาะผู้ส่งเท่านั้นที่เรียกคืนได้"),
+    "not_centre_member": (
+        "only the child-protection centre's members work on its cases",
+        "เฉพาะเจ้าหน้าที่ศูนย์เฉพาะกิจคุ้มครองและช่วยเหลือนักเรียนเท่านั้น",
+    ),
+    "not_case_worker": (
+        "only the group's staff and heads work on its processes",
+        "เฉพาะบุคลากรและผู้บริหารของกลุ่มที่รับผิดชอบกระบวนงานนี้เท่านั้น",
+    ),
     "not_head": (
         "only a director or group head writes instructions",
         "เฉพาะผู้อำนวยการหรือผู้อำนวยการกลุ่มเท่านั้นที่เกษียณสั่งการได้",

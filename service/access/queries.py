@@ -173,3 +173,67 @@ def get_visible_attachment(session: Session, actor: Actor, attachment_id: int) -
     if att is None or not _sees(session, actor, att.letter_id):
         raise NotFound(f"attachment {attachment_id} not found", thai="ไม่พบไฟล์แนบนี้")
     return att
+
+
+# ---------------------------------------------------------------------------------------------- procedure cases
+
+
+def actor_bodies(session: Session, actor: Actor) -> set[str]:
+    """The named bodies (the child-protection centre …) the user is a member of."""
+    from service.models import BodyMember
+
+    return set(session.exec(select(BodyMember.body).where(BodyMember.user_id == actor.id)))
+
+
+def body_members(session: Session, body: str) -> frozenset[int]:
+    from service.models import BodyMember
+
+    return frozenset(session.exec(select(BodyMember.user_id).where(BodyMember.body == body)))
+
+
+def _descendants(session: Session, roots: Iterable[int]) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in session.exec(select(Unit.id, Unit.parent_id)):
+        if unit_id is not None:
+            children.setdefault(parent_id, []).append(unit_id)
+    found, todo = set(), list(roots)
+    while todo:
+        u = todo.pop()
+        if u in found:
+            continue
+        found.add(u)
+        todo.extend(children.get(u, []))
+    return found
+
+
+def visible_cases_clause(session: Session, actor: Actor) -> Any:
+    """The reading rule for cases (``access.rule.case_scope``) as one SQL condition on ``ProcedureCase``: every
+    list, count, dashboard and report filters through it; confidential cases only for the centre's members."""
+    from sqlalchemy import and_, false, or_, true
+
+    from service.access.rule import CHILD_PROTECTION, case_scope
+    from service.models import ProcedureCase
+
+    scope = case_scope(actor, actor_bodies(session, actor))
+    units = set(scope.units) | _descendants(session, scope.subtree_roots)
+    ordinary = true() if scope.all_ordinary else (col(ProcedureCase.unit_id).in_(sorted(units)) if units else false())
+    secret = true() if CHILD_PROTECTION in scope.member_of else false()
+    return or_(
+        and_(col(ProcedureCase.confidential).is_(False), ordinary),
+        and_(col(ProcedureCase.confidential).is_(True), secret),
+    )
+
+
+def get_visible_case(session: Session, actor: Actor, case_id: int) -> Any:
+    """The one check for a single case: a case the user may not read does not exist (404, as a missing one)."""
+    from service.access.rule import CHILD_PROTECTION, case_scope, reads_case
+    from service.models import ProcedureCase
+
+    case = session.get(ProcedureCase, case_id)
+    if case is not None:
+        scope = case_scope(actor, actor_bodies(session, actor))
+        ancestors = unit_ancestors(session, case.unit_id)
+        if reads_case(scope, unit_id=case.unit_id, ancestors=ancestors, confidential=case.confidential,
+                      body=CHILD_PROTECTION):
+            return case
+    raise NotFound(f"case {case_id} not found", thai="ไม่พบเรื่องนี้")

@@ -87,3 +87,46 @@ def actor_principals(actor: Actor) -> set[str]:
         if role == Role.SECRET_REGISTRAR:
             tokens.update(f"secret:{unit_id}:{level}" for level in range(actor.clearance + 1))
     return tokens
+
+
+# ---------------------------------------------------------------------------------------------- procedure cases
+
+CHILD_PROTECTION = "child-protection"  # ศูนย์เฉพาะกิจคุ้มครองและช่วยเหลือนักเรียน (ศูนย์ ฉก.ชน.), seeds/004
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """Which cases of the office's work processes a user reads.
+
+    An ordinary case is read like its group's register: the group's people (clerks, officers), the heads of the
+    group or above it, the auditors. A confidential case (the child-protection centre's, พ.ร.บ. คุ้มครองเด็ก
+    พ.ศ. 2546 ม.27: nobody may disclose a child's identity) only by the centre's members — not the group's clerk,
+    not the central registry, not the auditors, whatever their role.
+    """
+
+    all_ordinary: bool
+    units: frozenset[int]  # ordinary cases of these units
+    subtree_roots: frozenset[int]  # and of these units' descendants
+    member_of: frozenset[str]  # confidential cases of these bodies
+
+
+CASE_WORKERS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK, Role.OFFICER, Role.RECORDS, Role.DIRECTOR})
+
+
+def case_scope(actor: Actor, bodies: Iterable[str] = ()) -> CaseScope:
+    """``bodies``: the named bodies the user is a member of (from ``body_member``)."""
+    return CaseScope(
+        all_ordinary=actor.has_role(Role.AUDITOR),
+        units=frozenset(actor.units_with(CASE_WORKERS)),
+        subtree_roots=frozenset(actor.units_with(SUBTREE_READERS)),
+        member_of=frozenset(bodies),
+    )
+
+
+def reads_case(scope: CaseScope, *, unit_id: int, ancestors: Sequence[int], confidential: bool, body: str) -> bool:
+    """The rule for one case (the SQL filter in ``access.queries`` says the same)."""
+    if confidential:
+        return body in scope.member_of
+    if scope.all_ordinary or unit_id in scope.units:
+        return True
+    return bool(scope.subtree_roots & {unit_id, *ancestors})

@@ -27,6 +27,15 @@ from service.models.outgoing import (
     RecipientGroup,
     RecipientGroupMember,
 )
+from service.models.procedures import (
+    BodyMember,
+    CaseLetter,
+    CaseStep,
+    Procedure,
+    ProcedureCase,
+    ProcedureStep,
+    RegisterEntry,
+)
 from service.models.registers import NumberCounter, Registration, Registry
 from service.models.routing import Instruction, Routing
 from service.models.units import Unit
@@ -66,4 +75,12 @@ __all__ = [
     "TransferList",
     "Unit",
     "User",
+    # procedures
+    "BodyMember",
+    "CaseLetter",
+    "CaseStep",
+    "Procedure",
+    "ProcedureCase",
+    "ProcedureStep",
+    "RegisterEntry",
 ]

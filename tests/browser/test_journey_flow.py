@@ -141,7 +141,8 @@ def test_the_whole_journey(
     sign_in(page, base, "director")
     page.goto(letter_url)
     expect(page.locator(f"#route-{unit_route}")).to_have_attribute("data-state", "completed")
-    page.click("#instruct-box summary")
+    # the director came to instruct: with no instruction yet the form is open, no click needed
+    expect(page.locator("#instruct-box")).to_have_attribute("open", "")
     expect(page.locator("#instruction-name")).to_have_value("นายประเสริฐ ผู้นำ")
     page.fill("#instruction-text", DIRECTIVE)
     page.click("#instruction-submit")

@@ -16,7 +16,7 @@ from service.kit.migrate import upgrade
 from tests.conftest import MakeSaraban, dispose
 
 # what depends on the moment of seeding or on a random salt
-VARYING = {"created_at", "at", "password_hash", "hash", "prev_hash", "last_hash"}
+VARYING = {"created_at", "at", "password_hash", "hash", "prev_hash", "last_hash", "updated_at"}
 
 
 def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

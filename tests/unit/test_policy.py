@@ -15,6 +15,7 @@ from service.access.policy import (
     OFFICE,
     Action,
     BodyTarget,
+    CaseTarget,
     LetterTarget,
     LoanTarget,
     RegistryTarget,
@@ -227,6 +228,24 @@ ROWS: list[tuple[Actor, Action, object, str | None]] = [
     (GROUP, Action.APPROVE_LOAN, LoanTarget(), "not_loan_approver"),
     (RECORDS, Action.APPROVE_LOAN, LoanTarget(frozenset({Role.DIRECTOR, Role.RECORDS})), None),
     (GROUP, Action.APPROVE_LOAN, LoanTarget(frozenset({Role.GROUP_CLERK})), None),
+]
+
+# the office's work processes (issue 15): a group's case is worked on by the group's clerks and officers and the heads
+# of the group or above; a child-protection case (พ.ร.บ. คุ้มครองเด็ก ม.27) only by the centre's members, whatever
+# their role — not the group's clerk, the central registry, the auditors, nor a director who is not a member
+PROMO_CASE = CaseTarget(unit_id=PROMO, ancestors=(OFFICE_UNIT,))
+CENTRE_CASE = CaseTarget(unit_id=PROMO, ancestors=(OFFICE_UNIT,), confidential=True, member_ids=frozenset({OFFICER.id}))
+ROWS += [
+    *[(a, Action.RUN_CASE, PROMO_CASE, None) for a in (GROUP, OFFICER, DIRECTOR)],
+    *[
+        (a, Action.RUN_CASE, PROMO_CASE, "not_case_worker")
+        for a in (ADMIN, CENTRAL, RECORDS, SECRET, AUDITOR, POLICY_CLERK)
+    ],
+    (OFFICER, Action.RUN_CASE, CENTRE_CASE, None),
+    *[(a, Action.RUN_CASE, CENTRE_CASE, "not_centre_member") for a in EVERYONE if a is not OFFICER],
+    # the templates: administrators import and export them
+    (ADMIN, Action.MANAGE_PROCEDURES, OFFICE, None),
+    *[(a, Action.MANAGE_PROCEDURES, OFFICE, "not_admin") for a in EVERYONE if a is not ADMIN],
 ]
 
 

@@ -109,7 +109,8 @@ def _be_year(value: object) -> object:
     text = to_arabic_digits(str(value)).strip()
     if not text.isdigit() or len(text) > 4:
         raise DateError(f"not a year: {value!r}", "ปี พ.ศ. ไม่ถูกต้อง เช่น ๒๕๖๘")
-    return ce_year(int(text), short=len(text) == 2) + BE_OFFSET
+    # the two-digit B.E. short form is for what people type; a JSON number is a whole year
+    return ce_year(int(text), short=isinstance(value, str) and len(text) == 2) + BE_OFFSET
 
 
 Line = Annotated[str, AfterValidator(_line)]

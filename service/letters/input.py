@@ -3,13 +3,12 @@ dates and digits accepted."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from service.kit.errors import InvalidInput
-from service.kit.fields import OfficeDate, OfficeDateTime, own_thai
+from service.kit.fields import InputError, OfficeDate, OfficeDateTime, load_json, own_thai
 from service.kit.thai import clean_text, text_problem
 from service.letters.vocab import parse_channel, parse_letter_type, parse_secrecy, parse_urgency
 
@@ -109,9 +108,9 @@ _FIELD_TH = {
 def parse_letter_meta(raw: str | dict[str, Any]) -> LetterIn:
     """Validate the ``meta`` JSON; every problem is named in English and Thai."""
     try:
-        data = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"meta is not valid JSON: {exc}", thai="ข้อมูลหนังสือ (meta) ไม่ใช่ JSON ที่ถูกต้อง") from exc
+        data = load_json(raw) if isinstance(raw, str) else raw  # depth and number size bounded first
+    except InputError as exc:
+        raise InvalidInput(f"meta: {exc}", thai=f"ข้อมูลหนังสือ (meta): {exc.thai}") from exc
     if not isinstance(data, dict):
         raise InvalidInput("meta must be a JSON object", thai="ข้อมูลหนังสือต้องเป็นออบเจกต์ JSON")
     try:

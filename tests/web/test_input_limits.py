@@ -17,6 +17,7 @@ from service.app import create_app
 from service.demo import DEMO_PASSWORD
 from service.models import Letter, Routing
 from tests.conftest import MakeSaraban, login, registry_id
+from tests.web.test_auth import web_login
 
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 
@@ -230,3 +231,36 @@ def test_every_api_operation_documents_its_problems(api: TestClient) -> None:
                 assert "application/problem+json" in op["responses"][status]["content"], (method, path, status)
             assert "application/json" not in op["responses"]["422"]["content"], (method, path)
     assert not any(p.startswith(("/letters", "/registers", "/login")) for p in schema["paths"]), "web pages are not API"
+
+
+# ---------------------------------------------------------------------------------------------- the web form
+
+
+@pytest.mark.parametrize(
+    ("letter_date", "reason"),
+    [("31/2/2568", "ไม่มีในเดือนกุมภาพันธ์"), ("1/13/2568", "เดือนต้องเป็น"), ("1/1/2575", None), ("1/1/9999", "นอกช่วง")],
+)
+def test_receive_form_says_why_a_date_is_refused_in_thai(
+    client: TestClient, letter_date: str, reason: str | None
+) -> None:
+    csrf = web_login(client, "central")
+    reg = registry_id(client, login(client, "central"), "central")
+    r = client.post(
+        f"/registers/{reg}/receive",
+        data={"csrf": csrf, "sender": "สพฐ.", "subject": "ทดสอบวันที่", "letter_date": letter_date},
+        files={"files": ("", b"", "application/octet-stream")},
+        follow_redirects=False,
+    )
+    if reason is None:  # B.E. 2575 is within the office's range
+        assert r.status_code == 303, r.text[:300]
+        return
+    assert r.status_code == 422, r.text[:300]
+    assert reason in r.text
+    assert "out of range" not in r.text and "must be" not in r.text
+
+
+def test_a_deep_meta_is_refused(api: TestClient) -> None:
+    h = login(api, "central")
+    reg = registry_id(api, h, "central")
+    for meta in ("[" * 100_000 + "]" * 100_000, '{"sender": "ส", "subject": "ท", "urgency": ' + "9" * 5001 + "}"):
+        _problem(api.post(f"/api/v1/registries/{reg}/receive", headers=h, data={"meta": meta}), 422)

@@ -57,7 +57,7 @@ def main() -> int:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = args.database_url.rsplit("/", 1)[0] + f"/{name}"
     try:
-        settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="saraban-fuzz-")), database_url=url, _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="saraban-fuzz-")), database_url=url, _env_file=None)
         upgrade(settings.sqlalchemy_url)
         saraban = build(settings, with_indexer=False)
         with saraban.tx() as uow:

@@ -238,9 +238,9 @@ def thai_reason(error: Mapping[str, Any]) -> str:
     """A Thai sentence for one pydantic error: the value's own Thai reason when it carries one (``.thai`` of the
     shared input types and date rule), else one by the error's type."""
     ctx = error.get("ctx") or {}
-    inner = ctx.get("error")
-    if isinstance(getattr(inner, "thai", None), str):
-        return str(inner.thai)
+    own = own_thai(error)
+    if own is not None:
+        return own
     kind = str(error.get("type", ""))
     if kind in ("less_than_equal", "less_than"):
         return f"ต้องไม่เกิน {ctx.get('le', ctx.get('lt'))}"

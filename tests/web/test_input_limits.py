@@ -100,8 +100,8 @@ def test_a_stored_out_of_range_moment_does_not_break_the_letter(make_saraban: Ma
         )
         with app.tx() as uow:
             far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
-            uow.session.execute(update(Letter).where(Letter.id == letter_id).values(deliver_by=far))  # type: ignore[arg-type]
-            uow.session.execute(update(Routing).where(Routing.letter_id == letter_id).values(due_at=far))  # type: ignore[arg-type]
+            uow.session.execute(update(Letter).where(Letter.id == letter_id).values(deliver_by=far))
+            uow.session.execute(update(Routing).where(Routing.letter_id == letter_id).values(due_at=far))
         assert c.get(f"/api/v1/letters/{letter_id}", headers=h).status_code == 200
         c.post("/login", data={"username": "central", "password": DEMO_PASSWORD}, follow_redirects=False)
         page = c.get(f"/letters/{letter_id}")

@@ -103,6 +103,9 @@ def test_a_stored_out_of_range_moment_does_not_break_the_letter(make_saraban: Ma
             uow.session.execute(update(Letter).where(Letter.id == letter_id).values(deliver_by=far))
             uow.session.execute(update(Routing).where(Routing.letter_id == letter_id).values(due_at=far))
         assert c.get(f"/api/v1/letters/{letter_id}", headers=h).status_code == 200
+        assert c.get(f"/api/v1/letters/{letter_id}/timeline", headers=h).status_code == 200
+        for view in ("all", "overdue", "following"):
+            assert c.get("/api/v1/inbox", headers=h, params={"view": view}).status_code == 200
         c.post("/login", data={"username": "central", "password": DEMO_PASSWORD}, follow_redirects=False)
         page = c.get(f"/letters/{letter_id}")
         assert page.status_code == 200, page.text[:300]

@@ -16,6 +16,7 @@ from service.access.rule import Actor
 from service.archive import destruction, filing, forms, holds, loans, plan, transfer
 from service.archive.stamping import stamp_items
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import PDF, file_responses
 from service.edge.files import file_response
 from service.kit.fields import BeYear, Count, Id, Text, Years, read_date
 from service.kit.thai import local
@@ -134,7 +135,7 @@ def item(request: Request, item_id: Id, actor: ActorDep) -> dict[str, Any]:
         return filing.item_view(uow.session, actor, item_id)
 
 
-@router.get("/archive/items/{item_id}/stamped")
+@router.get("/archive/items/{item_id}/stamped", responses=PDF)
 def keep_until_copy(request: Request, item_id: Id, actor: ActorDep) -> StreamingResponse:
     app = app_of(request)
     with app.tx() as uow:
@@ -515,7 +516,7 @@ def _pdf(data: bytes, name: str) -> Response:
     return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-@router.get("/archive/storage-list")
+@router.get("/archive/storage-list", responses=PDF)
 def storage_list(request: Request, actor: ActorDep, file_code_id: Id | None = None) -> Response:
     app = app_of(request)
     with app.tx() as uow:
@@ -530,7 +531,7 @@ def storage_list(request: Request, actor: ActorDep, file_code_id: Id | None = No
     return _pdf(data, "storage-list.pdf")
 
 
-@router.get("/archive/items/{item_id}/loan-card")
+@router.get("/archive/items/{item_id}/loan-card", responses=PDF)
 def loan_card(request: Request, item_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
@@ -546,7 +547,7 @@ def loan_card(request: Request, item_id: Id, actor: ActorDep) -> Response:
     return _pdf(data, f"loan-card-{item_id}.pdf")
 
 
-@router.get("/archive/destruction-lists/{list_id}/pdf")
+@router.get("/archive/destruction-lists/{list_id}/pdf", responses=PDF)
 def destruction_list_pdf(request: Request, list_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
@@ -601,7 +602,7 @@ def transfer_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str, A
         return transfer.transfer_view(uow.session, actor, list_id)
 
 
-@router.get("/archive/transfer-lists/{list_id}/pdf")
+@router.get("/archive/transfer-lists/{list_id}/pdf", responses=PDF)
 def transfer_list_pdf(request: Request, list_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
@@ -616,7 +617,7 @@ def transfer_list_pdf(request: Request, list_id: Id, actor: ActorDep) -> Respons
     return _pdf(data, f"transfer-list-{list_id}.pdf")
 
 
-@router.get("/archive/transfer-lists/{list_id}/package")
+@router.get("/archive/transfer-lists/{list_id}/package", responses=file_responses("application/x-tar"))
 def transfer_package(request: Request, list_id: Id, actor: ActorDep) -> StreamingResponse:
     """The list's BagIt package as a tar, written and validated first, then streamed."""
     app = app_of(request)

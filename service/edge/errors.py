@@ -152,3 +152,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "Temporarily unavailable"),
     )
 }
+
+
+def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for an operation that answers 200 with a file (PDF, CSV, tar …) rather than JSON."""
+    return {200: {"description": "The file", "content": {m: {} for m in media_types}}}
+
+
+PDF = file_responses("application/pdf")

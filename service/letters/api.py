@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import file_responses
 from service.edge.files import file_response
 from service.kit.fields import Count, Id
 from service.letters.files import open_attachment
@@ -43,11 +44,11 @@ def _download(request: Request, actor: ActorDep, attachment_id: Id, *, stamped: 
     return file_response(app.store, ref)
 
 
-@router.get("/attachments/{attachment_id}/content")
+@router.get("/attachments/{attachment_id}/content", responses=file_responses("*/*"))
 def content(request: Request, attachment_id: Id, actor: ActorDep) -> StreamingResponse:
     return _download(request, actor, attachment_id, stamped=False)
 
 
-@router.get("/attachments/{attachment_id}/stamped")
+@router.get("/attachments/{attachment_id}/stamped", responses=file_responses("*/*"))
 def stamped(request: Request, attachment_id: Id, actor: ActorDep) -> StreamingResponse:
     return _download(request, actor, attachment_id, stamped=True)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import PDF
 from service.edge.params import year_param
 from service.kit.errors import InvalidInput
 from service.kit.fields import BeYear, Id, OfficeDateTime, Text
@@ -220,7 +221,7 @@ def give_back(request: Request, delivery_id: Id, actor: ActorDep, body: ReturnIn
         return {"delivery_id": d.id, "state": d.state, "returned_reason": d.returned_reason}
 
 
-@router.get("/outgoing/{letter_id}/delivery-book.pdf", response_model=None)
+@router.get("/outgoing/{letter_id}/delivery-book.pdf", response_model=None, responses=PDF)
 def delivery_book(request: Request, letter_id: Id, actor: ActorDep) -> Response:
     """สมุดส่งหนังสือ: the letter's postal addressees, with room for the receiver's signature."""
     app = app_of(request)
@@ -231,7 +232,7 @@ def delivery_book(request: Request, letter_id: Id, actor: ActorDep) -> Response:
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": "inline; filename=book.pdf"})
 
 
-@router.get("/outgoing/{letter_id}/address-sheet.pdf", response_model=None)
+@router.get("/outgoing/{letter_id}/address-sheet.pdf", response_model=None, responses=PDF)
 def address_sheet(request: Request, letter_id: Id, actor: ActorDep) -> Response:
     """ใบจ่าหน้าซอง: each postal addressee's name and address in large type."""
     app = app_of(request)

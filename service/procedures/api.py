@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import PDF
 from service.edge.params import year_param
 from service.kit.fields import BeYear, Id, Text
 from service.kit.thai import to_arabic_digits
@@ -137,7 +138,7 @@ def issue(request: Request, case_id: Id, step_id: Id, actor: ActorDep, body: Iss
     )
 
 
-@router.get("/procedures/{procedure_id}/report.pdf", response_model=None)
+@router.get("/procedures/{procedure_id}/report.pdf", response_model=None, responses=PDF)
 def report(request: Request, procedure_id: Id, actor: ActorDep, year: str | None = None) -> Response:
     app = app_of(request)
     with app.tx(readonly=True) as uow:

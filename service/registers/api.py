@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from service import audit
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import file_responses
 from service.edge.params import year_param
 from service.kit.fields import Id
 from service.models import Unit
@@ -23,7 +24,11 @@ def registries(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
         return [registry_json(r) for r in known_registries(uow.session, actor)]
 
 
-@router.get("/registries/{registry_id}/entries", response_model=None)
+@router.get(
+    "/registries/{registry_id}/entries",
+    response_model=None,
+    responses=file_responses("application/json", "text/csv", "application/pdf"),
+)
 def entries(
     request: Request,
     registry_id: Id,

@@ -15,6 +15,7 @@ from service import audit
 from service.access.queries import get_visible_letter
 from service.context import Saraban
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import PDF
 from service.edge.files import file_response
 from service.kit.db import UnitOfWork
 from service.kit.errors import NotFound
@@ -320,7 +321,7 @@ def recipients(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, An
         return {"units": panel["units"], "people": panel["people"], "forward_from": panel["forward_from"]}
 
 
-@router.get("/letters/{letter_id}/instructed")
+@router.get("/letters/{letter_id}/instructed", responses=PDF)
 def instructed(request: Request, letter_id: Id, actor: ActorDep) -> StreamingResponse:
     """The receive-stamped copy with the instructions written under the stamp (made on request when stale)."""
     app = app_of(request)

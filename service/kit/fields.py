@@ -163,9 +163,19 @@ def check_json_shape(raw: bytes | str) -> None:
 _JSON_CONTROL = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
 
 
+_RAW_CONTROL = re.compile(rb"\x7f|\xc2[\x80-\x9f]")
+
+
 def check_json_text(raw: bytes) -> None:
     """``InputError`` when any string of a JSON document holds NUL or another control character (tab and line
     breaks allowed). Raw control characters are invalid JSON already; this finds the escaped ones."""
+    raw_c1 = _RAW_CONTROL.search(raw)  # DEL and C1 may stand unescaped in JSON text
+    if raw_c1:
+        code = f"{ord(raw_c1.group().decode('utf-8')):04X}"
+        raise InputError(
+            f"a text in the JSON document contains a control character (U+{code})",
+            f"ข้อความในข้อมูลมีอักขระควบคุมที่ใช้ไม่ได้ (U+{code})",
+        )
     m = _JSON_CONTROL.search(raw)
     if m:
         code = m.group()[-4:].decode().upper()

@@ -54,7 +54,12 @@ def main() -> None:
     ap.add_argument("--limitmb", type=int, default=256)
     ap.add_argument("--keep", action="store_true", help="keep the index directory")
     ap.add_argument("--index", type=Path, help="index directory to reuse (built there, and kept, if missing)")
-    ap.add_argument("--kinds", default="word,phrase,number,filtered", help="query kinds to time (comma-separated)")
+    ap.add_argument(
+        "--kinds",
+        default="word,phrase,number,filtered,common2,phrase_all,five,date90",
+        help="query kinds to time (comma-separated); the last four are the worst cases: two words in nearly every "
+        "letter, a phrase in every letter, five words, a 90 %% date range sorted newest first",
+    )
     ap.add_argument("--cold", action="store_true", help="no decoded-postings cache (every query reads its lists)")
     ap.add_argument("--profile", metavar="KIND", help="cProfile the queries of this kind (top 30 by cumulative)")
     args = ap.parse_args()
@@ -149,11 +154,24 @@ def main() -> None:
             sort="date_desc",
         )
 
+    # in (nearly) every letter of the corpus: the area office's name and the common words of a letter
+    everywhere = ["ศึกษา", "เขต", "สำนักงาน", "พื้นที่", "การ", "โรงเรียน", "เรียน"]
+    common = [*everywhere, "และ", "ให้", "ขอ", "แจ้ง", "ดำเนินการ", "ทราบ", "เรื่อง"]
+
+    def date90_q() -> SearchQuery:  # the corpus spans 2021-10-01 .. 2023-09-30: all but its first ~10 %
+        return SearchQuery(
+            text=rng.choice(words), date_from=date(2021, 12, 15), date_to=date(2023, 9, 30), sort="date_desc"
+        )
+
     kinds: dict[str, Callable[[], SearchQuery]] = {
         "word": lambda: SearchQuery(text=rng.choice(words)),
         "phrase": lambda: SearchQuery(text=rng.choice(phrases)),
         "number": number_q,
         "filtered": filtered_q,
+        "common2": lambda: SearchQuery(text=" ".join(rng.sample(everywhere, 2))),
+        "phrase_all": lambda: SearchQuery(text=rng.choice(('"สำนักงานเขตพื้นที่การศึกษา"', '"เขตพื้นที่การศึกษา"'))),
+        "five": lambda: SearchQuery(text=" ".join(rng.sample(common, 5))),
+        "date90": date90_q,
     }
     ix.search(SearchQuery(text="ทุน"), principals=who)  # warm up (dictionary, searcher)
     wanted = args.kinds.split(",")
@@ -174,7 +192,7 @@ def main() -> None:
             lat.append((time.perf_counter() - t) * 1000)
             totals.append(r.total)
         print(
-            f"{name:9s} p50 {statistics.median(lat):7.1f} ms  p95 {pct(lat, 0.95):7.1f} ms  "
+            f"{name:10s} p50 {statistics.median(lat):7.1f} ms  p95 {pct(lat, 0.95):7.1f} ms  "
             f"max {max(lat):7.1f} ms  (median hits {statistics.median(totals):.0f})",
             flush=True,
         )

@@ -21,6 +21,7 @@ from service.auth import web as auth_web
 from service.config import Settings
 from service.context import Saraban, build
 from service.edge import assets
+from service.edge.bodylimit import BodyLimit
 from service.edge.errors import (
     PROBLEM_RESPONSES,
     http_error_handler,
@@ -105,6 +106,8 @@ def create_app(saraban: Saraban) -> FastAPI:
     app.add_exception_handler(SarabanError, saraban_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    install_input_limits(app)  # JSON shape, control characters: inside BodyLimit, which bounds the bytes first
+    app.add_middleware(BodyLimit)  # forms and JSON bounded as they arrive (uploads bound themselves)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -115,7 +118,6 @@ def create_app(saraban: Saraban) -> FastAPI:
         # browsers, not part of the API's contract (README "Input limits").
         api = module.__name__.endswith(".api")
         app.include_router(module.router, responses=PROBLEM_RESPONSES if api else None, include_in_schema=api)
-    install_input_limits(app)
     return app
 
 

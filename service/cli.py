@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -20,11 +21,13 @@ from service.context import Saraban, build, from_env
 from service.demo import DEMO_PASSWORD, is_empty, seed_demo
 from service.indexing.cli import reindex, worker
 from service.integrity.cli import verify
+from service.integrity.core import clean_leftovers
 from service.kit.console import err, out
 from service.kit.errors import SarabanError
 from service.outgoing.cli import numbers
 from service.procedures.cli import cli as procedures_cli
 from service.routing.cli import inbox
+from service.serving import default_workers, serve_supervised
 from service.users.cli import cli as user_cli
 
 cli = typer.Typer(help="Saraban — ระบบสารบรรณ", no_args_is_help=True, add_completion=False)
@@ -53,31 +56,55 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Seed the demo office when the database is empty.")] = False,
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
-    workers: Annotated[int, typer.Option(help="Server processes (the index has one writer per process).")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (default: one per core, at least 2).", min=1)
+    ] = None,
+    index_in_process: Annotated[
+        bool,
+        typer.Option(
+            help="One process that also indexes in a thread, instead of the server processes and the "
+            "supervised index worker: for debugging."
+        ),
+    ] = False,
 ) -> None:
-    """Run the web service (API at /api/v1, Thai web UI at /)."""
+    """Run the web service (API at /api/v1, Thai web UI at /).
+
+    By default: several server processes on one socket and the index worker, as supervised child processes
+    (restarted when they die, stopped with the server). SARABAN_INDEX_MODE=worker set explicitly means the
+    index worker runs elsewhere (`saraban worker`), so none is started here.
+    """
+    started = time.time()
     app = from_env()
     if demo:
         seed_demo_if_empty(app)
+    # what a crash (kill -9, power loss) left in the scratch directory: older than this process, so no upload
+    # of the server about to start (its workers start after this)
+    for path in clean_leftovers(app, before=started):
+        out.print(f"removed leftover {path}")
     s = app.settings
     h, p = host or s.host, port or s.port
-    out.print(f"Saraban on http://{h}:{p}  (data: {s.data_dir.resolve()}, db: {s.sqlalchemy_url.split('://')[0]})")
+    n = workers or (1 if index_in_process else default_workers())
     for line in missing_tools(ocr=s.ocr != "off"):
         out.print(f"[yellow]{line}[/yellow]")
-    if workers > 1:
-        # A worker loads the PDF and font libraries before it answers uvicorn's health check; on a busy machine
-        # that takes longer than uvicorn's 5 s, and the supervisor would restart workers forever.
-        uvicorn.run(
-            "service.app:app_from_env",
-            factory=True,
-            host=h,
-            port=p,
-            workers=workers,
-            log_level="warning",
-            timeout_worker_healthcheck=120,
+    if index_in_process:
+        if n > 1:
+            raise typer.BadParameter("--index-in-process runs one process: use it with --workers 1")
+        out.print(
+            f"Saraban on http://{h}:{p}  (data: {s.data_dir.resolve()}, db: {s.sqlalchemy_url.split('://')[0]}"
+            ", one process, indexing in a thread)"
         )
-    else:
+        s.index_mode = "thread"
         uvicorn.run(create_app(build(s)), host=h, port=p, log_level="warning")
+        return
+    external = s.index_mode == "worker" and "index_mode" in s.model_fields_set
+    app.engine.dispose()
+    if app.read_engine is not None:
+        app.read_engine.dispose()
+    out.print(
+        f"Saraban on http://{h}:{p}  (data: {s.data_dir.resolve()}, db: {s.sqlalchemy_url.split('://')[0]}, "
+        f"{n} server process(es), " + ("index worker run elsewhere" if external else "index worker") + ")"
+    )
+    sys.exit(serve_supervised(host=h, port=p, workers=n, index_worker=not external, say=out.print))
 
 
 def missing_tools(*, ocr: bool) -> list[str]:

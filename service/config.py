@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     # Stamping streams the PDF (memory does not grow with its size), so this is only a ceiling on the copying a
     # request does: larger main documents are registered and kept, and stamped by `saraban verify --repair`.
     stamp_max_mb: int = 256
+    # The duplicate warning before registering (same ที่ from the same sender in the year, or the same file in the
+    # registry): 409 possible_duplicate until confirmed. Off only where another system already deduplicates.
+    duplicate_check: bool = True
+    # Budgets of one receive stamp (README "Upload safety"): page 1's decoded content streams, the operators parsed
+    # in them, an image's pixels (far below Pillow's 89 million) and the time spent. A main document over any of
+    # them is registered unstamped ("too_complex"); `saraban verify --repair` tries again with the same budgets.
+    stamp_max_content_mb: int = 8
+    stamp_max_operators: int = 300_000
+    stamp_max_pixels: int = 25_000_000
+    stamp_max_seconds: float = 5.0
     timezone: str = "Asia/Bangkok"
 
     # Follow-up of routed letters: working days to act by urgency (ด่วนที่สุด 4 … ปกติ 1; 0 = the same working

@@ -30,6 +30,9 @@ os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("SARABAN_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("SARABAN_PASSWORD_MEMORY_KIB", "8")
 os.environ.setdefault("SARABAN_PASSWORD_PARALLELISM", "1")
+# The suite's fixtures register the same sample letter (same ที่, same PDF) again and again; the duplicate warning
+# is tested where it is switched on (tests/web/test_duplicates.py: ``make_saraban(duplicate_check=True)``).
+os.environ.setdefault("SARABAN_DUPLICATE_CHECK", "false")
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +43,7 @@ from service.config import Settings
 from service.context import Saraban, build
 from service.demo import DEMO_PASSWORD, seed_demo
 from service.kit.migrate import upgrade
+from tests.pages_scan import RECORDERS, HtmlRecorder
 
 pytest_plugins = ["tests.s3server"]
 
@@ -307,7 +311,12 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(app), host="127.0.0.1", port=self.port, log_level="warning")
+        # every HTML page it serves is kept, so the browser tests can scan what people were shown for English
+        self.recorder = HtmlRecorder(create_app(app))  # type: ignore[arg-type]
+        RECORDERS.append(self.recorder)
+        config = uvicorn.Config(
+            self.recorder, host="127.0.0.1", port=self.port, log_level="warning", interface="asgi3"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

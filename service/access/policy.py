@@ -61,6 +61,8 @@ class Action(StrEnum):
     HANDLE_ROUTE = "handle_route"  # register, acknowledge, return, forward or complete what was routed to one
     RECALL_ROUTE = "recall_route"  # take back what one's desk sent (nobody acted on it yet, or it came back)
     INSTRUCT = "instruct"  # write an instruction on a letter (เกษียณหนังสือ / สั่งการ)
+    CORRECT_REGISTRATION = "correct_registration"  # correct a received letter's particulars (the registry's clerks)
+    CANCEL_REGISTRATION = "cancel_registration"  # cancel a receive number with a reason (the registry's clerks)
     # the office's work processes (กระบวนงาน)
     RUN_CASE = "run_case"  # open a case, attach letters to its steps, mark steps done, keep the process's register
     MANAGE_PROCEDURES = "manage_procedures"  # import and export the procedure templates
@@ -319,6 +321,8 @@ RULES: dict[str, tuple[type, Rule]] = {
     Action.HANDLE_ROUTE: (RouteTarget, _handle_route),
     Action.RECALL_ROUTE: (RouteTarget, _recall_route),
     Action.INSTRUCT: (LetterTarget, _instruct),
+    Action.CORRECT_REGISTRATION: (RegistryTarget, _register),
+    Action.CANCEL_REGISTRATION: (RegistryTarget, _register),
     Action.RUN_CASE: (CaseTarget, _run_case),
     Action.MANAGE_PROCEDURES: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
 }

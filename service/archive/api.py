@@ -140,7 +140,7 @@ def keep_until_copy(request: Request, item_id: Id, actor: ActorDep) -> Streaming
     app = app_of(request)
     with app.tx() as uow:
         ref = filing.open_keep_until_copy(uow.session, actor, item_id, now=app.clock(), where=where(request))
-    return file_response(app.store, ref)
+    return file_response(app.store, ref, request=request)
 
 
 class ItemChangeIn(BaseModel):

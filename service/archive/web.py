@@ -553,7 +553,7 @@ def keep_until_file(request: Request, item_id: Id, page: PageDep) -> StreamingRe
     app = app_of(request)
     with app.tx() as uow:
         ref = filing.open_keep_until_copy(uow.session, page.actor, item_id, now=app.clock(), where=where(request))
-    return file_response(app.store, ref)
+    return file_response(app.store, ref, request=request)
 
 
 @router.get("/archive/items/{item_id}/loan-card.pdf", response_model=None)

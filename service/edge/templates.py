@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from service.access.roles import ROLE_TH, SECRECY_LABELS, URGENCY_LABELS
+from service.audit.vocab import action_th, object_th
 from service.kit.errors import SarabanError
 from service.kit.thai import format_thai_date, format_thai_datetime
 from service.letters.vocab import CHANNELS, LETTER_TYPES
@@ -31,6 +32,8 @@ templates.env.globals.update(
     CHANNELS=CHANNELS,
     ROLE_TH=ROLE_TH,
 )
+templates.env.filters["action_th"] = action_th
+templates.env.filters["object_th"] = object_th
 templates.env.filters["thai_dt"] = lambda v: format_thai_datetime(datetime.fromisoformat(v)) if v else ""
 templates.env.filters["thai_d"] = lambda v: format_thai_date(date.fromisoformat(v), thai_digits=False) if v else ""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from typing import Annotated
 
 import typer
@@ -51,9 +53,12 @@ def worker(
     app = from_env()
     index = SearchIndex(app.settings.index_path)
     load_dictionary()
+    # SIGTERM (the supervisor of `saraban serve`, a container stop) ends the worker between batches
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     out.print("indexing worker started" + (" (once)" if once else ""))
     try:
-        done = run_worker(app, index, once=once)
+        done = run_worker(app, index, once=once, stop=stop)
     except KeyboardInterrupt:
         done = 0
     index.close()

@@ -59,6 +59,8 @@ def attachment_text(
 ) -> tuple[str, str, ExtractedText | None]:
     """The text of one attachment: its kept ``text`` rendition, or extracted now (and stored, to be recorded)."""
     assert att.id is not None
+    if att.stamp_status == "too_complex":  # over the stamp's budgets: not handed to pdftotext or OCR either
+        return "", "no-text", None
     if cached is not None and store.exists(cached.sha256):
         with store.open(cached.sha256) as fh:
             return fh.read().decode("utf-8", "replace"), "ok", None
@@ -405,6 +407,8 @@ def run_worker(
         if ids:
             done += index_letters(app, index, ids, defer_merge=True)
             unmerged = True
+            if stop is not None and stop.is_set():  # stopping: what is left stays pending for the next run
+                return done
             if len(ids) >= batch or once:
                 continue
             pause(gather)

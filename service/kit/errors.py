@@ -71,3 +71,44 @@ class SecretNotAllowed(SarabanError):
     status = 422
     code = "secret_requires_secret_registry"
     title = "Secret letters belong in a secret registry"
+
+
+class PossibleDuplicate(Conflict):
+    """The letter seems registered already (same ที่ from the same sender, or the same file): confirm to go on."""
+
+    code = "possible_duplicate"
+    title = "Possible duplicate"
+class ObjectAltered(SarabanError):
+    """A stored file's bytes no longer match its SHA-256: it is not served (``saraban verify`` names it)."""
+
+    status = 409
+    code = "object_altered"
+    title = "Stored file altered"
+
+
+class StorageFull(SarabanError):
+    """The disk (or the object store) is full: nothing was stored or registered; try again later."""
+
+    status = 503
+    code = "storage_full"
+    title = "Storage full"
+
+
+def disk_full(exc: BaseException) -> StorageFull | None:
+    """A :class:`StorageFull` when ``exc`` says the disk is full (ENOSPC, EDQUOT; SQLite's "database or disk is
+    full"), else None."""
+    import errno
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            break
+        if "database or disk is full" in str(seen):
+            break
+        seen = seen.__cause__ or seen.__context__
+    else:
+        return None
+    return StorageFull(
+        f"the disk is full: nothing was stored or registered ({exc})",
+        thai="พื้นที่จัดเก็บเต็ม ระบบยังไม่ได้บันทึกสิ่งที่ส่งมา โปรดแจ้งผู้ดูแลระบบแล้วลองใหม่ภายหลัง",
+    )

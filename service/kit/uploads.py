@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import unicodedata
+import warnings
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
+from PIL import Image
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from service.kit.errors import InvalidFile, InvalidInput, TooLarge
-from service.pdf.reading import InvalidPdf, PasswordProtectedPdf, pdf_page_count
+from service.kit.errors import InvalidFile, InvalidInput, TooLarge, disk_full
+from service.pdf.reading import InvalidPdf, PasswordProtectedPdf, active_content, pdf_page_count
 from storage import MediaInfo, SizeLimitExceeded, StagedFile, Staging, sniff
 
 MAX_FIELD_BYTES = 256 * 1024
+MAX_FIELDS = 200
+"""Form fields (parts without a file) per request: a letter's form has about twenty."""
+MAX_FORM_BYTES = 1024 * 1024
+"""All form fields together; counted as the bytes arrive, chunked or not."""
+MAX_PART_HEADER_BYTES = 16 * 1024
+"""The headers of one part."""
 
 
 class Body(Protocol):
@@ -31,6 +41,8 @@ class Body(Protocol):
 class IncomingFile:
     filename: str
     staged: StagedFile
+    original: str = ""
+    """The name as sent, when it had to be cleaned for display (kept for the audit trail)."""
 
 
 @dataclass
@@ -49,12 +61,47 @@ class CheckedFile:
     staged: StagedFile
     media: MediaInfo
     pages: int | None
+    original: str = ""
+    active_content: tuple[str, ...] = ()
+    """What a PDF would do on its own when opened (JavaScript, Launch, embedded files): flagged, not refused."""
+    too_complex: bool = False
+    """An image with more pixels than the budget allows to decode."""
+
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Control characters (C0, DEL, C1), format characters (the bidi overrides and isolates such as U+202E, zero-width
+characters, the soft hyphen), surrogates, private-use and unassigned code points, line and paragraph separators."""
 
 
 def safe_filename(raw: str) -> str:
-    name = PurePath(unicodedata.normalize("NFC", raw).replace("\\", "/")).name.strip()
-    name = "".join(c for c in name if ord(c) >= 32 and c not in '<>:"|?*')
-    return name[:200] or "file"
+    """A file name fit to show and to offer for download: the last path segment only (either slash), without
+    control, bidi and other invisible characters, without characters Windows refuses, without leading or trailing
+    dots and spaces (so never ``..``), at most 200 characters. ``invoice\u202efdp.exe`` becomes
+    ``invoicefdp.exe``: what is shown is what the name ends with."""
+    text = unicodedata.normalize("NFC", raw).replace("\\", "/")
+    name = text.rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in _UNSAFE_CATEGORIES and c not in '<>:"|?*')
+    name = name.strip(" .")
+    return name[:200].strip(" .") or "file"
+
+
+_FILENAME_STAR = re.compile(rb"""(?:^|;)\s*filename\*\s*=\s*([^;]*)""", re.IGNORECASE)
+
+
+def _filename_star(header: bytes) -> str | None:
+    """The RFC 5987 / RFC 6266 ``filename*=charset'lang'percent-encoded`` of a Content-Disposition header."""
+    m = _FILENAME_STAR.search(header)
+    if m is None:
+        return None
+    value = m.group(1).strip().strip(b'"')
+    charset, _, rest = value.partition(b"'")
+    _lang, _, encoded = rest.partition(b"'")
+    if not encoded and not rest:
+        encoded, charset = value, b"utf-8"
+    try:
+        return unquote_to_bytes(encoded).decode(charset.decode("ascii", "replace") or "utf-8", "replace")
+    except LookupError:
+        return unquote_to_bytes(encoded).decode("utf-8", "replace")
 
 
 def _too_many(max_files: int) -> TooLarge:
@@ -81,15 +128,24 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
     state: dict[str, object] = {}
     headers: dict[bytes, bytes] = {}
     current_header: list[bytes] = [b"", b""]
+    counts = {"fields": 0, "field_bytes": 0, "header_bytes": 0}
 
     def on_part_begin() -> None:
         headers.clear()
         state.clear()
+        counts["header_bytes"] = 0
+
+    def _header_bytes(n: int) -> None:
+        counts["header_bytes"] += n
+        if counts["header_bytes"] > MAX_PART_HEADER_BYTES:
+            raise TooLarge("a part's headers are too large", thai="ข้อมูลที่ส่งมามีส่วนหัวยาวเกินไป")
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
+        _header_bytes(end - start)
         current_header[0] += data[start:end]
 
     def on_header_value(data: bytes, start: int, end: int) -> None:
+        _header_bytes(end - start)
         current_header[1] += data[start:end]
 
     def on_header_end() -> None:
@@ -97,15 +153,22 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
         current_header[0], current_header[1] = b"", b""
 
     def on_headers_finished() -> None:
-        _, disp = parse_options_header(headers.get(b"content-disposition", b""))
+        raw_disposition = headers.get(b"content-disposition", b"")
+        _, disp = parse_options_header(raw_disposition)
         name = disp.get(b"name", b"").decode("utf-8", "replace")
         state["name"] = name
-        if b"filename" in disp:
+        star = _filename_star(raw_disposition)
+        if b"filename" in disp or star is not None:
             if len(upload.files) >= max_files:
                 raise _too_many(max_files)
-            state["filename"] = safe_filename(disp[b"filename"].decode("utf-8", "replace"))
+            sent = star if star is not None else disp[b"filename"].decode("utf-8", "replace")
+            state["filename"] = safe_filename(sent)
+            state["original"] = sent
             state["staging"] = Staging(tmp_dir, limit=max_file_bytes)
         else:
+            counts["fields"] += 1
+            if counts["fields"] > MAX_FIELDS:
+                raise TooLarge("too many form fields", thai="แบบฟอร์มมีช่องข้อมูลมากเกินไป")
             state["buffer"] = bytearray()
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
@@ -116,14 +179,16 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
         buffer = state["buffer"]
         assert isinstance(buffer, bytearray)
         buffer += data[start:end]
-        if len(buffer) > MAX_FIELD_BYTES:
+        counts["field_bytes"] += end - start
+        if len(buffer) > MAX_FIELD_BYTES or counts["field_bytes"] > MAX_FORM_BYTES:
             raise TooLarge("a form field is too large", thai="ข้อมูลในแบบฟอร์มยาวเกินไป")
 
     def on_part_end() -> None:
         staging = state.get("staging")
         if isinstance(staging, Staging):
             staged = staging.finish()
-            upload.files.append(IncomingFile(filename=str(state["filename"]), staged=staged))
+            shown, sent = str(state["filename"]), str(state["original"])
+            upload.files.append(IncomingFile(filename=shown, staged=staged, original=sent if sent != shown else ""))
             state.pop("staging")
         elif isinstance(buffer := state.get("buffer"), bytearray):
             raw = bytes(buffer)
@@ -159,6 +224,8 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
         raise
     except Exception as exc:
         _discard(upload, state)
+        if (full := disk_full(exc)) is not None:
+            raise full from exc
         raise InvalidInput(f"malformed multipart body: {exc}", thai="ข้อมูลที่ส่งมาไม่สมบูรณ์") from exc
     # A browser sends an empty part for an unused file input.
     kept = [f for f in upload.files if f.staged.size > 0 or f.filename != "file"]
@@ -190,8 +257,10 @@ def _discard(upload: Upload, state: dict[str, object]) -> None:
         staging.discard()
 
 
-def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFile:
-    """What the bytes are (never trust the name), whether that kind is accepted, and a PDF's page count."""
+def check_file(incoming: IncomingFile, *, allowed: frozenset[str], max_pixels: int | None = None) -> CheckedFile:
+    """What the bytes are (never trust the name), whether that kind is accepted, and a PDF's page count. An image
+    above ``max_pixels`` (read from its header) is accepted and marked ``too_complex``: it is kept, but neither
+    stamped nor read for the index."""
     if incoming.staged.size == 0:
         raise InvalidFile(f"{incoming.filename}: the file is empty", thai=f"ไฟล์ {incoming.filename} ว่างเปล่า")
     media = sniff(incoming.staged.path)
@@ -202,6 +271,11 @@ def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFil
             thai=f"ไฟล์ {incoming.filename} ไม่ใช่ชนิดที่รับได้ (รับได้: {', '.join(sorted(allowed))})",
         )
     pages = None
+    active: tuple[str, ...] = ()
+    too_complex = False
+    if media.kind in ("jpeg", "png", "gif"):
+        width, height = _check_image(incoming)
+        too_complex = max_pixels is not None and width * height > max_pixels
     if media.kind == "pdf":
         try:
             pages = pdf_page_count(incoming.staged.path)
@@ -215,4 +289,34 @@ def check_file(incoming: IncomingFile, *, allowed: frozenset[str]) -> CheckedFil
                 f"{incoming.filename}: the PDF cannot be read ({exc})",
                 thai=f"ไฟล์ PDF {incoming.filename} เสียหายหรือเปิดไม่ได้",
             ) from exc
-    return CheckedFile(filename=incoming.filename, staged=incoming.staged, media=media, pages=pages)
+        active = tuple(active_content(incoming.staged.path))
+    return CheckedFile(
+        filename=incoming.filename,
+        staged=incoming.staged,
+        media=media,
+        pages=pages,
+        original=incoming.original,
+        active_content=active,
+        too_complex=too_complex,
+    )
+
+
+def _check_image(incoming: IncomingFile) -> tuple[int, int]:
+    """An image whose header Pillow cannot read (an 8-byte PNG signature, a truncated header) is refused: it could
+    never be shown or stamped. Its pixels are not decoded here (the stamp's pixel budget decides about those)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(incoming.staged.path) as img:
+                width, height = img.size
+                img.verify()  # the chunks' structure and checksums, without decoding the pixels
+    except Image.DecompressionBombError:
+        return sys.maxsize, 1  # readable, but far too many pixels: registered, and left unstamped as too complex
+    except Exception as exc:
+        raise InvalidFile(
+            f"{incoming.filename}: the image cannot be read ({exc})",
+            thai=f"ไฟล์ภาพ {incoming.filename} เสียหายหรือเปิดไม่ได้",
+        ) from exc
+    if width <= 0 or height <= 0:
+        raise InvalidFile(f"{incoming.filename}: the image is empty", thai=f"ไฟล์ภาพ {incoming.filename} ว่างเปล่า")
+    return width, height

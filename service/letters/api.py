@@ -41,7 +41,7 @@ def _download(request: Request, actor: ActorDep, attachment_id: Id, *, stamped: 
     app = app_of(request)
     with app.tx() as uow:
         ref = open_attachment(uow.session, actor, attachment_id, stamped=stamped, now=app.clock(), where=where(request))
-    return file_response(app.store, ref)
+    return file_response(app.store, ref, request=request)
 
 
 @router.get("/attachments/{attachment_id}/content", responses=file_responses("*/*"))

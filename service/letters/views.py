@@ -14,7 +14,8 @@ from service.access.rule import Actor
 from service.archive.tombstones import refuse_if_destroyed
 from service.kit.thai import local
 from service.letters.vocab import LETTER_TYPES
-from service.models import Attachment, Letter, Outgoing, Registration, Registry, Rendition, Routing
+from service.models import Attachment, Letter, ObjectFault, Outgoing, Registration, Registry, Rendition, Routing
+from service.registers.corrections import registration_history
 
 
 def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -> dict[str, Any]:
@@ -35,6 +36,8 @@ def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -
             select(Rendition).where(col(Rendition.attachment_id).in_([a.id for a in atts]), Rendition.kind == "stamped")
         )
     }
+    shas = [a.sha256 for a in atts] + [r.sha256 for r in stamped.values()]
+    faults = frozenset(session.exec(select(ObjectFault.sha256).where(col(ObjectFault.sha256).in_(shas))))
     routes = session.exec(select(Routing).where(Routing.letter_id == letter.id).order_by(col(Routing.id))).all()
     return {
         "id": letter.id,
@@ -57,7 +60,8 @@ def letter_view(session: Session, letter: Letter, *, tz: str = "Asia/Bangkok") -
         "created_at": _iso(letter.created_at),
         "index_status": letter.index_status,
         "registrations": [registration_view(reg, registry) for reg, registry in regs],
-        "attachments": [attachment_view(a, stamped.get(a.id or 0)) for a in atts],
+        "history": registration_history(session, letter.id, tz=tz),
+        "attachments": [attachment_view(a, stamped.get(a.id or 0), faults) for a in atts],
         "routes": [
             {
                 "id": r.id,
@@ -95,10 +99,29 @@ def registration_view(reg: Registration, registry: Registry) -> dict[str, Any]:
         "action": reg.action,
         "remarks": reg.remarks,
         "cancelled": reg.cancelled,
+        "status": "cancelled" if reg.cancelled else "",
     }
 
 
-def attachment_view(a: Attachment, stamped: Rendition | None) -> dict[str, Any]:
+STAMP_STATUS_TH = {
+    "too_complex": "ไม่ได้ประทับตรา: เอกสารซับซ้อนเกินไป",
+    "unstampable": "ไม่ได้ประทับตรา: ไฟล์นี้ประทับตราไม่ได้",
+    "deferred": "ยังไม่ได้ประทับตรา: ไฟล์ใหญ่ จะประทับตราภายหลัง",
+}
+ACTIVE_CONTENT_TH = {
+    "javascript": "JavaScript",
+    "launch": "คำสั่งเปิดโปรแกรม (Launch)",
+    "embedded_file": "ไฟล์ฝัง (EmbeddedFile)",
+    "open_action": "คำสั่งทำงานเมื่อเปิดไฟล์ (OpenAction)",
+}
+
+
+def attachment_view(a: Attachment, stamped: Rendition | None, faults: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """An attachment as plain values. ``stamp_status``: "stamped", why the main document carries no stamp
+    ("too_complex", "unstampable", "deferred"), or None (not the main document, or not stamped yet);
+    ``active_content``: what a PDF would do when opened; ``altered``: its stored bytes no longer match."""
+    status = "stamped" if stamped else (a.stamp_status or None)
+    active = [k for k in a.active_content.split(",") if k]
     return {
         "id": a.id,
         "filename": a.filename,
@@ -108,6 +131,11 @@ def attachment_view(a: Attachment, stamped: Rendition | None) -> dict[str, Any]:
         "pages": a.pages,
         "stamped_id": stamped.id if stamped else None,
         "stamped_sha256": stamped.sha256 if stamped else None,
+        "stamp_status": status,
+        "stamp_status_th": STAMP_STATUS_TH.get(status or "", ""),
+        "active_content": active,
+        "active_content_th": ", ".join(ACTIVE_CONTENT_TH.get(k, k) for k in active),
+        "altered": a.sha256 in faults or (stamped is not None and stamped.sha256 in faults),
     }
 
 

@@ -15,13 +15,16 @@ from service.kit.errors import NotFound
 from service.kit.fields import Count, Id
 from service.letters.files import open_attachment
 from service.letters.views import read_letter
+from service.registers.corrections import FIELD_TH, change_refusals
 from service.routing.panel import letter_panel
 
 router = APIRouter()
 
 
 @router.get("/letters/{letter_id}", response_class=HTMLResponse)
-def letter_page(request: Request, letter_id: Id, page: PageDep, registered: Count = 0, done: str = "") -> HTMLResponse:
+def letter_page(
+    request: Request, letter_id: Id, page: PageDep, registered: Count = 0, done: str = "", changed: str = ""
+) -> HTMLResponse:
     app = app_of(request)
     with app.tx() as uow:
         view = read_letter(
@@ -29,6 +32,7 @@ def letter_page(request: Request, letter_id: Id, page: PageDep, registered: Coun
         )
         letter = get_visible_letter(uow.session, page.actor, letter_id)
         panel = letter_panel(uow.session, page.actor, letter, now=app.clock(), tz=app.settings.timezone)
+        refusals = change_refusals(uow.session, page.actor, letter)
     history = None
     if may(page.actor, Action.READ_AUDIT) is None:
         with app.tx() as uow:
@@ -43,7 +47,17 @@ def letter_page(request: Request, letter_id: Id, page: PageDep, registered: Coun
                 asked={"since": None, "until": None},
             )
     return render(
-        request, "letter.html", page, letter=view, registered=registered, history=history, panel=panel, done=done
+        request,
+        "letter.html",
+        page,
+        letter=view,
+        registered=registered,
+        history=history,
+        panel=panel,
+        done=done,
+        refusals=refusals,
+        changed=changed,
+        field_th=FIELD_TH,
     )
 
 
@@ -56,4 +70,4 @@ def attachment_file(request: Request, attachment_id: Id, which: str, page: PageD
         ref = open_attachment(
             uow.session, page.actor, attachment_id, stamped=which == "stamped", now=app.clock(), where=where(request)
         )
-    return file_response(app.store, ref)
+    return file_response(app.store, ref, request=request)

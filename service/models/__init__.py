@@ -17,6 +17,7 @@ from service.models.archive import (
     TransferList,
 )
 from service.models.audit import AuditEvent, AuditHead
+from service.models.integrity import IdempotencyRecord, ObjectFault
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
 from service.models.outgoing import (
     Delivery,
@@ -36,7 +37,7 @@ from service.models.procedures import (
     ProcedureStep,
     RegisterEntry,
 )
-from service.models.registers import NumberCounter, Registration, Registry
+from service.models.registers import NumberCounter, Registration, RegistrationCorrection, Registry
 from service.models.routing import Instruction, Routing
 from service.models.units import Unit
 from service.models.users import AuthToken, Membership, User
@@ -52,6 +53,7 @@ __all__ = [
     "DestructionItem",
     "DestructionList",
     "FileCode",
+    "IdempotencyRecord",
     "Instruction",
     "LegalHold",
     "Letter",
@@ -61,11 +63,13 @@ __all__ = [
     "NumberCancellation",
     "NumberCounter",
     "NumberReservation",
+    "ObjectFault",
     "Outgoing",
     "OutgoingRecipient",
     "RecipientGroup",
     "RecipientGroupMember",
     "Registration",
+    "RegistrationCorrection",
     "Registry",
     "Rendition",
     "RetentionClass",

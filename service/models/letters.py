@@ -44,6 +44,12 @@ class Attachment(SQLModel, table=True):
     media_type: str = Field(max_length=128)
     pages: int | None = None
     created_at: datetime
+    # why the main document carries no receive stamp: "" (stamped, or not the main document), "too_complex"
+    # (over a budget: content, decompression, pixels, time), "unstampable" (the file cannot take a stamp),
+    # "deferred" (above SARABAN_STAMP_MAX_MB: stamped by `saraban verify --repair`)
+    stamp_status: str = Field(default="", max_length=32)
+    # active content found in a PDF at registration (comma-separated: javascript, launch, embedded_file, …)
+    active_content: str = Field(default="", max_length=255)
 
 
 class Rendition(SQLModel, table=True):

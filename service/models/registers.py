@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 import service.models.base  # noqa: F401  (the naming convention is set before any table)
@@ -43,3 +43,17 @@ class Registration(SQLModel, table=True):
     action: str = Field(default="", max_length=1000)  # การปฏิบัติ
     remarks: str = Field(default="", max_length=1000)
     cancelled: bool = False
+
+
+class RegistrationCorrection(SQLModel, table=True):
+    """การแก้ไขการลงทะเบียน: one correction of a registered letter's particulars by the registry's clerk; the values
+    before and after (JSON objects of the changed fields only), so every earlier version can be read back."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    letter_id: int = Field(foreign_key="letter.id", index=True)
+    corrected_at: datetime
+    corrected_by: int = Field(foreign_key="user.id")
+    reason: str = Field(max_length=1000)
+    before: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    after: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import PDF
+from service.edge.idempotent import idempotent
 from service.edge.params import year_param
 from service.kit.errors import InvalidInput
 from service.kit.fields import BeYear, Id, OfficeDateTime, Text
@@ -36,6 +37,7 @@ def groups(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 
 
 @router.post("/outgoing", status_code=201)
+@idempotent()
 def create(request: Request, actor: ActorDep, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     data = parse_outgoing(body)
     return flow.draft(app_of(request), actor=actor, data=data, where=where(request))
@@ -63,6 +65,8 @@ def outgoing_one(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, 
 async def files(request: Request, letter_id: Id, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
+    # the right first: nothing of the body is read for someone who may not attach files to this letter
+    await run_in_threadpool(flow.check_may_attach, app, actor=actor, letter_id=letter_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     result = await run_in_threadpool(
         flow.upload_files, app, actor=actor, letter_id=letter_id, upload=upload, where=where(request)
@@ -76,6 +80,7 @@ class IssueIn(BaseModel):
 
 
 @router.post("/outgoing/{letter_id}/issue")
+@idempotent(status=200)
 def issue(request: Request, letter_id: Id, actor: ActorDep, body: IssueIn | None = None) -> dict[str, Any]:
     reservation_id = body.reservation_id if body is not None else None
     return flow.issue(

@@ -16,7 +16,7 @@ from service.kit.errors import Conflict, InvalidInput, NotFound
 from service.models import Attachment, Letter, Outgoing, OutgoingRecipient, RecipientGroup, Registry, Unit
 from service.outgoing.input import OutgoingIn, RecipientIn
 from service.outgoing.series import require_issuer, send_registry
-from service.receiving.record import StoredFile
+from service.receiving.record import StoredFile, original_names
 
 
 class NotElectronic(InvalidInput):
@@ -256,6 +256,8 @@ def attach_files(
             size=f.size,
             media_type=f.media_type,
             pages=f.pages,
+            active_content=",".join(f.active_content),
+            stamp_status="too_complex" if f.too_complex else "",
             created_at=to_db(now),
         )
         for i, f in enumerate(files)
@@ -274,5 +276,6 @@ def attach_files(
         letter_id=letter_id,
         where=where,
         attachments=[a.sha256 for a in rows],
+        **original_names(list(files)),
     )
     return rows

@@ -8,14 +8,16 @@ from typing import Any
 from service import audit
 from service.access.rule import Actor
 from service.context import Saraban
+from service.kit.errors import disk_full
 from service.kit.thai import local
 from service.kit.uploads import Upload, check_file
 from service.letters.views import attachment_view
 from service.outgoing.delivery import MailJob, Sent, record_mail_result, register_delivery, send_letter
-from service.outgoing.drafting import attach_files, create_draft
+from service.outgoing.drafting import attach_files, create_draft, outgoing_of, series_of
 from service.outgoing.input import OutgoingIn
 from service.outgoing.mail import send_mail, smtp_configured
 from service.outgoing.numbers import issue_number
+from service.outgoing.series import require_issuer
 from service.receiving.record import StoredFile
 
 log = logging.getLogger(__name__)
@@ -36,10 +38,20 @@ def draft(app: Saraban, *, actor: Actor, data: OutgoingIn, where: audit.Where) -
     return {"letter_id": letter_id, "state": drafted.outgoing.state}
 
 
+def check_may_attach(app: Saraban, *, actor: Actor, letter_id: int) -> None:
+    """The issuer's right to the letter's files, checked before the upload is read (the routes call it first)."""
+    with app.tx(readonly=True) as uow:
+        outgoing, letter = outgoing_of(uow.session, actor, letter_id)
+        require_issuer(uow.session, actor, series_of(uow.session, outgoing), letter.secrecy)
+
+
 def upload_files(app: Saraban, *, actor: Actor, letter_id: int, upload: Upload, where: audit.Where) -> dict[str, Any]:
     """Check every file, store the originals under their hashes, then record them (bytes first, as receiving)."""
     try:
-        checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
+        checked = [
+            check_file(f, allowed=app.settings.allowed_type_set, max_pixels=app.settings.stamp_max_pixels)
+            for f in upload.files
+        ]
         stored = []
         for c in checked:
             app.store.put(c.staged)
@@ -51,8 +63,15 @@ def upload_files(app: Saraban, *, actor: Actor, letter_id: int, upload: Upload, 
                     media_type=c.media.media_type,
                     kind=c.media.kind,
                     pages=c.pages,
+                    active_content=c.active_content,
+                    original_name=c.original,
+                    too_complex=c.too_complex,
                 )
             )
+    except OSError as exc:  # a full disk: nothing is recorded
+        if (full := disk_full(exc)) is not None:
+            raise full from exc
+        raise
     finally:
         upload.discard()
     with app.tx() as uow:

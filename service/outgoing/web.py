@@ -52,11 +52,13 @@ DRAFT_FIELDS = (
 )
 
 
-async def _form(request: Request, page: Page) -> Upload:
-    """The posted form (urlencoded or multipart), its CSRF token checked."""
+async def _form(request: Request, page: Page, *, files: bool = False) -> Upload:
+    """The posted form (urlencoded or multipart), its CSRF token checked; files only where the form takes them."""
     app = app_of(request)
     s = app.settings
-    upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
+    upload = await read_upload(
+        request, tmp_dir=app.tmp_dir, max_files=s.max_files if files else 0, max_file_bytes=s.max_file_bytes
+    )
     try:
         check_csrf(page, upload.fields.get("csrf"))
     except CsrfFailed:
@@ -263,7 +265,9 @@ async def issue_submit(request: Request, letter_id: Id, page: PageDep) -> Respon
 
 @router.post("/outgoing/{letter_id}/files", response_model=None)
 async def files_submit(request: Request, letter_id: Id, page: PageDep) -> Response:
-    upload = await _form(request, page)
+    # the right first: nothing of the body is read for someone who may not attach files to this letter
+    await run_in_threadpool(flow.check_may_attach, app_of(request), actor=page.actor, letter_id=letter_id)
+    upload = await _form(request, page, files=True)
 
     async def work() -> None:
         await run_in_threadpool(

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pypdf.errors import LimitReachedError
 from pypdf.generic import DictionaryObject, StreamObject
 
+from service.pdf.budget import Meter, TooComplex, current
 from service.pdf.geometry import _IDENTITY, Matrix, Rect, _apply, _bbox, _mul, _transform_rect
 
 log = logging.getLogger(__name__)
@@ -240,30 +242,57 @@ class _PageContent:
         self.text.append(r)
 
 
-def _stream_data(contents: Any) -> bytes:
+def _decoded(stream: Any, meter: Meter) -> bytes:
+    """A stream's decoded data, counted against the decompression budget (pypdf's own limit, lowered to the
+    budget by ``metered``, stops a single bomb while it is being inflated)."""
+    meter.check_time()
+    try:
+        data = bytes(stream.get_object().get_data())
+    except LimitReachedError as exc:
+        raise TooComplex(f"a content stream decodes to more than allowed: {exc}") from exc
+    meter.add_content(len(data))
+    return data
+
+
+def _stream_data(contents: Any, meter: Meter | None = None) -> bytes:
     """The decoded data of a /Contents entry (one stream or an array of them)."""
+    meter = meter or current()
     obj = contents.get_object()
     if isinstance(obj, list):
-        return b"\n".join(part.get_object().get_data() for part in obj)
-    return bytes(obj.get_data())
+        return b"\n".join(_decoded(part, meter) for part in obj)
+    return _decoded(obj, meter)
 
 
 def _read_page(page: Any) -> _PageContent:
-    """Text boxes, placed images and painted paths of ``page`` (and of its forms, 2 levels deep)."""
+    """Text boxes, placed images and painted paths of ``page`` (and of its forms, 2 levels deep).
+
+    Within the budget of the work under way (``service.pdf.budget``): over it, :class:`TooComplex` is raised;
+    any other trouble reading the page leaves what was found so far (the stamp goes to its usual corner).
+    """
     found = _PageContent()
+    meter = current()
     try:
         contents = page.get("/Contents")
         if contents is not None:
             resources = page.get("/Resources")
             _walk(
-                _stream_data(contents), resources.get_object() if resources is not None else None, _IDENTITY, 0, found
+                _stream_data(contents, meter),
+                resources.get_object() if resources is not None else None,
+                _IDENTITY,
+                0,
+                found,
+                meter,
             )
+    except TooComplex:
+        raise
+    except LimitReachedError as exc:
+        raise TooComplex(f"page 1 is over pypdf's limits: {exc}") from exc
     except Exception as exc:  # reading the page must never stop the stamp
         log.warning("cannot read the content of page 1: %s", exc)
     return found
 
 
-def _walk(data: bytes, resources: Any, base: Matrix, depth: int, found: _PageContent) -> None:
+def _walk(data: bytes, resources: Any, base: Matrix, depth: int, found: _PageContent, meter: Meter) -> None:
     xobjects: Any = {}
     font_resources: Any = {}
     with contextlib.suppress(Exception):
@@ -293,7 +322,12 @@ def _walk(data: bytes, resources: Any, base: Matrix, depth: int, found: _PageCon
         a, b, c, d, e, f = tm
         tm = (a, b, c, d, e + advance * a, f + advance * b)
 
+    counted = 0
     for operands, op in _operations(data):
+        counted += 1
+        if counted == 1000:
+            meter.add_operators(counted)
+            counted = 0
         try:
             if op in (b"Tj", b"'", b'"'):
                 if op != b"Tj":
@@ -385,6 +419,7 @@ def _walk(data: bytes, resources: Any, base: Matrix, depth: int, found: _PageCon
                         form_m = tuple(float(v) for v in matrix)  # type: ignore[assignment]
                     form_resources = xobj.get("/Resources")
                     form_resources = form_resources.get_object() if form_resources is not None else resources
-                    _walk(xobj.get_data(), form_resources, _mul(form_m, ctm), depth + 1, found)
+                    _walk(_decoded(xobj, meter), form_resources, _mul(form_m, ctm), depth + 1, found, meter)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError):
             continue  # a malformed operation: skip it
+    meter.add_operators(counted)

@@ -12,7 +12,9 @@ from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
 from PIL import Image, ImageStat
+from pypdf import apply_configuration, get_configuration
 
+from service.pdf.budget import TooComplex, current
 from service.pdf.content import _PlacedImage, _read_page
 from service.pdf.geometry import MM, Matrix, Rect, _apply, _area, _frame, _overlap, _PageFrame
 
@@ -84,12 +86,23 @@ def _page_image(page: Any, name: str) -> Image.Image | None:
     the stream, greyscale only and, when large, at half scale (libjpeg scales while decoding, which is much
     cheaper); other images go through pypdf.
     """
+    meter = current()
     try:
         xobj = page["/Resources"]["/XObject"][name].get_object()
+    except Exception as exc:
+        log.info("no page image %s: %s", name, exc)
+        return None
+    try:
+        width, height = int(xobj.get("/Width", 0)), int(xobj.get("/Height", 0))
+    except (TypeError, ValueError):
+        width = height = 0
+    meter.check_pixels(width, height)  # from the dictionary, before a byte is decoded
+    try:
         filters = xobj.get("/Filter")
         if "/Decode" not in xobj and (filters == "/DCTDecode" or filters == ["/DCTDecode"]):
             img = Image.open(io.BytesIO(xobj.get_data()))
             if img.format == "JPEG":
+                meter.check_pixels(*img.size)
                 if max(img.size) >= 2 * _INK_MIN_DECODE_SIDE:
                     img.draft("L", ((img.width + 1) // 2, (img.height + 1) // 2))
                 else:
@@ -97,12 +110,14 @@ def _page_image(page: Any, name: str) -> Image.Image | None:
                 return img
     except Exception as exc:
         log.info("cannot read the page image %s as a JPEG: %s", name, exc)
-    wanted = name.lstrip("/")
+    # its pixels are within the budget: let pypdf decode that much (4 bytes a pixel at most), however low the
+    # content streams' decompression limit is; only this image is decoded, not every image of the page
+    room = max(width * height * 4 + 65536, get_configuration().zlib_maximum_output_length)
     try:
-        for img_file in page.images:
-            base = img_file.name.lstrip("/")
-            if base == wanted or base.rsplit(".", 1)[0] == wanted:
-                return img_file.image  # type: ignore[no-any-return]
+        with apply_configuration(zlib_maximum_output_length=room, image_maximum_buffer_size=room):
+            return page.images[name].image  # type: ignore[no-any-return]
+    except TooComplex:
+        raise
     except Exception as exc:
         log.info("cannot decode the page image %s: %s", name, exc)
     return None
@@ -338,9 +353,11 @@ def choose_rect(
     tolerance = 0.002 * w * h
     # candidates share a few dozen x positions: per x, the obstacles overlapping horizontally and by how much
     columns: dict[float, list[tuple[float, float, float]]] = {}
+    meter = current()
     for cand in _candidates((page_w, page_h), w, h, margin, step, anchor):
         column = columns.get(cand[0])
         if column is None:
+            meter.check_time()
             gx0, gx1 = cand[0] - pad, cand[2] + pad
             column = columns[cand[0]] = [
                 (y0, y1, weight * (min(gx1, x1) - max(gx0, x0)))

@@ -7,11 +7,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
+from service.integrity import idempotency
 from service.kit.errors import InvalidInput
 from service.kit.fields import Id
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
-from service.receiving.flow import register_received
+from service.receiving.duplicates import split_confirmation, truthy
+from service.receiving.flow import check_may_receive, register_received
 
 router = APIRouter(prefix="/api/v1")
 
@@ -20,15 +22,41 @@ router = APIRouter(prefix="/api/v1")
 async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
+    # the right first: nothing of the body is read for someone who may not register here
+    await run_in_threadpool(check_may_receive, app, actor=actor, registry_id=registry_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     try:
         if "meta" not in upload.fields:
             raise InvalidInput("the form needs a 'meta' field holding the letter as JSON", thai="ไม่มีข้อมูลหนังสือ (meta)")
-        data = parse_letter_meta(upload.fields["meta"])
+        meta, confirm = split_confirmation(upload.fields["meta"])
+        confirm = confirm or truthy(upload.fields.get("confirm_duplicate", ""))
+        confirm = confirm or truthy(request.query_params.get("confirm_duplicate", ""))
+        data = parse_letter_meta(meta)
+        # a retry with the same Idempotency-Key: the first answer, nothing registered anew
+        claim = idempotency.make_claim(
+            actor.id,
+            request.headers.get("idempotency-key"),
+            f"POST {request.url.path}",
+            upload.fields["meta"],
+            f"confirm_duplicate={confirm}",
+            *(f"{f.filename}\0{f.staged.sha256}" for f in upload.files),
+        )
+        first = await run_in_threadpool(idempotency.replay, app, claim) if claim is not None else None
     except Exception:
         upload.discard()
         raise
+    if first is not None:
+        upload.discard()
+        return JSONResponse(first.body, status_code=first.status)
     result = await run_in_threadpool(
-        register_received, app, actor=actor, registry_id=registry_id, data=data, upload=upload, where=where(request)
+        register_received,
+        app,
+        actor=actor,
+        registry_id=registry_id,
+        data=data,
+        upload=upload,
+        where=where(request),
+        confirm_duplicate=confirm,
+        claim=claim,
     )
     return JSONResponse(result, status_code=201)

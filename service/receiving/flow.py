@@ -10,34 +10,67 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from service import audit
+from service.access.roles import RECEIVE_KINDS
 from service.access.rule import Actor
 from service.context import Saraban
-from service.kit.thai import local
+from service.integrity import idempotency
+from service.kit.errors import disk_full
+from service.kit.thai import be_year, local
 from service.kit.uploads import CheckedFile, Upload, check_file
 from service.letters.input import LetterIn
 from service.letters.renditions import record_rendition
 from service.letters.views import attachment_view, registration_view
 from service.models import Attachment, Registration, Registry, Rendition, Unit
+from service.pdf.budget import Budget, TooComplex, metered
+from service.receiving.duplicates import find_duplicates, refuse_duplicates
 from service.receiving.record import (
     ReceiptDraft,
     Received,
     StoredFile,
     draft_receipt,
     plan_receipt,
+    precheck_receipt,
     record_receipt,
 )
-from service.receiving.stamp import ReceiveStamp, image_to_pdf, stamp_pdf_to
+from service.receiving.stamp import InvalidImage, InvalidPdf, ReceiveStamp, image_to_pdf, stamp_pdf_to
 from storage import Staging
 
 log = logging.getLogger(__name__)
 STAMPABLE = frozenset({"pdf", "jpeg", "png", "gif"})
+
+
+TOO_COMPLEX = "too_complex"
+UNSTAMPABLE = "unstampable"
+DEFERRED = "deferred"
+
+
+def stamp_budget(app: Saraban) -> Budget:
+    """The budgets of one stamp, from the settings (``SARABAN_STAMP_MAX_*``)."""
+    s = app.settings
+    return Budget(
+        content_bytes=s.stamp_max_content_mb * 1024 * 1024,
+        operators=s.stamp_max_operators,
+        pixels=s.stamp_max_pixels,
+        seconds=s.stamp_max_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class StampOutcome:
+    rendition: Rendition | None
+    status: str  # "stamped" or why not (TOO_COMPLEX, UNSTAMPABLE)
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,49 +83,152 @@ class StampJob:
     registered_at: Any
 
 
-def prepare_receipt(app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload) -> ReceiptDraft:
+def check_may_receive(app: Saraban, *, actor: Actor, registry_id: int) -> None:
+    """The clerk's right to the registry, checked before the upload is read (the route calls it first)."""
+    with app.tx(readonly=True) as uow:
+        precheck_receipt(uow.session, actor, registry_id)
+
+
+def prepare_receipt(
+    app: Saraban,
+    *,
+    actor: Actor,
+    registry_id: int,
+    data: LetterIn,
+    upload: Upload,
+    confirm_duplicate: bool = False,
+) -> ReceiptDraft:
     """Everything before the write: the files checked, the clerk's right and the readers planned (reads only,
-    outside the write lock), the originals stored under their hashes, the rows drafted. A refusal here comes before
-    anything is stored or numbered; the upload's temp files are gone afterwards either way."""
+    outside the write lock), the duplicate warning (unless confirmed), the originals stored under their hashes, the
+    rows drafted. A refusal here comes before anything is stored or numbered; the upload's temp files are gone
+    afterwards either way."""
     try:
-        checked = [check_file(f, allowed=app.settings.allowed_type_set) for f in upload.files]
+        checked = [
+            check_file(f, allowed=app.settings.allowed_type_set, max_pixels=app.settings.stamp_max_pixels)
+            for f in upload.files
+        ]
         with app.tx(readonly=True) as uow:
             plan = plan_receipt(uow.session, actor, registry_id, data.secrecy)
+            if app.settings.duplicate_check and not confirm_duplicate:
+                assert plan.registry.id is not None
+                earlier = find_duplicates(
+                    uow.session,
+                    actor,
+                    registry_id=plan.registry.id,
+                    year=be_year(local(app.clock(), app.settings.timezone)),
+                    letter_no=data.letter_no,
+                    sender=data.sender,
+                    sha256s=[c.staged.sha256 for c in checked],
+                )
+                refuse_duplicates(earlier, tz=app.settings.timezone)
         stored = [_store(app, c) for c in checked]
+    except OSError as exc:  # a full disk: nothing is registered (an original already stored is an orphan at most)
+        if (full := disk_full(exc)) is not None:
+            raise full from exc
+        raise
     finally:
         upload.discard()
     return draft_receipt(plan, actor=actor, data=data, files=stored, now=app.clock())
 
 
 def register_received(
-    app: Saraban, *, actor: Actor, registry_id: int, data: LetterIn, upload: Upload, where: audit.Where
+    app: Saraban,
+    *,
+    actor: Actor,
+    registry_id: int,
+    data: LetterIn,
+    upload: Upload,
+    where: audit.Where,
+    confirm_duplicate: bool = False,
+    claim: idempotency.Claim | None = None,
 ) -> dict[str, Any]:
     """The one way a received letter is registered (API, web and tests): prepare, then the write in its own
-    transaction (the next number, the rows, the readers, the audit), then the stamp and the index after commit."""
-    draft = prepare_receipt(app, actor=actor, registry_id=registry_id, data=data, upload=upload)
+    transaction (the next number, the rows, the readers, the audit, the answer kept for an ``Idempotency-Key``),
+    then the stamp and the index after commit.
+
+    A letter that looks registered already (``service.receiving.duplicates``) is refused with 409
+    ``possible_duplicate`` unless ``confirm_duplicate``."""
+    draft = prepare_receipt(
+        app, actor=actor, registry_id=registry_id, data=data, upload=upload, confirm_duplicate=confirm_duplicate
+    )
     plan, stored = draft.plan, draft.files
-    stamped: list[Rendition] = []
-    with app.tx() as uow:
-        received = record_receipt(uow.session, draft, where=where)
-        letter_id = received.letter.id
-        assert letter_id is not None
-        job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
-        if job is not None:
-            uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
-        if app.indexer is not None:
-            indexer = app.indexer
-            uow.after_commit(lambda: indexer.enqueue(letter_id))
-    attachments = [attachment_view(a, None) for a in received.attachments]
-    response = {
-        "letter_id": letter_id,
-        "registration": registration_view(received.registration, plan.registry),
-        "attachments": attachments,
-    }
-    for rendition in stamped:
+    stamped: list[StampOutcome] = []
+    try:
+        with _full_disk_refused(), app.tx() as uow:
+            received = record_receipt(uow.session, draft, where=where)
+            letter_id = received.letter.id
+            assert letter_id is not None
+            if confirm_duplicate and app.settings.duplicate_check:
+                _record_confirmed_duplicate(uow.session, draft, received, where=where)
+            job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
+            main = _main_document(received, stored)
+            if job is None and main is not None:  # above SARABAN_STAMP_MAX_MB: `saraban verify --repair` stamps it
+                main.stamp_status = DEFERRED
+                uow.session.execute(
+                    update(Attachment).where(col(Attachment.id) == main.id).values(stamp_status=DEFERRED)
+                )
+            attachments = [attachment_view(a, None) for a in received.attachments]
+            response = {
+                "letter_id": letter_id,
+                "registration": registration_view(received.registration, plan.registry),
+                "attachments": attachments,
+            }
+            if claim is not None:
+                idempotency.remember(uow.session, claim, idempotency.Answer(201, response), now=app.clock())
+            if job is not None:
+                uow.after_commit(lambda: stamped.append(stamp_attachment(app, job)))
+            if app.indexer is not None:
+                indexer = app.indexer
+                uow.after_commit(lambda: indexer.enqueue(letter_id))
+    except IntegrityError:
+        first = idempotency.replay(app, claim) if claim is not None else None
+        if first is None:
+            raise
+        return dict(first.body)  # a concurrent request with the same key registered it: its answer
+    for outcome in stamped:
         for view in attachments:
-            if view["id"] == rendition.attachment_id:
+            rendition = outcome.rendition
+            if rendition is not None and view["id"] == rendition.attachment_id:
                 view["stamped_id"], view["stamped_sha256"] = rendition.id, rendition.sha256
+                view["stamp_status"] = "stamped"
+            elif rendition is None and job is not None and view["id"] == job.attachment_id:
+                view["stamp_status"] = outcome.status
+    if claim is not None and stamped:
+        idempotency.update_body(app, claim, response)
     return response
+
+
+def _record_confirmed_duplicate(
+    session: Session, draft: ReceiptDraft, received: Received, *, where: audit.Where
+) -> None:
+    """The clerk registered a letter that looked registered already: the audit says which earlier ones it resembled."""
+    registry_id = draft.plan.registry.id
+    assert registry_id is not None
+    earlier = [
+        e
+        for e in find_duplicates(
+            session,
+            draft.actor,
+            registry_id=registry_id,
+            year=draft.year,
+            letter_no=received.letter.letter_no,
+            sender=received.letter.sender,
+            sha256s=[a.sha256 for a in received.attachments],
+        )
+        if e.registration_id != received.registration.id
+    ]
+    if earlier:
+        audit.record(
+            session,
+            at=draft.now,
+            action="duplicate_confirmed",
+            actor=draft.actor,
+            object_type="registration",
+            object_id=received.registration.id or "",
+            letter_id=received.letter.id,
+            where=where,
+            earlier=[{"letter_id": e.letter_id, "number": e.number, "year": e.year, "match": e.match} for e in earlier],
+        )
 
 
 def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
@@ -104,7 +240,28 @@ def _store(app: Saraban, checked: CheckedFile) -> StoredFile:
         media_type=checked.media.media_type,
         kind=checked.media.kind,
         pages=checked.pages,
+        active_content=checked.active_content,
+        original_name=checked.original,
+        too_complex=checked.too_complex,
     )
+
+
+@contextmanager
+def _full_disk_refused() -> Iterator[None]:
+    """A full disk while the registration is written (SQLite's file, its journal) rolls it back: 503, not 500."""
+    try:
+        yield
+    except Exception as exc:
+        if (full := disk_full(exc)) is not None:
+            raise full from exc
+        raise
+
+
+def _main_document(received: Received, stored: list[StoredFile]) -> Attachment | None:
+    for att, f in zip(received.attachments, stored, strict=True):
+        if f.kind in STAMPABLE:
+            return att
+    return None
 
 
 def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, max_bytes: int) -> StampJob | None:
@@ -130,12 +287,38 @@ def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, 
     return None
 
 
-def stamp_attachment(app: Saraban, job: StampJob) -> Rendition:
-    """Produce and record the stamped copy; idempotent, so `saraban verify --repair` can re-run it.
+def stamp_attachment(app: Saraban, job: StampJob) -> StampOutcome:
+    """Produce and record the stamped copy within the stamp's budgets; idempotent, so `saraban verify --repair`
+    can re-run it (with the same budgets).
 
     The copy is written to a staged temp file (hashed as it is written) and stored from there: neither the
-    original nor the copy is held in memory.
+    original nor the copy is held in memory. A file over a budget (:class:`TooComplex`) or one that cannot take
+    a stamp (a damaged image or PDF) is left unstamped, its attachment marked with why (``stamp_status``).
     """
+    try:
+        with metered(stamp_budget(app)):
+            rendition = _make_stamped(app, job)
+    except TooComplex as exc:
+        log.warning("attachment %s not stamped, over a budget: %s", job.attachment_id, exc.what)
+        _mark_stamp(app, job.attachment_id, TOO_COMPLEX)
+        return StampOutcome(None, TOO_COMPLEX, exc.what)
+    except (InvalidPdf, InvalidImage) as exc:
+        log.warning("attachment %s cannot take a stamp: %s", job.attachment_id, exc)
+        _mark_stamp(app, job.attachment_id, UNSTAMPABLE)
+        return StampOutcome(None, UNSTAMPABLE, str(exc))
+    _mark_stamp(app, job.attachment_id, "")
+    return StampOutcome(rendition, "stamped")
+
+
+def _mark_stamp(app: Saraban, attachment_id: int, status: str) -> None:
+    with app.tx() as uow:
+        att = uow.session.get(Attachment, attachment_id)
+        if att is not None and att.stamp_status != status:
+            att.stamp_status = status
+            uow.session.add(att)
+
+
+def _make_stamped(app: Saraban, job: StampJob) -> Rendition:
     stamp = ReceiveStamp(
         unit_name=job.unit_name,
         number=job.number,
@@ -168,29 +351,49 @@ def stamp_attachment(app: Saraban, job: StampJob) -> Rendition:
         )
 
 
-def restamp_missing(app: Saraban) -> int:
-    """Re-create stamped copies that a crash after commit left missing."""
-    count = 0
+def main_documents(session: Session) -> list[tuple[Attachment, Registration, Registry]]:
+    """The main document (first stampable file) of every registered letter, with the letter's first
+    registration: what carries the receive stamp."""
+    rows = session.exec(
+        select(Attachment, Registration, Registry)
+        .join(Registration, col(Registration.letter_id) == Attachment.letter_id)
+        .join(Registry, col(Registry.id) == Registration.registry_id)
+        .order_by(col(Attachment.letter_id), col(Attachment.position), col(Registration.id))
+    ).all()
+    found = []
+    letters_done: set[int] = set()
+    first_seen: set[int] = set()
+    for att, reg, registry in rows:
+        if att.letter_id not in first_seen:  # the letter's first registration: a letter the office sent is not
+            first_seen.add(att.letter_id)  # stamped (its recipients' arrivals register the sender's files)
+            if registry.kind not in RECEIVE_KINDS:
+                letters_done.add(att.letter_id)
+        if att.letter_id in letters_done or _kind_of(att.media_type) not in STAMPABLE:
+            continue
+        letters_done.add(att.letter_id)
+        found.append((att, reg, registry))
+    return found
+
+
+@dataclass
+class RestampReport:
+    stamped: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def restamp_missing(app: Saraban) -> RestampReport:
+    """Re-create stamped copies that a crash after commit left missing (or that were deferred, or over a budget:
+    tried again with the same budgets). A file that cannot be stamped is reported and the rest go on."""
+    report = RestampReport()
     with app.tx() as uow:
         s = uow.session
-        letters_done = set()
-        rows = s.exec(
-            select(Attachment, Registration, Registry)
-            .join(Registration, col(Registration.letter_id) == Attachment.letter_id)
-            .join(Registry, col(Registry.id) == Registration.registry_id)
-            .order_by(col(Attachment.letter_id), col(Attachment.position), col(Registration.id))
-        ).all()
         stamped = {
             r.attachment_id
             for r in s.exec(select(Rendition).where(Rendition.kind == "stamped"))
             if app.store.exists(r.sha256)  # a row whose object vanished needs a new stamp too
         }
         jobs = []
-        for att, reg, registry in rows:
-            kind = _kind_of(att.media_type)
-            if att.letter_id in letters_done or kind not in STAMPABLE:
-                continue
-            letters_done.add(att.letter_id)
+        for att, reg, registry in main_documents(s):
             if att.id in stamped:
                 continue
             unit = s.get(Unit, registry.unit_id)
@@ -199,16 +402,24 @@ def restamp_missing(app: Saraban) -> int:
                 StampJob(
                     att.id,
                     att.sha256,
-                    kind,
+                    _kind_of(att.media_type),
                     (unit.short_name or unit.name) if unit else "",
                     reg.number,
                     reg.registered_at,
                 )
             )
     for job in jobs:
-        stamp_attachment(app, job)
-        count += 1
-    return count
+        try:
+            outcome = stamp_attachment(app, job)
+        except Exception as exc:  # one bad file must not stop the others
+            log.exception("re-stamping attachment %s failed", job.attachment_id)
+            report.failed.append(f"attachment {job.attachment_id}: {type(exc).__name__}: {exc}")
+            continue
+        if outcome.rendition is None:
+            report.failed.append(f"attachment {job.attachment_id}: {outcome.status} ({outcome.reason})")
+        else:
+            report.stamped += 1
+    return report
 
 
 def _kind_of(media_type: str) -> str:

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 from service import audit
 from service.access.policy import Action, RegistryTarget, may
 from service.access.queries import grant_readers, hidden_registry, unit_ancestors
+from service.access.roles import SECRET_KINDS
 from service.access.rule import Actor, RegistryPlace, letter_principals
 from service.kit.clock import to_db
 from service.kit.db import Prepared
@@ -42,6 +43,19 @@ class StoredFile:
     media_type: str
     kind: str
     pages: int | None
+    active_content: tuple[str, ...] = ()
+    original_name: str = ""
+    """The name as sent when it was cleaned for display (``filename``): kept in the audit trail only."""
+    too_complex: bool = False
+    """Over the pixel budget: kept, but neither stamped nor read for the index."""
+
+
+def original_names(files: list[StoredFile]) -> dict[str, Any]:
+    """For the audit: the names as sent, when any was cleaned for display (bidi controls, control characters,
+    paths)."""
+    if not any(f.original_name for f in files):
+        return {}
+    return {"original_filenames": [f.original_name or f.filename for f in files]}
 
 
 def check_may_register(session: Session, actor: Actor, registry: Registry, secrecy: int) -> None:
@@ -118,6 +132,16 @@ def plan_receipt(session: Session, actor: Actor, registry_id: int, secrecy: int)
     )
 
 
+def precheck_receipt(session: Session, actor: Actor, registry_id: int) -> None:
+    """Before a byte of the upload is read: the registry exists for the actor and the actor registers in it (at
+    the least secrecy the registry takes; the letter's own secrecy is checked again once it is known)."""
+    row = session.connection().execute(_REGISTRY_PLACE, {"registry_id": registry_id}).first()
+    registry = Registry(id=row.id, code=row.code, name=row.name, kind=row.kind, unit_id=row.unit_id) if row else None
+    if row is None or registry is None or hidden_registry(actor, registry):
+        raise NotFound(f"registry {registry_id} not found", thai="ไม่พบทะเบียนนี้")
+    check_may_register(session, actor, registry, 1 if registry.kind in SECRET_KINDS else 0)
+
+
 @dataclass(frozen=True)
 class ReceiptDraft:
     """A registration ready to be written: the rows as values, all but the number and the new ids.
@@ -169,6 +193,8 @@ def draft_receipt(
             media_type=f.media_type,
             pages=f.pages,
             created_at=to_db(now),
+            active_content=",".join(f.active_content),
+            stamp_status="too_complex" if f.too_complex else "",
         )
         for i, f in enumerate(files)
     ]
@@ -228,6 +254,7 @@ def record_receipt(session: Session, draft: ReceiptDraft, *, where: audit.Where 
         year=draft.year,
         number=number,
         attachments=[a.sha256 for a in draft.attachments],
+        **original_names(draft.files),
     )
     draft.letter.id = letter_id
     for att, att_id in zip(draft.attachments, attachment_ids, strict=True):

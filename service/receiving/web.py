@@ -10,11 +10,12 @@ from service.access.queries import visible_registry
 from service.access.roles import SECRET_KINDS
 from service.edge.deps import CsrfFailed, PageDep, app_of, check_csrf, record_failure, where
 from service.edge.templates import render
-from service.kit.errors import Forbidden, NotFound, SarabanError, Unauthenticated
+from service.kit.errors import Forbidden, NotFound, PossibleDuplicate, SarabanError, Unauthenticated
 from service.kit.fields import Id
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
-from service.receiving.flow import register_received
+from service.receiving.duplicates import truthy
+from service.receiving.flow import check_may_receive, register_received
 
 router = APIRouter()
 
@@ -46,19 +47,24 @@ def receive_form(request: Request, registry_id: Id, page: PageDep) -> HTMLRespon
 async def receive_submit(request: Request, registry_id: Id, page: PageDep) -> Response:
     app = app_of(request)
     s = app.settings
+    # the right first: nothing of the body is read for someone who may not register here (a Thai error page)
+    await run_in_threadpool(check_may_receive, app, actor=page.actor, registry_id=registry_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     form = {k: upload.fields.get(k, "") for k in FORM_FIELDS}
     try:
         check_csrf(page, upload.fields.get("csrf"))
         data = parse_letter_meta({k: v for k, v in form.items() if v != ""})
+        confirm = truthy(upload.fields.get("confirm_duplicate", ""))
         result = await run_in_threadpool(
-            register_received,
-            app,
-            actor=page.actor,
-            registry_id=registry_id,
-            data=data,
-            upload=upload,
-            where=where(request),
+            lambda: register_received(
+                app,
+                actor=page.actor,
+                registry_id=registry_id,
+                data=data,
+                upload=upload,
+                where=where(request),
+                confirm_duplicate=confirm,
+            )
         )
     except (Unauthenticated, CsrfFailed, NotFound):
         upload.discard()
@@ -77,6 +83,7 @@ async def receive_submit(request: Request, registry_id: Id, page: PageDep) -> Re
             registry=registry,
             form=form,
             error=exc,
+            duplicate=exc.extra.get("earlier") if isinstance(exc, PossibleDuplicate) else None,
             secret=registry.kind in SECRET_KINDS,
         )
     return RedirectResponse(f"/letters/{result['letter_id']}?registered=1", status_code=303)

@@ -17,6 +17,7 @@ from service.context import Saraban
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import PDF
 from service.edge.files import file_response
+from service.edge.idempotent import idempotent
 from service.kit.db import UnitOfWork
 from service.kit.errors import NotFound
 from service.kit.fields import Count, Days, Id, Line, OfficeDateTime, Text
@@ -94,6 +95,7 @@ def _route_json(app: Saraban, uow: UnitOfWork, route: Routing) -> dict[str, Any]
 
 
 @router.post("/letters/{letter_id}/routes", status_code=201)
+@idempotent()
 def route(request: Request, letter_id: Id, actor: ActorDep, body: RouteIn) -> dict[str, Any]:
     """Route the letter; 201 ``{"id", "letter_id", "state", "routes": [...]}`` (``id`` and ``state`` of the first)."""
     app = app_of(request)
@@ -325,4 +327,5 @@ def recipients(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, An
 def instructed(request: Request, letter_id: Id, actor: ActorDep) -> StreamingResponse:
     """The receive-stamped copy with the instructions written under the stamp (made on request when stale)."""
     app = app_of(request)
-    return file_response(app.store, instructed_copy(app, actor=actor, letter_id=letter_id, where=where(request)))
+    ref = instructed_copy(app, actor=actor, letter_id=letter_id, where=where(request))
+    return file_response(app.store, ref, request=request)

@@ -235,4 +235,5 @@ def instruction_form(
 @router.get("/letters/{letter_id}/instructed", response_model=None)
 def instructed_file(request: Request, letter_id: Id, page: PageDep) -> Response:
     app = app_of(request)
-    return file_response(app.store, instructed_copy(app, actor=page.actor, letter_id=letter_id, where=where(request)))
+    ref = instructed_copy(app, actor=page.actor, letter_id=letter_id, where=where(request))
+    return file_response(app.store, ref, request=request)

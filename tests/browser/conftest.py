@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from service.demo import DEMO_PASSWORD
 from tests.conftest import need
+from tests.pages_scan import RECORDERS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,6 +47,20 @@ def browser() -> Iterator[Browser]:
 
 
 NewPage = Callable[[], Page]
+
+
+@pytest.fixture(autouse=True)
+def no_english_on_pages() -> Iterator[None]:
+    """Thai everywhere a person looks: after each test, every HTML page the live servers it started served is
+    scanned for English sentences outside code values (``tests.pages_scan``); any found fails the test."""
+    first = len(RECORDERS)
+    yield
+    found: dict[str, list[str]] = {}
+    for recorder in RECORDERS[first:]:
+        for path, pieces in recorder.english().items():
+            found.setdefault(path, []).extend(p for p in pieces if p not in found.get(path, []))
+    del RECORDERS[first:]
+    assert not found, f"English on pages people read: {found}"
 
 
 @pytest.fixture

@@ -228,6 +228,23 @@ ROWS: list[tuple[Actor, Action, object, str | None]] = [
     (GROUP, Action.APPROVE_LOAN, LoanTarget(), "not_loan_approver"),
     (RECORDS, Action.APPROVE_LOAN, LoanTarget(frozenset({Role.DIRECTOR, Role.RECORDS})), None),
     (GROUP, Action.APPROVE_LOAN, LoanTarget(frozenset({Role.GROUP_CLERK})), None),
+    # correcting and cancelling a registration: the registry's own clerks (ระเบียบงานสารบรรณ ข้อ 38), secret letters
+    # only their registrar cleared for them; no one else, not the director nor the administrator
+    *[
+        row
+        for act in (Action.CORRECT_REGISTRATION, Action.CANCEL_REGISTRATION)
+        for row in [
+            (CENTRAL, act, CENTRAL_REG, None),
+            (GROUP, act, PROMO_REG, None),
+            (GROUP, act, CENTRAL_REG, "not_registrar"),
+            (POLICY_CLERK, act, PROMO_REG, "not_registrar"),
+            (CENTRAL, act, PROMO_REG, "not_registrar"),
+            *[(a, act, CENTRAL_REG, "not_registrar") for a in EVERYONE if a not in (CENTRAL,)],
+            (SECRET, act, secret_reg(3), None),
+            (LOW_SECRET, act, secret_reg(2), "clearance_too_low"),
+            (CENTRAL, act, OFFICE_SEND, "not_receive_registry"),
+        ]
+    ],
 ]
 
 # the office's work processes (issue 15): a group's case is worked on by the group's clerks and officers and the heads

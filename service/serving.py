@@ -1,0 +1,182 @@
+"""The shape ``saraban serve`` starts by default: several server processes and the index worker, supervised.
+
+One listening socket is opened here and inherited by every server process (the kernel hands each connection to
+one of them); the index worker indexes what the servers mark pending (the database is the queue, so a worker that
+dies loses nothing: its successor takes the same letters). The supervisor restarts a child that dies, and on
+SIGINT/SIGTERM stops them all and waits for them. Children are told to die with the supervisor (Linux
+``PR_SET_PDEATHSIG``), so even a supervisor killed outright leaves no process behind.
+
+    python -m service.serving server --fd N     one server process on an inherited socket (started by the supervisor)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+RESTART_BACKOFF_MAX = 10.0  # seconds: a child that keeps dying at start is retried at most this often
+STOP_GRACE = 20.0  # seconds a child has to stop on SIGTERM before it is killed
+
+
+def default_workers() -> int:
+    """Server processes: one per core, at least two (a request waiting on the disk leaves the core to another)."""
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the supervisor dies, however it dies (Linux only)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@dataclass
+class Child:
+    """One supervised process: its name, its command and its current incarnation."""
+
+    name: str
+    argv: Sequence[str]
+    pass_fds: tuple[int, ...] = ()
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    restarts: int = 0
+    backoff: float = 0.5
+    next_start: float = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+
+@dataclass
+class Supervisor:
+    """Starts the children, restarts those that die, stops them all on SIGINT/SIGTERM."""
+
+    children: list[Child]
+    env: dict[str, str]
+    say: Callable[[str], None] = print
+    _stopping: bool = field(default=False, init=False)
+
+    def _start(self, child: Child) -> None:
+        child.proc = subprocess.Popen(
+            list(child.argv),
+            env=self.env,
+            pass_fds=child.pass_fds,
+            preexec_fn=_die_with_parent,  # the supervisor runs no threads
+            start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops the children in order
+        )
+        child.started = time.monotonic()
+        self.say(f"{child.name} started (pid {child.proc.pid})")
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self._stopping = True
+
+    def run(self) -> int:
+        """Supervise until told to stop; the exit status is 0 after a clean stop."""
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        for child in self.children:
+            self._start(child)
+        try:
+            while not self._stopping:
+                now = time.monotonic()
+                for child in self.children:
+                    if child.proc is None:
+                        if now >= child.next_start:
+                            self._start(child)
+                        continue
+                    code = child.proc.poll()
+                    if code is None:
+                        if now - child.started > 30:
+                            child.backoff = 0.5  # it lived: the next death is not a crash loop
+                        continue
+                    child.restarts += 1
+                    child.proc = None
+                    child.next_start = now + child.backoff
+                    self.say(f"{child.name} exited with {code}; restarting in {child.backoff:.1f} s")
+                    child.backoff = min(RESTART_BACKOFF_MAX, child.backoff * 2)
+                time.sleep(0.2)
+        finally:
+            self.stop()
+        return 0
+
+    def stop(self) -> None:
+        running = [c.proc for c in self.children if c.proc is not None and c.proc.poll() is None]
+        for proc in running:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        for proc in running:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.say("stopped")
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket every server process accepts on, inherited by them."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_supervised(
+    *, host: str, port: int, workers: int, index_worker: bool, say: Callable[[str], None] = print
+) -> int:
+    """Run ``workers`` server processes on one socket, and the index worker unless ``index_worker`` is false
+    (then the servers only mark letters pending, for a worker run elsewhere)."""
+    sock = listening_socket(host, port)
+    fd = sock.fileno()
+    env = {**os.environ, "SARABAN_INDEX_MODE": "worker"}
+    children = [
+        Child(f"server {i + 1}", [sys.executable, "-m", "service.serving", "server", "--fd", str(fd)], (fd,))
+        for i in range(workers)
+    ]
+    if index_worker:
+        children.append(Child("index worker", [sys.executable, "-m", "service", "worker"]))
+    try:
+        return Supervisor(children, env, say).run()
+    finally:
+        sock.close()
+
+
+def run_server_child(fd: int) -> None:
+    """One server process: the app on the inherited socket, stopping cleanly on SIGTERM/SIGINT."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.config import Settings
+    from service.context import build
+
+    sock = socket.socket(fileno=fd)
+    app = create_app(build(Settings()))
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def main(argv: Sequence[str]) -> None:
+    if len(argv) == 3 and argv[0] == "server" and argv[1] == "--fd":
+        run_server_child(int(argv[2]))
+        return
+    raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

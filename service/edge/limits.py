@@ -71,7 +71,11 @@ class JsonLimits:
         size = 0
         more = True
         while more:
-            message = await receive()
+            try:
+                message = await receive()
+            except TooLarge as exc:  # BodyLimit (outside this) cut a streamed body off
+                await _refusal(scope, 413, exc.code, exc.detail, exc.thai)(scope, receive, send)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -81,8 +85,8 @@ class JsonLimits:
                     scope,
                     413,
                     "too_large",
-                    f"a JSON body is at most {JSON_MAX_BYTES} bytes",
-                    "ข้อมูล JSON ใหญ่เกินกำหนด (ไม่เกิน 1 MiB)",
+                    f"a JSON or form body is at most {JSON_MAX_BYTES} bytes",
+                    "ข้อมูลที่ส่งมาใหญ่เกินกำหนด (ไม่เกิน 1 MiB; แฟ้มส่งแบบ multipart)",
                 )(scope, receive, send)
                 return
             chunks.append(chunk)

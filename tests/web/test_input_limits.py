@@ -267,3 +267,11 @@ def test_a_deep_meta_is_refused(api: TestClient) -> None:
     reg = registry_id(api, h, "central")
     for meta in ("[" * 100_000 + "]" * 100_000, '{"sender": "ส", "subject": "ท", "urgency": ' + "9" * 5001 + "}"):
         _problem(api.post(f"/api/v1/registries/{reg}/receive", headers=h, data={"meta": meta}), 422)
+
+
+def test_nul_in_an_imported_csv_is_refused(api: TestClient) -> None:
+    h = login(api, "group")
+    csv = "year,name,school,detail\n2569,นาย\x00ก,โรงเรียน,\n"
+    r = api.post("/api/v1/procedure-registers/school_board/import", headers=h, content=csv.encode())
+    _problem(r, 422)
+    assert api.get("/api/v1/procedure-registers/school_board", headers=h).json()["items"] == []

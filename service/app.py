@@ -22,7 +22,13 @@ from service.config import Settings
 from service.context import Saraban, build
 from service.edge import assets
 from service.edge.bodylimit import BodyLimit
-from service.edge.errors import http_error_handler, saraban_error_handler, validation_error_handler
+from service.edge.errors import (
+    PROBLEM_RESPONSES,
+    http_error_handler,
+    saraban_error_handler,
+    validation_error_handler,
+)
+from service.edge.limits import install_input_limits
 from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
 from service.indexing import web as indexing_web
@@ -102,6 +108,7 @@ def create_app(saraban: Saraban) -> FastAPI:
     app.add_exception_handler(SarabanError, saraban_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    install_input_limits(app)  # JSON shape, control characters: inside BodyLimit, which bounds the bytes first
     app.add_middleware(BodyLimit)  # forms and JSON bounded as they arrive (uploads bound themselves)
 
     @app.get("/healthz")
@@ -109,7 +116,10 @@ def create_app(saraban: Saraban) -> FastAPI:
         return {"status": "ok"}
 
     for module in ROUTERS:
-        app.include_router(module.router)
+        # API routers document the problem+json answers every operation may give; web pages are HTML for
+        # browsers, not part of the API's contract (README "Input limits").
+        api = module.__name__.endswith(".api")
+        app.include_router(module.router, responses=PROBLEM_RESPONSES if api else None, include_in_schema=api)
     return app
 
 

@@ -16,21 +16,17 @@ from service.access.rule import Actor
 from service.archive import destruction, filing, forms, holds, loans, plan, transfer
 from service.archive.stamping import stamp_items
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import PDF, file_responses
 from service.edge.files import file_response
-from service.kit.errors import InvalidInput
-from service.kit.thai import local, parse_date
+from service.kit.fields import BeYear, Count, Id, Text, Years, read_date
+from service.kit.thai import local
 
 router = APIRouter(prefix="/api/v1")
 
 
 def day(raw: str | None, field: str) -> date | None:
     """An ISO or Thai date (``2026-03-01``, ``1 มี.ค. 2569``, ``๑/๓/๒๕๖๙``) from a request; ``None`` stays ``None``."""
-    if raw is None or not str(raw).strip():
-        return None
-    try:
-        return parse_date(str(raw))
-    except ValueError as exc:
-        raise InvalidInput(f"{field}: {exc}", thai=f"อ่านวันที่ไม่ได้ ({field}): {raw}") from exc
+    return read_date(raw, field=field, field_th=field)
 
 
 # ---------------------------------------------------------------------------------------------- the file plan
@@ -43,11 +39,11 @@ def retention_classes(request: Request, _: ActorDep) -> list[dict[str, Any]]:
 
 
 class RetentionYearsIn(BaseModel):
-    years: int | None
+    years: Years | None
 
 
 @router.patch("/retention-classes/{class_id}")
-def change_retention_class(request: Request, class_id: int, actor: ActorDep, body: RetentionYearsIn) -> dict[str, Any]:
+def change_retention_class(request: Request, class_id: Id, actor: ActorDep, body: RetentionYearsIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         c = plan.set_retention_years(
@@ -63,9 +59,9 @@ def file_codes(request: Request, _: ActorDep) -> list[dict[str, Any]]:
 
 
 class FileCodeIn(BaseModel):
-    code: str
-    name: str
-    parent_id: int | None = None
+    code: Text
+    name: Text
+    parent_id: Id | None = None
 
 
 @router.post("/file-codes", status_code=201)
@@ -88,12 +84,12 @@ def add_file_code(request: Request, actor: ActorDep, body: FileCodeIn) -> dict[s
 
 
 class FilingIn(BaseModel):
-    letter_ids: list[int] = Field(min_length=1)
-    file_code_id: int
-    retention_class_id: int
-    location: str = ""
+    letter_ids: list[Id] = Field(min_length=1, max_length=10000)
+    file_code_id: Id
+    retention_class_id: Id
+    location: Text = ""
     storage_kind: StorageKind = StorageKind.COMPLETED
-    completed_on: str | None = None
+    completed_on: Text | None = None
 
 
 @router.post("/archive/files", status_code=201)
@@ -125,22 +121,22 @@ def file_letters(request: Request, actor: ActorDep, body: FilingIn) -> dict[str,
 def items(
     request: Request,
     actor: ActorDep,
-    state: str | None = "filed",
+    state: Text | None = "filed",
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
 ) -> list[dict[str, Any]]:
     with app_of(request).tx(readonly=True) as uow:
         return filing.list_items(uow.session, actor, state=state or None, limit=limit, offset=offset)
 
 
 @router.get("/archive/items/{item_id}")
-def item(request: Request, item_id: int, actor: ActorDep) -> dict[str, Any]:
+def item(request: Request, item_id: Id, actor: ActorDep) -> dict[str, Any]:
     with app_of(request).tx(readonly=True) as uow:
         return filing.item_view(uow.session, actor, item_id)
 
 
-@router.get("/archive/items/{item_id}/stamped")
-def keep_until_copy(request: Request, item_id: int, actor: ActorDep) -> StreamingResponse:
+@router.get("/archive/items/{item_id}/stamped", responses=PDF)
+def keep_until_copy(request: Request, item_id: Id, actor: ActorDep) -> StreamingResponse:
     app = app_of(request)
     with app.tx() as uow:
         ref = filing.open_keep_until_copy(uow.session, actor, item_id, now=app.clock(), where=where(request))
@@ -148,13 +144,13 @@ def keep_until_copy(request: Request, item_id: int, actor: ActorDep) -> Streamin
 
 
 class ItemChangeIn(BaseModel):
-    retention_class_id: int | None = None
-    file_code_id: int | None = None
-    location: str | None = None
+    retention_class_id: Id | None = None
+    file_code_id: Id | None = None
+    location: Text | None = None
 
 
 @router.patch("/archive/items/{item_id}")
-def change_item(request: Request, item_id: int, actor: ActorDep, body: ItemChangeIn) -> dict[str, Any]:
+def change_item(request: Request, item_id: Id, actor: ActorDep, body: ItemChangeIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         filing.change_item(
@@ -175,11 +171,11 @@ def change_item(request: Request, item_id: int, actor: ActorDep, body: ItemChang
 
 
 class HoldIn(BaseModel):
-    reason: str
+    reason: Text
 
 
 @router.post("/archive/items/{item_id}/holds", status_code=201)
-def place_hold(request: Request, item_id: int, actor: ActorDep, body: HoldIn) -> dict[str, Any]:
+def place_hold(request: Request, item_id: Id, actor: ActorDep, body: HoldIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         hold = holds.place_hold(
@@ -189,7 +185,7 @@ def place_hold(request: Request, item_id: int, actor: ActorDep, body: HoldIn) ->
 
 
 @router.delete("/archive/holds/{hold_id}")
-def release_hold(request: Request, hold_id: int, actor: ActorDep, reason: str = "") -> dict[str, Any]:
+def release_hold(request: Request, hold_id: Id, actor: ActorDep, reason: str = "") -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         hold = holds.release_hold(
@@ -207,7 +203,7 @@ def list_holds(request: Request, actor: ActorDep, active: bool = True) -> list[d
 # ---------------------------------------------------------------------------------------------- destruction
 
 
-def _list_view(request: Request, uow_session: Session, actor: Actor, list_id: int) -> dict[str, Any]:
+def _list_view(request: Request, uow_session: Session, actor: Actor, list_id: Id) -> dict[str, Any]:
     app = app_of(request)
     return destruction.list_view(
         uow_session, actor, list_id, objection_days=app.settings.objection_days, tz=app.settings.timezone
@@ -237,15 +233,15 @@ def destruction_lists(request: Request, actor: ActorDep) -> list[dict[str, Any]]
 
 
 @router.get("/archive/destruction-lists/{list_id}")
-def destruction_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+def destruction_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str, Any]:
     with app_of(request).tx(readonly=True) as uow:
         return _list_view(request, uow.session, actor, list_id)
 
 
 class MemberIn(BaseModel):
-    name: str
-    position: str = ""
-    level: str
+    name: Text
+    position: Text = ""
+    level: Text
     role: CommitteeRole
 
 
@@ -254,7 +250,7 @@ class CommitteeIn(BaseModel):
 
 
 @router.post("/archive/destruction-lists/{list_id}/committee")
-def record_committee(request: Request, list_id: int, actor: ActorDep, body: CommitteeIn) -> dict[str, Any]:
+def record_committee(request: Request, list_id: Id, actor: ActorDep, body: CommitteeIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         destruction.record_committee(
@@ -270,10 +266,10 @@ def record_committee(request: Request, list_id: int, actor: ActorDep, body: Comm
 
 
 class DecisionModel(BaseModel):
-    item_id: int
-    decision: str
-    keep_until_year: int | None = None
-    remark: str = ""
+    item_id: Id
+    decision: Text
+    keep_until_year: BeYear | None = None
+    remark: Text = ""
 
 
 class DecisionsIn(BaseModel):
@@ -281,7 +277,7 @@ class DecisionsIn(BaseModel):
 
 
 @router.post("/archive/destruction-lists/{list_id}/decisions")
-def record_decisions(request: Request, list_id: int, actor: ActorDep, body: DecisionsIn) -> dict[str, Any]:
+def record_decisions(request: Request, list_id: Id, actor: ActorDep, body: DecisionsIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         changed = destruction.record_decisions(
@@ -299,7 +295,7 @@ def record_decisions(request: Request, list_id: int, actor: ActorDep, body: Deci
 
 
 @router.post("/archive/destruction-lists/{list_id}/approve")
-def approve_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+def approve_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         destruction.approve_list(uow.session, actor=actor, list_id=list_id, now=app.clock(), where=where(request))
@@ -307,12 +303,12 @@ def approve_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, A
 
 
 class ArchivesIn(BaseModel):
-    date: str | None = None
-    answer: str | None = None
+    date: Text | None = None
+    answer: Text | None = None
 
 
 @router.post("/archive/destruction-lists/{list_id}/archives-notified")
-def archives_notified(request: Request, list_id: int, actor: ActorDep, body: ArchivesIn) -> dict[str, Any]:
+def archives_notified(request: Request, list_id: Id, actor: ActorDep, body: ArchivesIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         destruction.record_archives(
@@ -329,11 +325,11 @@ def archives_notified(request: Request, list_id: int, actor: ActorDep, body: Arc
 
 
 class ExecuteIn(BaseModel):
-    method: str = ""
+    method: Text = ""
 
 
 @router.post("/archive/destruction-lists/{list_id}/execute")
-def execute_list(request: Request, list_id: int, actor: ActorDep, body: ExecuteIn | None = None) -> dict[str, Any]:
+def execute_list(request: Request, list_id: Id, actor: ActorDep, body: ExecuteIn | None = None) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         done = destruction.execute_list(
@@ -364,13 +360,13 @@ def _today(request: Request) -> date:
 
 
 class LoanRequestIn(BaseModel):
-    borrower_user_id: int | None = None
-    position: str = ""
-    purpose: str = ""
+    borrower_user_id: Id | None = None
+    position: Text = ""
+    purpose: Text = ""
 
 
 @router.post("/archive/items/{item_id}/loans", status_code=201)
-def request_loan(request: Request, item_id: int, actor: ActorDep, body: LoanRequestIn) -> dict[str, Any]:
+def request_loan(request: Request, item_id: Id, actor: ActorDep, body: LoanRequestIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loan = loans.request_loan(
@@ -388,15 +384,15 @@ def request_loan(request: Request, item_id: int, actor: ActorDep, body: LoanRequ
 
 
 class OutsiderIn(BaseModel):
-    kind: str
-    name: str
-    position: str = ""
-    organisation: str = ""
-    purpose: str = ""
+    kind: Text
+    name: Text
+    position: Text = ""
+    organisation: Text = ""
+    purpose: Text = ""
 
 
 @router.post("/archive/items/{item_id}/outsider-access", status_code=201)
-def outsider_access(request: Request, item_id: int, actor: ActorDep, body: OutsiderIn) -> dict[str, Any]:
+def outsider_access(request: Request, item_id: Id, actor: ActorDep, body: OutsiderIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loan = loans.record_outsider_access(
@@ -417,7 +413,7 @@ def outsider_access(request: Request, item_id: int, actor: ActorDep, body: Outsi
 
 @router.get("/archive/loans")
 def list_loans(
-    request: Request, actor: ActorDep, state: str | None = None, overdue: bool = False, item_id: int | None = None
+    request: Request, actor: ActorDep, state: str | None = None, overdue: bool = False, item_id: Id | None = None
 ) -> list[dict[str, Any]]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
@@ -440,13 +436,13 @@ def overdue_loans(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 
 
 @router.get("/archive/loans/{loan_id}")
-def loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+def loan(request: Request, loan_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         return loans.loan_view(uow.session, actor, loan_id, today=_today(request), tz=app.settings.timezone)
 
 
-def _decide(request: Request, loan_id: int, actor: Actor, *, approve: bool) -> dict[str, Any]:
+def _decide(request: Request, loan_id: Id, actor: Actor, *, approve: bool) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loans.decide_loan(
@@ -462,22 +458,22 @@ def _decide(request: Request, loan_id: int, actor: Actor, *, approve: bool) -> d
 
 
 @router.post("/archive/loans/{loan_id}/approve")
-def approve_loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+def approve_loan(request: Request, loan_id: Id, actor: ActorDep) -> dict[str, Any]:
     return _decide(request, loan_id, actor, approve=True)
 
 
 @router.post("/archive/loans/{loan_id}/refuse")
-def refuse_loan(request: Request, loan_id: int, actor: ActorDep) -> dict[str, Any]:
+def refuse_loan(request: Request, loan_id: Id, actor: ActorDep) -> dict[str, Any]:
     return _decide(request, loan_id, actor, approve=False)
 
 
 class HandOutIn(BaseModel):
-    due_on: str | None = None
-    received_by: str = ""
+    due_on: Text | None = None
+    received_by: Text = ""
 
 
 @router.post("/archive/loans/{loan_id}/hand-out")
-def hand_out(request: Request, loan_id: int, actor: ActorDep, body: HandOutIn) -> dict[str, Any]:
+def hand_out(request: Request, loan_id: Id, actor: ActorDep, body: HandOutIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loans.hand_out(
@@ -495,11 +491,11 @@ def hand_out(request: Request, loan_id: int, actor: ActorDep, body: HandOutIn) -
 
 
 class ReturnIn(BaseModel):
-    returned_by: str = ""
+    returned_by: Text = ""
 
 
 @router.post("/archive/loans/{loan_id}/return")
-def return_loan(request: Request, loan_id: int, actor: ActorDep, body: ReturnIn | None = None) -> dict[str, Any]:
+def return_loan(request: Request, loan_id: Id, actor: ActorDep, body: ReturnIn | None = None) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         loans.return_loan(
@@ -520,8 +516,8 @@ def _pdf(data: bytes, name: str) -> Response:
     return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-@router.get("/archive/storage-list")
-def storage_list(request: Request, actor: ActorDep, file_code_id: int | None = None) -> Response:
+@router.get("/archive/storage-list", responses=PDF)
+def storage_list(request: Request, actor: ActorDep, file_code_id: Id | None = None) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.storage_list_pdf(
@@ -535,8 +531,8 @@ def storage_list(request: Request, actor: ActorDep, file_code_id: int | None = N
     return _pdf(data, "storage-list.pdf")
 
 
-@router.get("/archive/items/{item_id}/loan-card")
-def loan_card(request: Request, item_id: int, actor: ActorDep) -> Response:
+@router.get("/archive/items/{item_id}/loan-card", responses=PDF)
+def loan_card(request: Request, item_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.loan_card_pdf(
@@ -551,8 +547,8 @@ def loan_card(request: Request, item_id: int, actor: ActorDep) -> Response:
     return _pdf(data, f"loan-card-{item_id}.pdf")
 
 
-@router.get("/archive/destruction-lists/{list_id}/pdf")
-def destruction_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Response:
+@router.get("/archive/destruction-lists/{list_id}/pdf", responses=PDF)
+def destruction_list_pdf(request: Request, list_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.destruction_list_pdf(
@@ -572,7 +568,7 @@ def destruction_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Res
 
 
 class TransferIn(BaseModel):
-    keep_item_ids: list[int] = []
+    keep_item_ids: list[Id] = []
 
 
 @router.post("/archive/transfer-lists", status_code=201)
@@ -601,13 +597,13 @@ def transfer_lists(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 
 
 @router.get("/archive/transfer-lists/{list_id}")
-def transfer_list(request: Request, list_id: int, actor: ActorDep) -> dict[str, Any]:
+def transfer_list(request: Request, list_id: Id, actor: ActorDep) -> dict[str, Any]:
     with app_of(request).tx(readonly=True) as uow:
         return transfer.transfer_view(uow.session, actor, list_id)
 
 
-@router.get("/archive/transfer-lists/{list_id}/pdf")
-def transfer_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Response:
+@router.get("/archive/transfer-lists/{list_id}/pdf", responses=PDF)
+def transfer_list_pdf(request: Request, list_id: Id, actor: ActorDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.transfer_list_pdf(
@@ -621,8 +617,8 @@ def transfer_list_pdf(request: Request, list_id: int, actor: ActorDep) -> Respon
     return _pdf(data, f"transfer-list-{list_id}.pdf")
 
 
-@router.get("/archive/transfer-lists/{list_id}/package")
-def transfer_package(request: Request, list_id: int, actor: ActorDep) -> StreamingResponse:
+@router.get("/archive/transfer-lists/{list_id}/package", responses=file_responses("application/x-tar"))
+def transfer_package(request: Request, list_id: Id, actor: ActorDep) -> StreamingResponse:
     """The list's BagIt package as a tar, written and validated first, then streamed."""
     app = app_of(request)
     chunks = transfer.package_stream(app, actor, list_id, where=where(request))

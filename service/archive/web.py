@@ -23,7 +23,8 @@ from service.edge.files import file_response
 from service.edge.templates import render
 from service.kit.db import UnitOfWork
 from service.kit.errors import Forbidden, InvalidInput, SarabanError
-from service.kit.thai import local, parse_date
+from service.kit.fields import Id, read_date
+from service.kit.thai import local
 
 router = APIRouter()
 
@@ -53,12 +54,7 @@ def _act(
 
 
 def _day(raw: str) -> date | None:
-    if not raw.strip():
-        return None
-    try:
-        return parse_date(raw)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), thai=f"อ่านวันที่ไม่ได้: {raw}") from exc
+    return read_date(raw)
 
 
 def _flags(page: Page) -> dict[str, bool]:
@@ -133,7 +129,7 @@ async def file_post(request: Request, page: PageDep) -> RedirectResponse:
 
 
 @router.get("/archive/items/{item_id}", response_class=HTMLResponse)
-def item_page(request: Request, item_id: int, page: PageDep) -> HTMLResponse:
+def item_page(request: Request, item_id: Id, page: PageDep) -> HTMLResponse:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         item = filing.item_view(uow.session, page.actor, item_id)
@@ -145,7 +141,7 @@ def item_page(request: Request, item_id: int, page: PageDep) -> HTMLResponse:
 
 @router.post("/archive/items/{item_id}/holds")
 def hold_post(
-    request: Request, item_id: int, page: PageDep, reason: Annotated[str, Form()] = "", csrf: CsrfForm = ""
+    request: Request, item_id: Id, page: PageDep, reason: Annotated[str, Form()] = "", csrf: CsrfForm = ""
 ) -> RedirectResponse:
     app = app_of(request)
     return _act(
@@ -163,9 +159,9 @@ def hold_post(
 @router.post("/archive/holds/{hold_id}/release")
 def release_post(
     request: Request,
-    hold_id: int,
+    hold_id: Id,
     page: PageDep,
-    item_id: Annotated[int, Form()],
+    item_id: Annotated[Id, Form()],
     reason: Annotated[str, Form()] = "",
     csrf: CsrfForm = "",
 ) -> RedirectResponse:
@@ -184,7 +180,7 @@ def release_post(
 
 @router.post("/archive/items/{item_id}/class")
 def reclassify_post(
-    request: Request, item_id: int, page: PageDep, retention_class_id: Annotated[int, Form()], csrf: CsrfForm = ""
+    request: Request, item_id: Id, page: PageDep, retention_class_id: Annotated[Id, Form()], csrf: CsrfForm = ""
 ) -> RedirectResponse:
     app = app_of(request)
 
@@ -208,7 +204,7 @@ def reclassify_post(
 @router.post("/archive/items/{item_id}/loans")
 def loan_request_post(
     request: Request,
-    item_id: int,
+    item_id: Id,
     page: PageDep,
     position: Annotated[str, Form()] = "",
     purpose: Annotated[str, Form()] = "",
@@ -236,7 +232,7 @@ def loan_request_post(
 @router.post("/archive/items/{item_id}/outsider")
 def outsider_post(
     request: Request,
-    item_id: int,
+    item_id: Id,
     page: PageDep,
     kind: Annotated[str, Form()],
     name: Annotated[str, Form()] = "",
@@ -286,7 +282,7 @@ def loans_page(request: Request, page: PageDep) -> HTMLResponse:
 @router.post("/archive/loans/{loan_id}/{step}")
 def loan_step_post(
     request: Request,
-    loan_id: int,
+    loan_id: Id,
     step: str,
     page: PageDep,
     due_on: Annotated[str, Form()] = "",
@@ -361,7 +357,7 @@ def draw_up_post(request: Request, page: PageDep, csrf: CsrfForm = "") -> Redire
     return _back(f"/archive/destruction/{made[0]}", ok="จัดทำบัญชีหนังสือขอทำลายแล้ว") if made else back
 
 
-def _list_page(session: Session, request: Request, page: Page, list_id: int) -> dict[str, Any]:
+def _list_page(session: Session, request: Request, page: Page, list_id: Id) -> dict[str, Any]:
     app = app_of(request)
     return destruction.list_view(
         session, page.actor, list_id, objection_days=app.settings.objection_days, tz=app.settings.timezone
@@ -369,14 +365,14 @@ def _list_page(session: Session, request: Request, page: Page, list_id: int) -> 
 
 
 @router.get("/archive/destruction/{list_id}", response_class=HTMLResponse)
-def destruction_list_page(request: Request, list_id: int, page: PageDep) -> HTMLResponse:
+def destruction_list_page(request: Request, list_id: Id, page: PageDep) -> HTMLResponse:
     with app_of(request).tx(readonly=True) as uow:
         view = _list_page(uow.session, request, page, list_id)
     return render(request, "archive_destruction_list.html", page, lst=view, roles=list(CommitteeRole), **_flags(page))
 
 
 @router.post("/archive/destruction/{list_id}/committee")
-async def committee_post(request: Request, list_id: int, page: PageDep) -> RedirectResponse:
+async def committee_post(request: Request, list_id: Id, page: PageDep) -> RedirectResponse:
     form = await request.form()
     app = app_of(request)
     members = [
@@ -408,7 +404,7 @@ async def committee_post(request: Request, list_id: int, page: PageDep) -> Redir
 
 
 @router.post("/archive/destruction/{list_id}/decisions")
-async def decisions_post(request: Request, list_id: int, page: PageDep) -> RedirectResponse:
+async def decisions_post(request: Request, list_id: Id, page: PageDep) -> RedirectResponse:
     form = await request.form()
     app = app_of(request)
     decisions = []
@@ -432,7 +428,7 @@ async def decisions_post(request: Request, list_id: int, page: PageDep) -> Redir
 
 
 @router.post("/archive/destruction/{list_id}/approve")
-def approve_post(request: Request, list_id: int, page: PageDep, csrf: CsrfForm = "") -> RedirectResponse:
+def approve_post(request: Request, list_id: Id, page: PageDep, csrf: CsrfForm = "") -> RedirectResponse:
     app = app_of(request)
     return _act(
         request,
@@ -449,7 +445,7 @@ def approve_post(request: Request, list_id: int, page: PageDep, csrf: CsrfForm =
 @router.post("/archive/destruction/{list_id}/archives")
 def archives_post(
     request: Request,
-    list_id: int,
+    list_id: Id,
     page: PageDep,
     notified_on: Annotated[str, Form()] = "",
     answer: Annotated[str, Form()] = "",
@@ -477,7 +473,7 @@ def archives_post(
 
 @router.post("/archive/destruction/{list_id}/execute")
 def execute_post(
-    request: Request, list_id: int, page: PageDep, method: Annotated[str, Form()] = "", csrf: CsrfForm = ""
+    request: Request, list_id: Id, page: PageDep, method: Annotated[str, Form()] = "", csrf: CsrfForm = ""
 ) -> RedirectResponse:
     check_csrf(page, csrf)
     app = app_of(request)
@@ -553,7 +549,7 @@ def _digits(request: Request) -> bool:
 
 
 @router.get("/archive/items/{item_id}/stamped.pdf", response_model=None)
-def keep_until_file(request: Request, item_id: int, page: PageDep) -> StreamingResponse:
+def keep_until_file(request: Request, item_id: Id, page: PageDep) -> StreamingResponse:
     app = app_of(request)
     with app.tx() as uow:
         ref = filing.open_keep_until_copy(uow.session, page.actor, item_id, now=app.clock(), where=where(request))
@@ -561,7 +557,7 @@ def keep_until_file(request: Request, item_id: int, page: PageDep) -> StreamingR
 
 
 @router.get("/archive/items/{item_id}/loan-card.pdf", response_model=None)
-def loan_card_file(request: Request, item_id: int, page: PageDep) -> Response:
+def loan_card_file(request: Request, item_id: Id, page: PageDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.loan_card_pdf(
@@ -577,7 +573,7 @@ def loan_card_file(request: Request, item_id: int, page: PageDep) -> Response:
 
 
 @router.get("/archive/storage-list.pdf", response_model=None)
-def storage_list_file(request: Request, page: PageDep, file_code_id: int | None = None) -> Response:
+def storage_list_file(request: Request, page: PageDep, file_code_id: Id | None = None) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.storage_list_pdf(
@@ -592,7 +588,7 @@ def storage_list_file(request: Request, page: PageDep, file_code_id: int | None 
 
 
 @router.get("/archive/destruction/{list_id}/pdf", response_model=None)
-def destruction_list_file(request: Request, list_id: int, page: PageDep) -> Response:
+def destruction_list_file(request: Request, list_id: Id, page: PageDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.destruction_list_pdf(
@@ -609,7 +605,7 @@ def destruction_list_file(request: Request, list_id: int, page: PageDep) -> Resp
 
 
 @router.get("/archive/transfer/{list_id}/pdf", response_model=None)
-def transfer_list_file(request: Request, list_id: int, page: PageDep) -> Response:
+def transfer_list_file(request: Request, list_id: Id, page: PageDep) -> Response:
     app = app_of(request)
     with app.tx() as uow:
         data = forms.transfer_list_pdf(
@@ -619,7 +615,7 @@ def transfer_list_file(request: Request, list_id: int, page: PageDep) -> Respons
 
 
 @router.get("/archive/transfer/{list_id}/package", response_model=None)
-def transfer_package_file(request: Request, list_id: int, page: PageDep) -> StreamingResponse:
+def transfer_package_file(request: Request, list_id: Id, page: PageDep) -> StreamingResponse:
     app = app_of(request)
     return StreamingResponse(
         transfer.package_stream(app, page.actor, list_id, where=where(request)),

@@ -9,16 +9,18 @@ from fastapi.responses import Response
 
 from service.audit.queries import events_csv, list_events
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import file_responses
 from service.edge.params import day_bound
+from service.kit.fields import Id
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.get("/audit/events", response_model=None)
+@router.get("/audit/events", response_model=None, responses=file_responses("application/json", "text/csv"))
 def events(
     request: Request,
     actor: ActorDep,
-    letter_id: int | None = None,
+    letter_id: Id | None = None,
     since: str | None = None,
     until: str | None = None,
     format: Literal["json", "csv"] = "json",

@@ -11,12 +11,13 @@ from service import audit
 from service.auth.core import change_own_password, revoke_token
 from service.auth.signin import sign_in
 from service.edge.deps import ActorDep, app_of, where
+from service.kit.fields import Line
 
 router = APIRouter(prefix="/api/v1")
 
 
 @router.post("/auth/token")
-def token(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> dict[str, Any]:
+def token(request: Request, username: Annotated[Line, Form()], password: Annotated[str, Form()]) -> dict[str, Any]:
     app = app_of(request)
     secret, _, _ = sign_in(app, username=username, password=password, kind="api", where=where(request))
     return {"access_token": secret, "token_type": "bearer", "expires_in": app.settings.token_ttl_minutes * 60}

@@ -12,6 +12,7 @@ from service.auth.signin import sign_in
 from service.edge.deps import SESSION_COOKIE, PageDep, app_of, check_csrf, where
 from service.edge.templates import render
 from service.kit.errors import SarabanError, Unauthenticated
+from service.kit.fields import Line
 
 router = APIRouter()
 
@@ -25,7 +26,7 @@ def login_form(request: Request, next: str = "/", reason: str = "") -> HTMLRespo
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    username: Annotated[str, Form()],
+    username: Annotated[Line, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:

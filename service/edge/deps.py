@@ -16,6 +16,7 @@ from service.auth.signin import resolve
 from service.context import Saraban
 from service.edge.security import client_ip, parse_proxies
 from service.kit.errors import Forbidden, Unauthenticated
+from service.kit.fields import DB_INT_MAX
 from service.models import Attachment
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,12 @@ def where(request: Request) -> audit.Where:
     peer = request.client.host if request.client else ""
     proxies = parse_proxies(app_of(request).settings.trusted_proxies)
     return audit.Where(ip=client_ip(peer, request.headers.getlist("x-forwarded-for"), proxies))
+
+
+def _db_id(raw: object) -> int | None:
+    """A path's id as the database can hold it, or None (a refused huge id is still audited, without it)."""
+    text = str(raw) if raw is not None else ""
+    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= DB_INT_MAX else None
 
 
 def record_failure(
@@ -59,7 +66,7 @@ def record_failure(
             obj_type, obj_id = kind, str(params[key])
     try:
         with app.tx() as uow:
-            if obj_type == "attachment" and str(obj_id).isdigit():
+            if obj_type == "attachment" and _db_id(obj_id) is not None:
                 att = uow.session.get(Attachment, int(obj_id))
                 letter_id = att.letter_id if att else None
             audit.record(
@@ -71,7 +78,7 @@ def record_failure(
                 where=where(request),
                 object_type=obj_type,
                 object_id=obj_id,
-                letter_id=int(letter_id) if letter_id is not None and str(letter_id).isdigit() else None,
+                letter_id=_db_id(letter_id),
                 path=request.url.path,
                 method=request.method,
                 **detail,

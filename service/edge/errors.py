@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.edge.deps import SESSION_COOKIE, app_of, record_failure
 from service.edge.templates import render_error_page
 from service.kit.errors import Forbidden, NotFound, SarabanError, Unauthenticated
+from service.kit.fields import thai_reason
 
 
 def problem(exc: SarabanError, *, instance: str = "") -> dict[str, Any]:
@@ -74,22 +77,86 @@ class _HttpError(SarabanError):
     pass
 
 
+def _where(error: Mapping[str, Any]) -> str:
+    loc = [str(p) for p in error.get("loc", ())]
+    return ".".join(loc[1:] if len(loc) > 1 and loc[0] in ("body", "query", "path", "header", "cookie") else loc)
+
+
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+    errors = exc.errors()
+    problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors]
+    thai = [f"{_where(e) or 'ข้อมูล'}: {thai_reason(e)}" for e in errors]
     return await saraban_error_handler(
-        request, _Validation("; ".join(problems), thai="ข้อมูลที่ส่งมาไม่ครบหรือไม่ถูกต้อง: " + "; ".join(problems))
+        request, _Validation("; ".join(problems), thai="ข้อมูลที่ส่งมาไม่ถูกต้อง — " + "; ".join(thai))
     )
+
+
+_HTTP = {
+    400: ("bad_request", "Bad request", "คำขอไม่ถูกต้อง"),
+    404: ("not_found", "Not found", "ไม่พบหน้าที่ต้องการ"),
+    405: ("method_not_allowed", "Method not allowed", "ใช้วิธีส่งคำขอนี้กับที่อยู่นี้ไม่ได้"),
+    413: ("too_large", "Too large", "ข้อมูลที่ส่งมาใหญ่เกินกำหนด"),
+    415: ("unsupported_media_type", "Unsupported media type", "ชนิดข้อมูลที่ส่งมาไม่รองรับ"),
+}
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    err = _HttpError(str(exc.detail), thai="ไม่พบหน้าที่ต้องการ" if exc.status_code == 404 else str(exc.detail))
+    code, title, thai = _HTTP.get(exc.status_code, ("http_error", "HTTP error", "คำขอไม่สำเร็จ"))
+    err = _HttpError(str(exc.detail), thai=thai)
     err.status = exc.status_code  # type: ignore[misc]
-    err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")  # type: ignore[misc]
-    err.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")  # type: ignore[misc]
+    err.code = code  # type: ignore[misc]
+    err.title = title  # type: ignore[misc]
     if wants_html(request) and exc.status_code == 404:
         return render_error_page(request, err)
     return JSONResponse(
-        problem(err, instance=request.url.path), status_code=exc.status_code, media_type="application/problem+json"
+        problem(err, instance=request.url.path),
+        status_code=exc.status_code,
+        media_type="application/problem+json",
+        headers=dict(exc.headers or {}),  # 405 carries Allow
     )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of the API is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    detail_th: str
+    instance: str | None = None
+
+
+_PROBLEM_SCHEMA = Problem.model_json_schema()
+_PROBLEM_SCHEMA.pop("title", None)
+
+#: The problem+json answers any API operation may give, documented on every API router (``service.app``):
+#: Schemathesis checks the answers against these.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": why, "content": {"application/problem+json": {"schema": _PROBLEM_SCHEMA}}}
+    for status, why in (
+        (400, "Bad request"),
+        (401, "Not signed in, or the token is no longer valid"),
+        (403, "Not allowed"),
+        (404, "Not found (or not visible to the caller)"),
+        (409, "Conflict with the current state"),
+        (410, "Gone"),
+        (413, "Too large"),
+        (415, "Unsupported or damaged file"),
+        (422, "Invalid input (every problem named, in English and Thai)"),
+        (503, "Temporarily unavailable"),
+    )
+}
+
+
+def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for an operation that answers 200 with a file (PDF, CSV, tar …) rather than JSON."""
+    return {200: {"description": "The file", "content": {m: {} for m in media_types}}}
+
+
+PDF = file_responses("application/pdf")

@@ -1,45 +1,43 @@
-"""Parameters people type: B.E. years and Thai or ISO dates, Thai digits accepted."""
+"""Parameters people type: B.E. years and Thai or ISO dates, Thai digits accepted — all by the one date rule of
+``service.kit.thai`` (README "Input limits"); anything else is a 422 with a Thai message."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from service.kit.clock import to_db
 from service.kit.errors import InvalidInput
-from service.kit.thai import be_year, local, parse_date, to_arabic_digits
+from service.kit.thai import BE_OFFSET, DateError, be_year, ce_year, local, parse_datetime, to_arabic_digits
 
 if TYPE_CHECKING:
     from service.registers.entries import RegisterFilter
 
 
-def year_param(raw: str | None, now: datetime) -> int:
-    """A B.E. year (a C.E. year is taken as such); empty means this year."""
+def year_param(raw: str | int | None, now: datetime) -> int:
+    """A B.E. year by the one rule (a C.E. year in 1857–2157 is taken as such); empty means this year."""
     if raw in (None, ""):
         return be_year(local(now))
     text = to_arabic_digits(str(raw)).strip()
-    if not text.isdigit():
-        raise InvalidInput(f"year must be a B.E. year such as 2568, got {raw!r}", thai="ปี พ.ศ. ไม่ถูกต้อง")
-    year = int(text)
-    return year + 543 if year < 2400 else year
+    if not text.isdigit() or len(text) > 4:
+        raise InvalidInput(f"year must be a B.E. year such as 2568, got {raw!r}", thai="ปี พ.ศ. ไม่ถูกต้อง เช่น ๒๕๖๘")
+    try:
+        return ce_year(int(text), short=len(text) == 2) + BE_OFFSET
+    except DateError as exc:
+        raise InvalidInput(str(exc), thai=exc.thai) from exc
 
 
 def day_bound(raw: str | None, *, end: bool, tz: str = "Asia/Bangkok") -> datetime | None:
     """A period bound: an ISO date or datetime, or a Thai date; a bare date means that whole day (office time)."""
     if not raw:
         return None
-    raw = to_arabic_digits(raw).strip()
     try:
-        moment, bare_date = datetime.fromisoformat(raw), len(raw) <= 10
-    except ValueError:
-        try:
-            moment, bare_date = datetime.combine(parse_date(raw), time()), True
-        except ValueError as exc:
-            raise InvalidInput(f"cannot read the date {raw!r}", thai="อ่านวันที่ไม่ได้") from exc
-        if moment.year > 2400:
-            moment = moment.replace(year=moment.year - 543)
+        moment = parse_datetime(raw)
+    except DateError as exc:
+        raise InvalidInput(str(exc), thai=exc.thai) from exc
+    bare_date = ":" not in raw  # a date, not a moment: the whole day
     if bare_date and end:
         moment += timedelta(days=1)
     if moment.tzinfo is None:
@@ -58,7 +56,7 @@ def int_param(raw: str | None, low: int, high: int, *, default: int, what: str) 
     text = to_arabic_digits(raw or "").strip()
     if not text:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not text.isdigit() or len(text) > 12 or not low <= int(text) <= high:
         raise InvalidInput(f"{what} must be a whole number {low}..{high}", thai=f"{what} ไม่ถูกต้อง")
     return int(text)
 

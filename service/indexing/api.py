@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from service.edge.deps import ActorDep, app_of, where
 from service.indexing.searching import SearchParams, search_letters
+from service.kit.fields import Id
 
 router = APIRouter(prefix="/api/v1")
 
@@ -18,15 +19,15 @@ def search(
     actor: ActorDep,
     q: str = "",
     date: str = "",
-    registry_id: int | None = None,
-    unit_id: int | None = None,
+    registry_id: Id | None = None,
+    unit_id: Id | None = None,
     letter_type: str = "",
     urgency: str = "",
     secrecy: str = "",
     channel: str = "",
     has_attachment: bool | None = None,
     sort: str = "relevance",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[Id, Query()] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """Full-text search; every result, count and snippet passes the access rule."""

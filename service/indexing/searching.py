@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from search import SearchIndexOutdated, SearchQuery, parse_date_range
+from search import SearchIndexOutdated, SearchQuery
 from service import audit
 from service.access.queries import visible_letter_ids
 from service.access.roles import SECRECY_LABELS, URGENCY_LABELS, Role
 from service.access.rule import Actor, actor_principals
 from service.context import Saraban
 from service.kit.errors import InvalidInput, SarabanError
+from service.kit.thai import DateError, parse_date_range
 from service.letters.vocab import parse_channel, parse_letter_type, parse_secrecy, parse_urgency
 from service.models import Letter, Registration, Registry
 
@@ -46,7 +47,10 @@ class SearchParams:
 
 def to_query(p: SearchParams) -> SearchQuery:
     try:
-        date_from, date_to = parse_date_range(p.date) if p.date.strip() else (None, None)
+        date_from, date_to = parse_date_range(p.date)  # the one date rule: Thai month names, B.E. or C.E.
+    except DateError as exc:
+        raise InvalidInput(f"bad search filter: {exc}", thai=f"เงื่อนไขการค้นหาไม่ถูกต้อง: {exc.thai}") from exc
+    try:
         return SearchQuery(
             text=p.q.strip()[:500],
             date_from=date_from,

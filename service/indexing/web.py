@@ -9,6 +9,7 @@ from service.edge.deps import PageDep, app_of, where
 from service.edge.templates import render
 from service.indexing.searching import SearchParams, search_letters
 from service.kit.errors import SarabanError
+from service.kit.fields import Id
 
 router = APIRouter()
 
@@ -22,7 +23,7 @@ def search_page(
     letter_type: str = "",
     urgency: str = "",
     sort: str = "relevance",
-    p: int = 1,
+    p: Id = 1,
 ) -> HTMLResponse:
     app = app_of(request)
     result = None

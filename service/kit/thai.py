@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 BE_OFFSET = 543
@@ -44,6 +44,7 @@ _MONTH_LOOKUP: dict[str, int] = {}
 for _i, (_full, _abbr) in enumerate(zip(MONTHS_FULL, MONTHS_ABBR, strict=True), start=1):
     _MONTH_LOOKUP[_full] = _i
     _MONTH_LOOKUP[_abbr.replace(".", "").replace(" ", "")] = _i
+    _MONTH_LOOKUP[_full.removesuffix("คม").removesuffix("ยน").removesuffix("พันธ์")] = _i  # spoken: มีนา, เมษา
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
@@ -79,40 +80,164 @@ def be_year(d: date | datetime) -> int:
     return d.year + BE_OFFSET
 
 
-def _year_from_text(year: int) -> int:
-    """Years above 2400 are B.E.; two-digit years are B.E. short forms (``65`` → 2565)."""
-    if year < 100:
+# ---------------------------------------------------------------------------------------------------------------
+# The one rule for dates people type (README "Input limits")
+#
+# The office's range is B.E. 2400–2700, i.e. C.E. 1857–2157. The two ranges do not overlap, so a year tells its
+# own era, in every format (ISO ``YYYY-MM-DD``, ``d/m/yyyy``, ``d เดือน yyyy``, ISO datetimes):
+#   - 2400–2700 is B.E. (2565 → C.E. 2022);
+#   - 1857–2157 is C.E.;
+#   - a two-digit year is the B.E. short form (``65`` → 2565), as clerks write it;
+#   - anything else is refused.
+# Thai or Arabic digits, Thai month names and abbreviations (with or without dots), ``พ.ศ.`` before the year.
+# ---------------------------------------------------------------------------------------------------------------
+
+YEAR_MIN_BE, YEAR_MAX_BE = 2400, 2700
+YEAR_MIN_CE, YEAR_MAX_CE = YEAR_MIN_BE - BE_OFFSET, YEAR_MAX_BE - BE_OFFSET  # 1857–2157
+
+
+class DateError(ValueError):
+    """A date people typed that is not one: ``str()`` in English, ``thai`` for people."""
+
+    def __init__(self, detail: str, thai: str) -> None:
+        super().__init__(detail)
+        self.thai = thai
+
+
+_RANGE_TH = "ต้องอยู่ระหว่าง พ.ศ. ๒๔๐๐–๒๗๐๐ (หรือ ค.ศ. ๑๘๕๗–๒๑๕๗)"
+_HOW_TH = "ใช้รูปแบบ วว/ดด/ปปปป (พ.ศ.) เช่น ๒๓/๓/๒๕๖๕ หรือ ๒๓ มี.ค. ๒๕๖๕"
+
+
+def ce_year(year: int, *, short: bool = False) -> int:
+    """The C.E. year of a typed year by the one rule above (``short``: typed with two digits, the B.E. short form);
+    ``DateError`` outside the office's range."""
+    if short and 0 <= year < 100:
         year += 2500
-    if year > 2400:
-        year -= BE_OFFSET
-    return year
+    if YEAR_MIN_BE <= year <= YEAR_MAX_BE:
+        return year - BE_OFFSET
+    if YEAR_MIN_CE <= year <= YEAR_MAX_CE:
+        return year
+    raise DateError(
+        f"year {year} is out of range (B.E. {YEAR_MIN_BE}-{YEAR_MAX_BE} or C.E. {YEAR_MIN_CE}-{YEAR_MAX_CE})",
+        f"ปี {to_thai_digits(str(year))} อยู่นอกช่วงที่รับ: ปี{_RANGE_TH}",
+    )
+
+
+def in_range(moment: date | datetime) -> bool:
+    return YEAR_MIN_CE <= moment.year <= YEAR_MAX_CE
+
+
+def check_range(moment: date | datetime) -> None:
+    """``DateError`` unless a (C.E.) date or datetime is within the office's range."""
+    if not in_range(moment):
+        raise DateError(
+            f"{moment.isoformat()} is out of range (C.E. {YEAR_MIN_CE}-{YEAR_MAX_CE})",
+            f"วันที่ {to_thai_digits(moment.isoformat()[:10])} อยู่นอกช่วงที่รับ: ปี{_RANGE_TH}",
+        )
+
+
+def _make_date(year: str, month: int, day: int, raw: str) -> date:
+    y = ce_year(int(year), short=len(year) == 2)
+    if not 1 <= month <= 12:
+        raise DateError(f"month must be 1-12 in {raw!r}", f"เดือนต้องเป็น ๑ ถึง ๑๒ (ได้ {to_thai_digits(str(month))})")
+    try:
+        return date(y, month, day)
+    except ValueError:
+        raise DateError(
+            f"day {day} is not in month {month} of {y} in {raw!r}",
+            f"วันที่ {to_thai_digits(str(day))} ไม่มีในเดือน{MONTHS_FULL[month - 1]}"
+            f" พ.ศ. {to_thai_digits(str(y + BE_OFFSET))}",
+        ) from None
 
 
 def parse_date(text: str) -> date:
-    """Parse a letter date: ISO ``2022-03-23``, ``23/3/2565``, ``23 มี.ค. 2565``, ``๒๓ มีนาคม ๒๕๖๕``.
+    """Parse a date by the one rule: ISO ``2022-03-23``, ``23/3/2565``, ``23 มี.ค. 2565``, ``๒๓ มีนาคม ๒๕๖๕``.
 
-    Raises ``ValueError`` with a message naming what was not understood.
+    Raises ``DateError`` (a ``ValueError``) with an English message and a Thai one (``.thai``).
     """
     raw = text
-    text = to_arabic_digits(clean_text(text)).strip()
+    text = to_arabic_digits(clean_text(str(text))).strip()
     if not text:
-        raise ValueError("empty date")
+        raise DateError("empty date", "ไม่ได้กรอกวันที่")
+    if len(text) > 64:
+        raise DateError("date text is too long", f"อ่านวันที่ไม่ได้: ยาวเกินไป — {_HOW_TH}")
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
     if m:
-        y, mo, d = (int(g) for g in m.groups())
-        return date(_year_from_text(y), mo, d)
-    m = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})", text)
+        return _make_date(m.group(1), int(m.group(2)), int(m.group(3)), raw)
+    m = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(?:พ\.?\s*ศ\.?\s*)?(\d{2}|\d{4})", text)
     if m:
-        d, mo, y = (int(g) for g in m.groups())
-        return date(_year_from_text(y), mo, d)
-    m = re.fullmatch(r"(\d{1,2})\s*([^\d\s]+(?:\s*[^\d\s]+)*)\s*(?:พ\.?\s*ศ\.?)?\s*(\d{2,4})", text)
+        return _make_date(m.group(3), int(m.group(2)), int(m.group(1)), raw)
+    m = re.fullmatch(r"(\d{1,2})\s*([^\d\s]+(?:\s*[^\d\s]+)*?)\s*(?:พ\.?\s*ศ\.?)?\s*(\d{2}|\d{4})", text)
     if m:
         d = int(m.group(1))
         month_key = m.group(2).replace(".", "").replace(" ", "")
         month_key = month_key.removesuffix("พศ")
         if month_key in _MONTH_LOOKUP:
-            return date(_year_from_text(int(m.group(3))), _MONTH_LOOKUP[month_key], d)
-    raise ValueError(f"cannot read the date {raw!r}")
+            return _make_date(m.group(3), _MONTH_LOOKUP[month_key], d, raw)
+        raise DateError(f"unknown month in {raw!r}", f"ไม่รู้จักชื่อเดือน «{m.group(2)}» — {_HOW_TH}")
+    raise DateError(f"cannot read the date {raw!r}", f"อ่านวันที่ไม่ได้ «{raw}» — {_HOW_TH}")
+
+
+def parse_datetime(value: object) -> datetime:
+    """A moment typed or sent: an ISO datetime (its year read by the one rule), or a date as :func:`parse_date`
+    reads it (midnight, naive). ``datetime`` values are checked for the range. ``DateError`` otherwise."""
+    if isinstance(value, datetime):
+        check_range(value)
+        return value
+    if isinstance(value, date):
+        check_range(value)
+        return datetime.combine(value, time())
+    if not isinstance(value, str):
+        raise DateError("a date or datetime must be text", f"วันที่ต้องเป็นข้อความ — {_HOW_TH}")
+    text = to_arabic_digits(value).strip()
+    m = re.fullmatch(r"(\d{4})(-\d{2}-\d{2}[T ]\d{2}:\d{2}.*)", text)
+    if m and len(text) <= 40:
+        year = ce_year(int(m.group(1)))
+        try:
+            moment = datetime.fromisoformat(f"{year:04d}{m.group(2)}")
+        except ValueError:
+            raise DateError(f"cannot read the date and time {value!r}", f"อ่านวันเวลาไม่ได้ «{value}»") from None
+        check_range(moment)
+        return moment
+    return datetime.combine(parse_date(text), time())
+
+
+def parse_date_range(text: str) -> tuple[date | None, date | None]:
+    """``1/1/2565-31/3/2565``, ``๑ พ.ย. ๒๕๖๙-๓๐ พ.ย. ๒๕๖๙``, ``2022-01-01..2022-03-31``, ``… ถึง …``; either side may
+    be empty; one date is that day. Each side by :func:`parse_date`; ``DateError`` when unread or reversed."""
+    s = to_arabic_digits(clean_text(text)).strip()
+    if not s:
+        return None, None
+    candidates: list[tuple[str, str]] = []
+    for sep in ("..", "ถึง", "–", "—"):
+        if sep in s:
+            left, right = s.split(sep, 1)
+            candidates.append((left, right))
+    if not candidates:
+        try:
+            one = parse_date(s)
+            return one, one
+        except DateError:
+            pass
+        candidates = [(s[:i], s[i + 1 :]) for i, c in enumerate(s) if c == "-"]
+    for left, right in candidates:
+        try:
+            lo = parse_date(left) if left.strip() else None
+            hi = parse_date(right) if right.strip() else None
+        except DateError:
+            continue
+        if lo and hi and lo > hi:
+            raise DateError(
+                f"the range starts {lo} after it ends {hi}",
+                f"ช่วงวันที่กลับด้าน: วันเริ่ม {format_thai_date(lo)} อยู่หลังวันสิ้นสุด {format_thai_date(hi)}",
+            )
+        return lo, hi
+    if len(candidates) == 1:
+        left, right = candidates[0]
+        for side in (left, right):
+            if side.strip():
+                parse_date(side)  # raises the precise reason
+    raise DateError(f"cannot read the date range {text!r}", f"อ่านช่วงวันที่ไม่ได้ «{text}» — เช่น ๑/๑/๒๕๖๕-๓๑/๓/๒๕๖๕")
 
 
 def format_thai_date(d: date, *, thai_digits: bool = True, abbreviated: bool = True) -> str:
@@ -129,10 +254,17 @@ def format_thai_time(moment: datetime, *, thai_digits: bool = True) -> str:
 
 
 def local(moment: datetime, tz: str = "Asia/Bangkok") -> datetime:
-    """A stored UTC moment in the office's zone (naive values are taken as UTC)."""
+    """A stored UTC moment in the office's zone (naive values are taken as UTC).
+
+    Total: a stored moment at the edge of what ``datetime`` holds (year 1 or 9999, written before dates were
+    checked) has no local time; it is returned in UTC rather than failing the page that shows it.
+    """
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(ZoneInfo(tz))
+    try:
+        return moment.astimezone(ZoneInfo(tz))
+    except (OverflowError, ValueError):
+        return moment
 
 
 def format_thai_datetime(moment: datetime, *, tz: str = "Asia/Bangkok", thai_digits: bool = False) -> str:

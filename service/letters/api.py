@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import file_responses
 from service.edge.files import file_response
+from service.kit.fields import Count, Id
 from service.letters.files import open_attachment
 from service.letters.views import list_letters, read_letter
 
@@ -20,14 +22,14 @@ def letters(
     request: Request,
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
 ) -> dict[str, Any]:
     with app_of(request).tx() as uow:
         return list_letters(uow.session, actor, limit=limit, offset=offset)
 
 
 @router.get("/letters/{letter_id}")
-def letter(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+def letter(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         return read_letter(
@@ -35,18 +37,18 @@ def letter(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
         )
 
 
-def _download(request: Request, actor: ActorDep, attachment_id: int, *, stamped: bool) -> StreamingResponse:
+def _download(request: Request, actor: ActorDep, attachment_id: Id, *, stamped: bool) -> StreamingResponse:
     app = app_of(request)
     with app.tx() as uow:
         ref = open_attachment(uow.session, actor, attachment_id, stamped=stamped, now=app.clock(), where=where(request))
     return file_response(app.store, ref, request=request)
 
 
-@router.get("/attachments/{attachment_id}/content")
-def content(request: Request, attachment_id: int, actor: ActorDep) -> StreamingResponse:
+@router.get("/attachments/{attachment_id}/content", responses=file_responses("*/*"))
+def content(request: Request, attachment_id: Id, actor: ActorDep) -> StreamingResponse:
     return _download(request, actor, attachment_id, stamped=False)
 
 
-@router.get("/attachments/{attachment_id}/stamped")
-def stamped(request: Request, attachment_id: int, actor: ActorDep) -> StreamingResponse:
+@router.get("/attachments/{attachment_id}/stamped", responses=file_responses("*/*"))
+def stamped(request: Request, attachment_id: Id, actor: ActorDep) -> StreamingResponse:
     return _download(request, actor, attachment_id, stamped=True)

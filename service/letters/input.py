@@ -3,14 +3,13 @@ dates and digits accepted."""
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from service.kit.errors import InvalidInput
-from service.kit.thai import clean_text, parse_date, text_problem
+from service.kit.fields import InputError, OfficeDate, OfficeDateTime, load_json, own_thai
+from service.kit.thai import clean_text, text_problem
 from service.letters.vocab import parse_channel, parse_letter_type, parse_secrecy, parse_urgency
 
 
@@ -20,14 +19,14 @@ class LetterIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     letter_no: str = ""
-    letter_date: date | None = None
+    letter_date: OfficeDate | None = None
     sender: str
     recipient: str = ""
     subject: str
     summary: str = ""
     letter_type: str = "external"
     urgency: int = 1
-    deliver_by: datetime | None = None
+    deliver_by: OfficeDateTime | None = None
     secrecy: int = 0
     channel: str = "paper"
     remarks: str = ""
@@ -62,11 +61,7 @@ class LetterIn(BaseModel):
     @field_validator("letter_date", mode="before")
     @classmethod
     def _date(cls, value: object) -> object:
-        if value in (None, ""):
-            return None
-        if isinstance(value, str):
-            return parse_date(value)
-        return value
+        return None if value in (None, "") else value  # then the one date rule (OfficeDate)
 
     @field_validator("letter_type", mode="before")
     @classmethod
@@ -113,9 +108,9 @@ _FIELD_TH = {
 def parse_letter_meta(raw: str | dict[str, Any]) -> LetterIn:
     """Validate the ``meta`` JSON; every problem is named in English and Thai."""
     try:
-        data = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"meta is not valid JSON: {exc}", thai="ข้อมูลหนังสือ (meta) ไม่ใช่ JSON ที่ถูกต้อง") from exc
+        data = load_json(raw) if isinstance(raw, str) else raw  # depth and number size bounded first
+    except InputError as exc:
+        raise InvalidInput(f"meta: {exc}", thai=f"ข้อมูลหนังสือ (meta): {exc.thai}") from exc
     if not isinstance(data, dict):
         raise InvalidInput("meta must be a JSON object", thai="ข้อมูลหนังสือต้องเป็นออบเจกต์ JSON")
     try:
@@ -127,7 +122,7 @@ def parse_letter_meta(raw: str | dict[str, Any]) -> LetterIn:
             where = ".".join(str(p) for p in err["loc"]) or "meta"
             msg = str(err["msg"]).removeprefix("Value error, ")
             problems.append(f"{where}: {msg}")
-            thai.append(f"{_FIELD_TH.get(where, where)}: {_thai_msg(msg)}")
+            thai.append(f"{_FIELD_TH.get(where, where)}: {own_thai(err) or _thai_msg(msg)}")
         raise InvalidInput("; ".join(problems), thai="; ".join(thai), errors=problems) from exc
 
 

@@ -12,6 +12,7 @@ from service.edge.deps import PageDep, app_of, where
 from service.edge.files import file_response
 from service.edge.templates import render
 from service.kit.errors import NotFound
+from service.kit.fields import Count, Id
 from service.letters.files import open_attachment
 from service.letters.views import read_letter
 from service.registers.corrections import FIELD_TH, change_refusals
@@ -22,7 +23,7 @@ router = APIRouter()
 
 @router.get("/letters/{letter_id}", response_class=HTMLResponse)
 def letter_page(
-    request: Request, letter_id: int, page: PageDep, registered: int = 0, done: str = "", changed: str = ""
+    request: Request, letter_id: Id, page: PageDep, registered: Count = 0, done: str = "", changed: str = ""
 ) -> HTMLResponse:
     app = app_of(request)
     with app.tx() as uow:
@@ -61,7 +62,7 @@ def letter_page(
 
 
 @router.get("/attachments/{attachment_id}/{which}", response_model=None)
-def attachment_file(request: Request, attachment_id: int, which: str, page: PageDep) -> Response:
+def attachment_file(request: Request, attachment_id: Id, which: str, page: PageDep) -> Response:
     if which not in ("content", "stamped"):
         raise NotFound("no such file", thai="ไม่พบไฟล์")
     app = app_of(request)

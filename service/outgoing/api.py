@@ -3,7 +3,6 @@ the recipient's side of an electronic delivery; the saved recipient groups."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -12,9 +11,11 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import PDF
 from service.edge.idempotent import idempotent
 from service.edge.params import year_param
 from service.kit.errors import InvalidInput
+from service.kit.fields import BeYear, Id, OfficeDateTime, Text
 from service.kit.thai import local, to_arabic_digits
 from service.kit.uploads import read_upload
 from service.letters.views import letter_view
@@ -52,7 +53,7 @@ def outgoing_list(
 
 
 @router.get("/outgoing/{letter_id}")
-def outgoing_one(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+def outgoing_one(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         return outgoing_view(
@@ -61,7 +62,7 @@ def outgoing_one(request: Request, letter_id: int, actor: ActorDep) -> dict[str,
 
 
 @router.post("/outgoing/{letter_id}/files", status_code=201)
-async def files(request: Request, letter_id: int, actor: ActorDep) -> JSONResponse:
+async def files(request: Request, letter_id: Id, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
     # the right first: nothing of the body is read for someone who may not attach files to this letter
@@ -75,12 +76,12 @@ async def files(request: Request, letter_id: int, actor: ActorDep) -> JSONRespon
 
 class IssueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reservation_id: int | None = None
+    reservation_id: Id | None = None
 
 
 @router.post("/outgoing/{letter_id}/issue")
 @idempotent(status=200)
-def issue(request: Request, letter_id: int, actor: ActorDep, body: IssueIn | None = None) -> dict[str, Any]:
+def issue(request: Request, letter_id: Id, actor: ActorDep, body: IssueIn | None = None) -> dict[str, Any]:
     reservation_id = body.reservation_id if body is not None else None
     return flow.issue(
         app_of(request), actor=actor, letter_id=letter_id, reservation_id=reservation_id, where=where(request)
@@ -88,12 +89,12 @@ def issue(request: Request, letter_id: int, actor: ActorDep, body: IssueIn | Non
 
 
 @router.post("/outgoing/{letter_id}/send")
-def send(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+def send(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
     return flow.send(app_of(request), actor=actor, letter_id=letter_id, where=where(request))
 
 
 @router.get("/outgoing/{letter_id}/deliveries")
-def deliveries(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+def deliveries(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         return delivery_status(uow.session, actor, letter_id, tz=app.settings.timezone)
@@ -104,12 +105,12 @@ def deliveries(request: Request, letter_id: int, actor: ActorDep) -> dict[str, A
 
 class ReservationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
-    expires_at: datetime | None = None
+    reason: Text = ""
+    expires_at: OfficeDateTime | None = None
 
 
 @router.post("/registries/{registry_id}/reservations", status_code=201)
-def reserve(request: Request, registry_id: int, actor: ActorDep, body: ReservationIn) -> dict[str, Any]:
+def reserve(request: Request, registry_id: Id, actor: ActorDep, body: ReservationIn) -> dict[str, Any]:
     app = app_of(request)
     tz = app.settings.timezone
     with app.tx() as uow:
@@ -135,12 +136,12 @@ def reserve(request: Request, registry_id: int, actor: ActorDep, body: Reservati
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
-    year: int | str | None = None
+    reason: Text = ""
+    year: BeYear | None = None
 
 
 @router.post("/registries/{registry_id}/numbers/{number}/cancel")
-def cancel(request: Request, registry_id: int, number: int, actor: ActorDep, body: CancelIn) -> dict[str, Any]:
+def cancel(request: Request, registry_id: Id, number: Id, actor: ActorDep, body: CancelIn) -> dict[str, Any]:
     app = app_of(request)
     year = year_param(None if body.year is None else to_arabic_digits(str(body.year)), app.clock())
     with app.tx() as uow:
@@ -167,7 +168,7 @@ def cancel(request: Request, registry_id: int, number: int, actor: ActorDep, bod
 
 @router.get("/registries/{registry_id}/numbers")
 def numbers(
-    request: Request, registry_id: int, actor: ActorDep, year: Annotated[str | None, Query()] = None
+    request: Request, registry_id: Id, actor: ActorDep, year: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
@@ -188,7 +189,7 @@ def incoming(request: Request, actor: ActorDep) -> dict[str, Any]:
 
 
 @router.get("/deliveries/{delivery_id}")
-def delivery(request: Request, delivery_id: int, actor: ActorDep) -> dict[str, Any]:
+def delivery(request: Request, delivery_id: Id, actor: ActorDep) -> dict[str, Any]:
     """The recipient's clerk opens the delivered letter (the sender sees it opened)."""
     app = app_of(request)
     with app.tx() as uow:
@@ -198,11 +199,11 @@ def delivery(request: Request, delivery_id: int, actor: ActorDep) -> dict[str, A
 
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    registry_id: int | None = None
+    registry_id: Id | None = None
 
 
 @router.post("/deliveries/{delivery_id}/register")
-def register(request: Request, delivery_id: int, actor: ActorDep, body: RegisterIn | None = None) -> dict[str, Any]:
+def register(request: Request, delivery_id: Id, actor: ActorDep, body: RegisterIn | None = None) -> dict[str, Any]:
     registry_id = body.registry_id if body is not None else None
     if registry_id is not None and registry_id < 1:
         raise InvalidInput("registry_id must be a registry's id", thai="ทะเบียนไม่ถูกต้อง")
@@ -213,11 +214,11 @@ def register(request: Request, delivery_id: int, actor: ActorDep, body: Register
 
 class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
+    reason: Text = ""
 
 
 @router.post("/deliveries/{delivery_id}/return")
-def give_back(request: Request, delivery_id: int, actor: ActorDep, body: ReturnIn) -> dict[str, Any]:
+def give_back(request: Request, delivery_id: Id, actor: ActorDep, body: ReturnIn) -> dict[str, Any]:
     """The recipient's clerk returns the letter to its sender unregistered, with a reason."""
     app = app_of(request)
     with app.tx() as uow:
@@ -225,8 +226,8 @@ def give_back(request: Request, delivery_id: int, actor: ActorDep, body: ReturnI
         return {"delivery_id": d.id, "state": d.state, "returned_reason": d.returned_reason}
 
 
-@router.get("/outgoing/{letter_id}/delivery-book.pdf", response_model=None)
-def delivery_book(request: Request, letter_id: int, actor: ActorDep) -> Response:
+@router.get("/outgoing/{letter_id}/delivery-book.pdf", response_model=None, responses=PDF)
+def delivery_book(request: Request, letter_id: Id, actor: ActorDep) -> Response:
     """สมุดส่งหนังสือ: the letter's postal addressees, with room for the receiver's signature."""
     app = app_of(request)
     with app.tx(readonly=True) as uow:
@@ -236,8 +237,8 @@ def delivery_book(request: Request, letter_id: int, actor: ActorDep) -> Response
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": "inline; filename=book.pdf"})
 
 
-@router.get("/outgoing/{letter_id}/address-sheet.pdf", response_model=None)
-def address_sheet(request: Request, letter_id: int, actor: ActorDep) -> Response:
+@router.get("/outgoing/{letter_id}/address-sheet.pdf", response_model=None, responses=PDF)
+def address_sheet(request: Request, letter_id: Id, actor: ActorDep) -> Response:
     """ใบจ่าหน้าซอง: each postal addressee's name and address in large type."""
     app = app_of(request)
     with app.tx(readonly=True) as uow:

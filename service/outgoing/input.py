@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from service.kit.errors import InvalidInput
+from service.kit.fields import Id, OfficeDateTime, own_thai
 from service.kit.thai import clean_text, text_problem, to_arabic_digits
 from service.letters.vocab import parse_letter_type, parse_secrecy, parse_urgency
 
@@ -34,8 +34,8 @@ class RecipientIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    unit_id: int | None = None
-    group_id: int | None = None
+    unit_id: Id | None = None
+    group_id: Id | None = None
     name: str = ""
     address: str = ""
     email: str = ""
@@ -71,7 +71,7 @@ class OutgoingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    registry_id: int
+    registry_id: Id
     subject: str
     recipients: list[RecipientIn]
     letter_type: str = "external"
@@ -80,8 +80,8 @@ class OutgoingIn(BaseModel):
     summary: str = ""
     remarks: str = ""
     recipient: str = ""  # the เรียน line as printed; built from the recipients when empty
-    deliver_by: datetime | None = None
-    replies_to_letter_id: int | None = None
+    deliver_by: OfficeDateTime | None = None
+    replies_to_letter_id: Id | None = None
 
     @field_validator("subject", "summary", "remarks", "recipient", mode="before")
     @classmethod
@@ -160,7 +160,7 @@ def parse_outgoing(data: Any) -> OutgoingIn:
             msg = str(err["msg"]).removeprefix("Value error, ")
             problems.append(f"{where}: {msg}")
             head = str(err["loc"][0]) if err["loc"] else where
-            thai.append(f"{_FIELD_TH.get(head, head)}{where.removeprefix(head)}: {_thai_msg(msg)}")
+            thai.append(f"{_FIELD_TH.get(head, head)}{where.removeprefix(head)}: {own_thai(err) or _thai_msg(msg)}")
         raise InvalidInput("; ".join(problems), thai="; ".join(thai), errors=problems) from exc
 
 

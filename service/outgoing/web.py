@@ -16,6 +16,7 @@ from service.edge.deps import CsrfFailed, Page, PageDep, app_of, check_csrf, rec
 from service.edge.params import day_bound, year_param
 from service.edge.templates import render
 from service.kit.errors import Forbidden, InvalidInput, NotFound, SarabanError, Unauthenticated
+from service.kit.fields import Id
 from service.kit.thai import to_arabic_digits
 from service.kit.uploads import Upload, read_upload
 from service.letters.views import letter_view
@@ -190,7 +191,7 @@ DONE_TH = {
 def _letter_page(
     request: Request,
     page: Page,
-    letter_id: int,
+    letter_id: Id,
     *,
     status: int = 200,
     done: str = "",
@@ -226,11 +227,11 @@ def _letter_page(
 
 
 @router.get("/outgoing/{letter_id}", response_class=HTMLResponse)
-def letter_page(request: Request, letter_id: int, page: PageDep, done: str = "") -> HTMLResponse:
+def letter_page(request: Request, letter_id: Id, page: PageDep, done: str = "") -> HTMLResponse:
     return _letter_page(request, page, letter_id, done=done)
 
 
-async def _act(request: Request, page: Page, letter_id: int, done: str, work: Any) -> Response:
+async def _act(request: Request, page: Page, letter_id: Id, done: str, work: Any) -> Response:
     """Run one act on the letter from its page; a refusal is shown on the page."""
     try:
         await work()
@@ -243,7 +244,7 @@ async def _act(request: Request, page: Page, letter_id: int, done: str, work: An
 
 
 @router.post("/outgoing/{letter_id}/issue", response_model=None)
-async def issue_submit(request: Request, letter_id: int, page: PageDep) -> Response:
+async def issue_submit(request: Request, letter_id: Id, page: PageDep) -> Response:
     upload = await _form(request, page)
     upload.discard()
     raw = to_arabic_digits(upload.fields.get("reservation_id", "")).strip()
@@ -263,7 +264,7 @@ async def issue_submit(request: Request, letter_id: int, page: PageDep) -> Respo
 
 
 @router.post("/outgoing/{letter_id}/files", response_model=None)
-async def files_submit(request: Request, letter_id: int, page: PageDep) -> Response:
+async def files_submit(request: Request, letter_id: Id, page: PageDep) -> Response:
     # the right first: nothing of the body is read for someone who may not attach files to this letter
     await run_in_threadpool(flow.check_may_attach, app_of(request), actor=page.actor, letter_id=letter_id)
     upload = await _form(request, page, files=True)
@@ -285,7 +286,7 @@ async def files_submit(request: Request, letter_id: int, page: PageDep) -> Respo
 
 
 @router.post("/outgoing/{letter_id}/send", response_model=None)
-async def send_submit(request: Request, letter_id: int, page: PageDep) -> Response:
+async def send_submit(request: Request, letter_id: Id, page: PageDep) -> Response:
     upload = await _form(request, page)
     upload.discard()
 
@@ -296,7 +297,7 @@ async def send_submit(request: Request, letter_id: int, page: PageDep) -> Respon
 
 
 @router.get("/outgoing/{letter_id}/{paper}.pdf", response_model=None)
-def paper_pdf(request: Request, letter_id: int, paper: str, page: PageDep) -> Response:
+def paper_pdf(request: Request, letter_id: Id, paper: str, page: PageDep) -> Response:
     """The delivery book page (สมุดส่งหนังสือ) or the envelope address sheet (ใบจ่าหน้าซอง) of the letter."""
     app = app_of(request)
     tz = app.settings.timezone
@@ -326,7 +327,7 @@ def incoming_page(request: Request, page: PageDep) -> HTMLResponse:
 def _delivery_page(
     request: Request,
     page: Page,
-    delivery_id: int,
+    delivery_id: Id,
     *,
     status: int = 200,
     registered: dict[str, Any] | None = None,
@@ -350,12 +351,12 @@ def _delivery_page(
 
 
 @router.get("/deliveries/{delivery_id}", response_class=HTMLResponse)
-def delivery_page(request: Request, delivery_id: int, page: PageDep) -> HTMLResponse:
+def delivery_page(request: Request, delivery_id: Id, page: PageDep) -> HTMLResponse:
     return _delivery_page(request, page, delivery_id)
 
 
 @router.post("/deliveries/{delivery_id}/register", response_class=HTMLResponse)
-async def register_submit(request: Request, delivery_id: int, page: PageDep) -> HTMLResponse:
+async def register_submit(request: Request, delivery_id: Id, page: PageDep) -> HTMLResponse:
     upload = await _form(request, page)
     upload.discard()
     try:
@@ -376,7 +377,7 @@ async def register_submit(request: Request, delivery_id: int, page: PageDep) -> 
 
 
 @router.post("/deliveries/{delivery_id}/return", response_model=None)
-async def return_submit(request: Request, delivery_id: int, page: PageDep) -> Response:
+async def return_submit(request: Request, delivery_id: Id, page: PageDep) -> Response:
     upload = await _form(request, page)
     upload.discard()
     app = app_of(request)
@@ -404,7 +405,7 @@ async def return_submit(request: Request, delivery_id: int, page: PageDep) -> Re
 def _numbers_page(
     request: Request,
     page: Page,
-    registry_id: int,
+    registry_id: Id,
     year: str | None,
     *,
     status: int = 200,
@@ -434,12 +435,12 @@ def _numbers_page(
 
 
 @router.get("/registers/{registry_id}/numbers", response_class=HTMLResponse)
-def numbers_page(request: Request, registry_id: int, page: PageDep, year: str | None = None) -> HTMLResponse:
+def numbers_page(request: Request, registry_id: Id, page: PageDep, year: str | None = None) -> HTMLResponse:
     return _numbers_page(request, page, registry_id, year)
 
 
 @router.post("/registers/{registry_id}/reservations", response_class=HTMLResponse)
-async def reserve_submit(request: Request, registry_id: int, page: PageDep) -> HTMLResponse:
+async def reserve_submit(request: Request, registry_id: Id, page: PageDep) -> HTMLResponse:
     upload = await _form(request, page)
     upload.discard()
     app = app_of(request)
@@ -467,7 +468,7 @@ async def reserve_submit(request: Request, registry_id: int, page: PageDep) -> H
 
 
 @router.post("/registers/{registry_id}/numbers/{number}/cancel", response_class=HTMLResponse)
-async def cancel_submit(request: Request, registry_id: int, number: int, page: PageDep) -> HTMLResponse:
+async def cancel_submit(request: Request, registry_id: Id, number: Id, page: PageDep) -> HTMLResponse:
     upload = await _form(request, page)
     upload.discard()
     app = app_of(request)

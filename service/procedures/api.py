@@ -10,7 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import PDF
 from service.edge.params import year_param
+from service.kit.fields import BeYear, Id, Text
 from service.kit.thai import to_arabic_digits
 from service.procedures import cases, flow, registers
 from service.procedures.report import report_pdf
@@ -25,22 +27,22 @@ def procedures(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 
 
 @router.get("/procedures/{procedure_id}")
-def procedure(request: Request, procedure_id: int, actor: ActorDep) -> dict[str, Any]:
+def procedure(request: Request, procedure_id: Id, actor: ActorDep) -> dict[str, Any]:
     with app_of(request).tx(readonly=True) as uow:
         return cases.procedure_view(uow.session, cases.get_procedure(uow.session, procedure_id))
 
 
 class CaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    procedure_id: int
-    year: int
-    from_letter_id: int | None = None
-    title: str = ""
-    category: str = ""
-    facts: str = ""
-    first_help: str = ""
-    info_source: str = ""
-    reporter: str = ""
+    procedure_id: Id
+    year: BeYear
+    from_letter_id: Id | None = None
+    title: Text = ""
+    category: Text = ""
+    facts: Text = ""
+    first_help: Text = ""
+    info_source: Text = ""
+    reporter: Text = ""
 
     @field_validator("year", mode="before")
     @classmethod
@@ -67,10 +69,10 @@ def open_case(request: Request, actor: ActorDep, body: CaseIn) -> dict[str, Any]
 def case_list(
     request: Request,
     actor: ActorDep,
-    procedure_id: int | None = None,
+    procedure_id: Id | None = None,
     year: str | None = None,
     state: str | None = None,
-    q: str = "",
+    q: Text = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict[str, Any]:
     app = app_of(request)
@@ -86,7 +88,7 @@ def dashboard(request: Request, actor: ActorDep) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}")
-def case(request: Request, case_id: int, actor: ActorDep) -> dict[str, Any]:
+def case(request: Request, case_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         return cases.case_view(uow.session, actor, case_id, today=cases.today_of(app.clock(), app.settings.timezone))
@@ -94,30 +96,30 @@ def case(request: Request, case_id: int, actor: ActorDep) -> dict[str, Any]:
 
 class LetterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    letter_id: int
+    letter_id: Id
 
 
 @router.post("/cases/{case_id}/steps/{step_id}/letters")
-def attach(request: Request, case_id: int, step_id: int, actor: ActorDep, body: LetterIn) -> dict[str, Any]:
+def attach(request: Request, case_id: Id, step_id: Id, actor: ActorDep, body: LetterIn) -> dict[str, Any]:
     return flow.attach(
         app_of(request), actor=actor, case_id=case_id, step_id=step_id, letter_id=body.letter_id, where=where(request)
     )
 
 
 @router.post("/cases/{case_id}/steps/{step_id}/done")
-def done(request: Request, case_id: int, step_id: int, actor: ActorDep) -> dict[str, Any]:
+def done(request: Request, case_id: Id, step_id: Id, actor: ActorDep) -> dict[str, Any]:
     return flow.done(app_of(request), actor=actor, case_id=case_id, step_id=step_id, where=where(request))
 
 
 class IssueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    subject: str
-    summary: str = ""
+    subject: Text
+    summary: Text = ""
     recipients: list[dict[str, Any]] | None = None  # as POST /outgoing; default: the first saved group (schools)
 
 
 @router.post("/cases/{case_id}/steps/{step_id}/issue", status_code=201)
-def issue(request: Request, case_id: int, step_id: int, actor: ActorDep, body: IssueIn) -> dict[str, Any]:
+def issue(request: Request, case_id: Id, step_id: Id, actor: ActorDep, body: IssueIn) -> dict[str, Any]:
     app = app_of(request)
     recipients = body.recipients
     if recipients is None:
@@ -136,8 +138,8 @@ def issue(request: Request, case_id: int, step_id: int, actor: ActorDep, body: I
     )
 
 
-@router.get("/procedures/{procedure_id}/report.pdf", response_model=None)
-def report(request: Request, procedure_id: int, actor: ActorDep, year: str | None = None) -> Response:
+@router.get("/procedures/{procedure_id}/report.pdf", response_model=None, responses=PDF)
+def report(request: Request, procedure_id: Id, actor: ActorDep, year: str | None = None) -> Response:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         pdf = report_pdf(
@@ -165,11 +167,11 @@ def register_list(request: Request, register: str, actor: ActorDep, year: str | 
 
 class EntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    year: int
-    name: str
-    school: str = ""
-    detail: str = ""
-    letter_id: int | None = None
+    year: BeYear
+    name: Text
+    school: Text = ""
+    detail: Text = ""
+    letter_id: Id | None = None
 
 
 @router.post("/procedure-registers/{register}", status_code=201)

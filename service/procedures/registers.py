@@ -17,6 +17,7 @@ from service.access.queries import get_visible_letter
 from service.access.rule import Actor
 from service.kit.clock import to_db
 from service.kit.errors import InvalidInput, NotFound
+from service.kit.fields import InputError, check_text
 from service.kit.thai import clean_text, to_arabic_digits
 from service.models import Letter, Procedure, RegisterEntry
 from service.procedures.cases import MAX_YEAR, MIN_YEAR, _home_unit, case_target
@@ -68,6 +69,10 @@ def entries(session: Session, actor: Actor, register: str, *, year: int | None =
 
 def _text(value: Any, limit: int, field: str) -> str:
     text = clean_text("" if value is None else str(value)).strip()
+    try:
+        check_text(text, multiline=True)  # no NUL or other control character (PostgreSQL refuses NUL in text)
+    except InputError as exc:
+        raise InvalidInput(f"{field}: {exc}", thai=f"{field}: {exc.thai}") from exc
     if len(text) > limit:
         raise InvalidInput(f"{field} too long", thai=f"{field} ยาวเกิน {limit} ตัวอักษร")
     return text

@@ -16,6 +16,7 @@ from service.edge.deps import CsrfFailed, Page, PageDep, app_of, check_csrf, rec
 from service.edge.params import year_param
 from service.edge.templates import render
 from service.kit.errors import Forbidden, InvalidInput, NotFound, SarabanError, Unauthenticated
+from service.kit.fields import Id
 from service.kit.thai import to_arabic_digits
 from service.letters.views import letter_view
 from service.outgoing.views import recipient_groups
@@ -66,7 +67,7 @@ def procedures_page(request: Request, page: PageDep) -> HTMLResponse:
 def _procedure_page(
     request: Request,
     page: Page,
-    procedure_id: int,
+    procedure_id: Id,
     *,
     form: dict[str, str] | None = None,
     status: int = 200,
@@ -99,12 +100,12 @@ def _procedure_page(
 
 
 @router.get("/procedures/{procedure_id}", response_class=HTMLResponse)
-def procedure_page(request: Request, procedure_id: int, page: PageDep, from_letter: str = "") -> HTMLResponse:
+def procedure_page(request: Request, procedure_id: Id, page: PageDep, from_letter: str = "") -> HTMLResponse:
     return _procedure_page(request, page, procedure_id, form={"from_letter_id": to_arabic_digits(from_letter)})
 
 
 @router.post("/procedures/{procedure_id}/cases", response_model=None)
-async def open_case_submit(request: Request, procedure_id: int, page: PageDep) -> Response:
+async def open_case_submit(request: Request, procedure_id: Id, page: PageDep) -> Response:
     fields = await _fields(request, page)
     app = app_of(request)
     try:
@@ -159,7 +160,7 @@ def dashboard_page(request: Request, page: PageDep, q: str = "") -> HTMLResponse
 
 
 def _case_page(
-    request: Request, page: Page, case_id: int, *, status: int = 200, done: str = "", error: SarabanError | None = None
+    request: Request, page: Page, case_id: Id, *, status: int = 200, done: str = "", error: SarabanError | None = None
 ) -> HTMLResponse:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
@@ -182,11 +183,11 @@ def _case_page(
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, page: PageDep, done: str = "") -> HTMLResponse:
+def case_page(request: Request, case_id: Id, page: PageDep, done: str = "") -> HTMLResponse:
     return _case_page(request, page, case_id, done=done)
 
 
-async def _act(request: Request, page: Page, case_id: int, done: str, work: Any) -> Response:
+async def _act(request: Request, page: Page, case_id: Id, done: str, work: Any) -> Response:
     try:
         await work()
     except (Unauthenticated, CsrfFailed, NotFound):
@@ -198,7 +199,7 @@ async def _act(request: Request, page: Page, case_id: int, done: str, work: Any)
 
 
 @router.post("/cases/{case_id}/steps/{step_id}/letters", response_model=None)
-async def attach_submit(request: Request, case_id: int, step_id: int, page: PageDep) -> Response:
+async def attach_submit(request: Request, case_id: Id, step_id: Id, page: PageDep) -> Response:
     fields = await _fields(request, page)
 
     async def work() -> None:
@@ -222,7 +223,7 @@ async def attach_submit(request: Request, case_id: int, step_id: int, page: Page
 
 
 @router.post("/cases/{case_id}/steps/{step_id}/done", response_model=None)
-async def done_submit(request: Request, case_id: int, step_id: int, page: PageDep) -> Response:
+async def done_submit(request: Request, case_id: Id, step_id: Id, page: PageDep) -> Response:
     await _fields(request, page)
 
     async def work() -> None:
@@ -234,7 +235,7 @@ async def done_submit(request: Request, case_id: int, step_id: int, page: PageDe
 
 
 @router.post("/cases/{case_id}/steps/{step_id}/issue", response_model=None)
-async def issue_submit(request: Request, case_id: int, step_id: int, page: PageDep) -> Response:
+async def issue_submit(request: Request, case_id: Id, step_id: Id, page: PageDep) -> Response:
     fields = await _fields(request, page)
 
     async def work() -> None:
@@ -261,7 +262,7 @@ async def issue_submit(request: Request, case_id: int, step_id: int, page: PageD
 
 
 @router.get("/procedures/{procedure_id}/report.pdf", response_model=None)
-def report_page(request: Request, procedure_id: int, page: PageDep, year: str = "") -> Response:
+def report_page(request: Request, procedure_id: Id, page: PageDep, year: str = "") -> Response:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         pdf = report_pdf(

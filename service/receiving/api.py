@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from service.edge.deps import ActorDep, app_of, where
 from service.integrity import idempotency
 from service.kit.errors import InvalidInput
+from service.kit.fields import Id
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
 from service.receiving.duplicates import split_confirmation, truthy
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1")
 
 
 @router.post("/registries/{registry_id}/receive", status_code=201)
-async def receive(request: Request, registry_id: int, actor: ActorDep) -> JSONResponse:
+async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
     # the right first: nothing of the body is read for someone who may not register here

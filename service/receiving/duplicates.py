@@ -10,7 +10,6 @@ is never named, counted or hinted at.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from sqlmodel import Session, col, select
 from service.access.queries import visible_letter_ids
 from service.access.rule import Actor
 from service.kit.errors import PossibleDuplicate
+from service.kit.fields import InputError, load_json
 from service.kit.thai import format_thai_date, local, normalise_letter_no
 from service.models import Attachment, Letter, Registration
 
@@ -123,8 +123,8 @@ def refuse_duplicates(earlier: list[Earlier], *, tz: str) -> None:
 def split_confirmation(raw: str | dict[str, Any]) -> tuple[str | dict[str, Any], bool]:
     """The letter's ``meta`` without its ``confirm_duplicate`` flag, and the flag (true, 1, "true", "yes", "on")."""
     try:
-        data = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
+        data = load_json(raw) if isinstance(raw, str) else raw  # bounded: depth and number size (kit.fields)
+    except InputError:
         return raw, False  # the letter's own parser names the problem
     if not isinstance(data, dict) or "confirm_duplicate" not in data:
         return raw, False

@@ -11,6 +11,7 @@ from service.access.roles import SECRET_KINDS
 from service.edge.deps import CsrfFailed, PageDep, app_of, check_csrf, record_failure, where
 from service.edge.templates import render
 from service.kit.errors import Forbidden, NotFound, PossibleDuplicate, SarabanError, Unauthenticated
+from service.kit.fields import Id
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
 from service.receiving.duplicates import truthy
@@ -35,7 +36,7 @@ FORM_FIELDS = (
 
 
 @router.get("/registers/{registry_id}/receive", response_class=HTMLResponse)
-def receive_form(request: Request, registry_id: int, page: PageDep) -> HTMLResponse:
+def receive_form(request: Request, registry_id: Id, page: PageDep) -> HTMLResponse:
     app = app_of(request)
     with app.tx() as uow:
         registry = visible_registry(uow.session, page.actor, registry_id)
@@ -43,7 +44,7 @@ def receive_form(request: Request, registry_id: int, page: PageDep) -> HTMLRespo
 
 
 @router.post("/registers/{registry_id}/receive", response_model=None)
-async def receive_submit(request: Request, registry_id: int, page: PageDep) -> Response:
+async def receive_submit(request: Request, registry_id: Id, page: PageDep) -> Response:
     app = app_of(request)
     s = app.settings
     # the right first: nothing of the body is read for someone who may not register here (a Thai error page)

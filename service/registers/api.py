@@ -11,8 +11,10 @@ from fastapi.responses import Response
 from service import audit
 from service.context import Saraban
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import file_responses
 from service.edge.params import int_param, register_filter, year_param
 from service.kit.db import UnitOfWork
+from service.kit.fields import Id
 from service.models import Unit
 from service.registers.corrections import cancel_registration, correct_registration, registration_result
 from service.registers.entries import (
@@ -37,7 +39,7 @@ def _reindex_after(app: Saraban, uow: UnitOfWork, letter_id: int) -> None:
 
 @router.patch("/registrations/{registration_id}")
 def correct(
-    request: Request, registration_id: int, actor: ActorDep, body: Annotated[dict[str, Any], Body()]
+    request: Request, registration_id: Id, actor: ActorDep, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """Correct a registered letter's particulars (``reason`` required); the earlier values stay in ``history``."""
     app = app_of(request)
@@ -60,7 +62,7 @@ def correct(
 
 @router.post("/registrations/{registration_id}/cancel")
 def cancel(
-    request: Request, registration_id: int, actor: ActorDep, body: Annotated[dict[str, Any], Body()]
+    request: Request, registration_id: Id, actor: ActorDep, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """Cancel a receive number with a ``reason``: it stays in the register, marked, and is never issued again."""
     app = app_of(request)
@@ -85,10 +87,14 @@ def registries(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
         return [registry_json(r) for r in known_registries(uow.session, actor)]
 
 
-@router.get("/registries/{registry_id}/entries", response_model=None)
+@router.get(
+    "/registries/{registry_id}/entries",
+    response_model=None,
+    responses=file_responses("application/json", "text/csv", "application/pdf"),
+)
 def entries(
     request: Request,
-    registry_id: int,
+    registry_id: Id,
     actor: ActorDep,
     year: Annotated[str | None, Query()] = None,
     format: Literal["json", "csv", "pdf", "xlsx"] = "json",

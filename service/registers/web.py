@@ -17,6 +17,7 @@ from service.edge.deps import PageDep, app_of, check_csrf, where
 from service.edge.params import int_param, register_filter, year_param
 from service.edge.templates import render
 from service.kit.errors import InvalidInput
+from service.kit.fields import Id
 from service.kit.thai import be_year, local
 from service.models import Registration, Unit
 from service.registers.corrections import cancel_registration, correct_registration
@@ -56,7 +57,7 @@ def home(request: Request, page: PageDep) -> Response:
 
 
 @router.get("/registers/{registry_id}", response_class=HTMLResponse)
-def register_page(request: Request, registry_id: int, page: PageDep, year: str | None = None) -> HTMLResponse:
+def register_page(request: Request, registry_id: Id, page: PageDep, year: str | None = None) -> HTMLResponse:
     app = app_of(request)
     params = request.query_params
     tz = app.settings.timezone
@@ -117,7 +118,7 @@ def register_page(request: Request, registry_id: int, page: PageDep, year: str |
 
 
 @router.get("/registers/{registry_id}/export", response_model=None)
-def register_export(request: Request, registry_id: int, page: PageDep, year: str | None = None) -> Response:
+def register_export(request: Request, registry_id: Id, page: PageDep, year: str | None = None) -> Response:
     """The register as shown (its filters), as PDF, CSV or Excel — with the web session, like every page."""
     app = app_of(request)
     fmt = request.query_params.get("format", "pdf")
@@ -181,7 +182,7 @@ CORRECTION_FIELDS = ("letter_no", "letter_date", "sender", "recipient", "subject
 
 
 @router.post("/registrations/{registration_id}/correct", response_model=None)
-async def correct_submit(request: Request, registration_id: int, page: PageDep) -> Response:
+async def correct_submit(request: Request, registration_id: Id, page: PageDep) -> Response:
     """The clerk's correction form on the letter page; the earlier values stay in the letter's history."""
     app = app_of(request)
     form = await request.form()
@@ -210,7 +211,7 @@ async def correct_submit(request: Request, registration_id: int, page: PageDep) 
 
 
 @router.post("/registrations/{registration_id}/cancel", response_model=None)
-async def cancel_submit(request: Request, registration_id: int, page: PageDep) -> Response:
+async def cancel_submit(request: Request, registration_id: Id, page: PageDep) -> Response:
     """Cancel the receive number with a reason: it stays in the register, marked, never issued again."""
     app = app_of(request)
     form = await request.form()

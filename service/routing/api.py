@@ -15,10 +15,12 @@ from service import audit
 from service.access.queries import get_visible_letter
 from service.context import Saraban
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import PDF
 from service.edge.files import file_response
 from service.edge.idempotent import idempotent
 from service.kit.db import UnitOfWork
 from service.kit.errors import NotFound
+from service.kit.fields import Count, Days, Id, Line, OfficeDateTime, Text
 from service.kit.thai import local
 from service.models import Registration, Registry, Routing
 from service.routing.core import (
@@ -42,13 +44,13 @@ class RouteIn(BaseModel):
     """One recipient (``to_unit_id`` or ``to_user_id``) or several (``to_unit_ids``, ``to_user_ids``), with one
     instruction and an optional due date (a date-time without a zone is office time)."""
 
-    to_unit_id: int | None = None
-    to_user_id: int | None = None
-    to_unit_ids: list[int] = Field(default_factory=list)
-    to_user_ids: list[int] = Field(default_factory=list)
-    instruction: str = Field(default="", max_length=2000)
-    due_at: datetime | None = None
-    from_route_id: int | None = None  # forward from this routing (found when omitted)
+    to_unit_id: Id | None = None
+    to_user_id: Id | None = None
+    to_unit_ids: list[Id] = Field(default_factory=list, max_length=10000)
+    to_user_ids: list[Id] = Field(default_factory=list, max_length=10000)
+    instruction: Text = Field(default="", max_length=2000)
+    due_at: OfficeDateTime | None = None
+    from_route_id: Id | None = None  # forward from this routing (found when omitted)
 
     def recipients(self) -> list[Recipient]:
         if self.to_unit_id is not None and self.to_user_id is not None:
@@ -63,17 +65,17 @@ class RouteIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(max_length=1000)
+    reason: Text = Field(max_length=1000)
 
 
 class ActionIn(BaseModel):
-    action: str = Field(max_length=2000)
+    action: Text = Field(max_length=2000)
 
 
 class InstructionIn(BaseModel):
-    text: str = Field(max_length=2000)
-    name: str | None = Field(default=None, max_length=255)  # the typed name (default: the account's name)
-    position: str | None = Field(default=None, max_length=255)
+    text: Text = Field(max_length=2000)
+    name: Line | None = Field(default=None, max_length=255)  # the typed name (default: the account's name)
+    position: Line | None = Field(default=None, max_length=255)
 
 
 def _office_time(app: Saraban, moment: datetime | None) -> datetime | None:
@@ -82,7 +84,7 @@ def _office_time(app: Saraban, moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _reindex(app: Saraban, uow: UnitOfWork, letter_id: int) -> None:
+def _reindex(app: Saraban, uow: UnitOfWork, letter_id: Id) -> None:
     if app.indexer is not None:
         indexer = app.indexer
         uow.after_commit(lambda: indexer.enqueue(letter_id))
@@ -94,7 +96,7 @@ def _route_json(app: Saraban, uow: UnitOfWork, route: Routing) -> dict[str, Any]
 
 @router.post("/letters/{letter_id}/routes", status_code=201)
 @idempotent()
-def route(request: Request, letter_id: int, actor: ActorDep, body: RouteIn) -> dict[str, Any]:
+def route(request: Request, letter_id: Id, actor: ActorDep, body: RouteIn) -> dict[str, Any]:
     """Route the letter; 201 ``{"id", "letter_id", "state", "routes": [...]}`` (``id`` and ``state`` of the first)."""
     app = app_of(request)
     with app.tx() as uow:
@@ -115,7 +117,7 @@ def route(request: Request, letter_id: int, actor: ActorDep, body: RouteIn) -> d
 
 
 @router.get("/routes/{route_id}")
-def route_detail(request: Request, route_id: int, actor: ActorDep) -> dict[str, Any]:
+def route_detail(request: Request, route_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         r = uow.session.get(Routing, route_id)
@@ -129,7 +131,7 @@ def route_detail(request: Request, route_id: int, actor: ActorDep) -> dict[str, 
 
 
 @router.post("/routes/{route_id}/register", status_code=201)
-def register(request: Request, route_id: int, actor: ActorDep) -> dict[str, Any]:
+def register(request: Request, route_id: Id, actor: ActorDep) -> dict[str, Any]:
     """The unit's clerk registers it in the unit's receive register: 201 ``{"registration": {...}, "route": ...}``."""
     app = app_of(request)
     with app.tx() as uow:
@@ -156,7 +158,7 @@ def _registration_json(app: Saraban, reg: Registration, registry: Registry) -> d
 
 
 @router.post("/routes/{route_id}/acknowledge")
-def acknowledge(request: Request, route_id: int, actor: ActorDep) -> dict[str, Any]:
+def acknowledge(request: Request, route_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         r = acknowledge_route(uow.session, actor=actor, route_id=route_id, now=app.clock(), where=where(request))
@@ -164,7 +166,7 @@ def acknowledge(request: Request, route_id: int, actor: ActorDep) -> dict[str, A
 
 
 @router.post("/routes/{route_id}/return")
-def give_back(request: Request, route_id: int, actor: ActorDep, body: ReasonIn) -> dict[str, Any]:
+def give_back(request: Request, route_id: Id, actor: ActorDep, body: ReasonIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         r = return_route(
@@ -174,7 +176,7 @@ def give_back(request: Request, route_id: int, actor: ActorDep, body: ReasonIn) 
 
 
 @router.post("/routes/{route_id}/complete")
-def complete(request: Request, route_id: int, actor: ActorDep, body: ActionIn) -> dict[str, Any]:
+def complete(request: Request, route_id: Id, actor: ActorDep, body: ActionIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         r = complete_route(
@@ -184,7 +186,7 @@ def complete(request: Request, route_id: int, actor: ActorDep, body: ActionIn) -
 
 
 @router.post("/routes/{route_id}/recall")
-def recall(request: Request, route_id: int, actor: ActorDep) -> dict[str, Any]:
+def recall(request: Request, route_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         r = recall_route(uow.session, actor=actor, route_id=route_id, now=app.clock(), where=where(request))
@@ -193,7 +195,7 @@ def recall(request: Request, route_id: int, actor: ActorDep) -> dict[str, Any]:
 
 
 @router.post("/routes/{route_id}/forward", status_code=201)
-def forward(request: Request, route_id: int, actor: ActorDep, body: RouteIn) -> dict[str, Any]:
+def forward(request: Request, route_id: Id, actor: ActorDep, body: RouteIn) -> dict[str, Any]:
     """Pass on what was routed to the caller (a group clerk assigning officers): the letter's routes with
     ``from_route_id`` set to this one."""
     app = app_of(request)
@@ -227,9 +229,9 @@ def my_inbox(
     request: Request,
     actor: ActorDep,
     view: Annotated[str, Query(pattern="^(" + "|".join(VIEWS) + ")$")] = "all",
-    days: Annotated[int, Query(ge=0, le=3650)] = 3,
+    days: Annotated[Days, Query()] = 3,
     limit: Annotated[int, Query(ge=0, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
 ) -> dict[str, Any]:
     """What waits for the caller: ``{"view", "total", "counts": {view: n}, "items": [...]}`` — views ``all``,
     ``register``, ``acknowledge``, ``act``, ``returned``, ``overdue``, ``older`` (than ``days``), ``following`` (what
@@ -266,7 +268,7 @@ def my_inbox(
 
 
 @router.get("/letters/{letter_id}/timeline")
-def timeline(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+def timeline(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
     """``{"events": [{"at", "actor", "action", "took_seconds", ...}], "routes": [...], "instructions": [...]}``."""
     app = app_of(request)
     with app.tx() as uow:
@@ -286,7 +288,7 @@ def timeline(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any
 
 
 @router.post("/letters/{letter_id}/instructions", status_code=201)
-def instruct(request: Request, letter_id: int, actor: ActorDep, body: InstructionIn) -> dict[str, Any]:
+def instruct(request: Request, letter_id: Id, actor: ActorDep, body: InstructionIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         row = add_instruction(
@@ -304,7 +306,7 @@ def instruct(request: Request, letter_id: int, actor: ActorDep, body: Instructio
 
 
 @router.get("/letters/{letter_id}/instructions")
-def instructions(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+def instructions(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         letter = get_visible_letter(uow.session, actor, letter_id)
@@ -312,7 +314,7 @@ def instructions(request: Request, letter_id: int, actor: ActorDep) -> dict[str,
 
 
 @router.get("/letters/{letter_id}/recipients")
-def recipients(request: Request, letter_id: int, actor: ActorDep) -> dict[str, Any]:
+def recipients(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
     """Whom the caller may route the letter to: ``{"units": [...], "people": [...]}`` (empty when they may not)."""
     app = app_of(request)
     with app.tx(readonly=True) as uow:
@@ -321,8 +323,8 @@ def recipients(request: Request, letter_id: int, actor: ActorDep) -> dict[str, A
         return {"units": panel["units"], "people": panel["people"], "forward_from": panel["forward_from"]}
 
 
-@router.get("/letters/{letter_id}/instructed")
-def instructed(request: Request, letter_id: int, actor: ActorDep) -> StreamingResponse:
+@router.get("/letters/{letter_id}/instructed", responses=PDF)
+def instructed(request: Request, letter_id: Id, actor: ActorDep) -> StreamingResponse:
     """The receive-stamped copy with the instructions written under the stamp (made on request when stale)."""
     app = app_of(request)
     ref = instructed_copy(app, actor=actor, letter_id=letter_id, where=where(request))

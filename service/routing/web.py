@@ -4,7 +4,7 @@ redirects back to the letter."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,8 @@ from service.edge.deps import PageDep, app_of, check_csrf, where
 from service.edge.files import file_response
 from service.edge.templates import render, templates
 from service.kit.db import UnitOfWork
-from service.kit.errors import InvalidInput, NotFound
-from service.kit.thai import parse_date, to_arabic_digits
+from service.kit.errors import NotFound
+from service.kit.fields import Count, Days, Id, read_date
 from service.models import Routing
 from service.routing.core import (
     Recipient,
@@ -82,7 +82,7 @@ VIEW_TH = {
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox_page(request: Request, page: PageDep, view: str = "all", days: int = 3, start: int = 0) -> HTMLResponse:
+def inbox_page(request: Request, page: PageDep, view: str = "all", days: Days = 3, start: Count = 0) -> HTMLResponse:
     app = app_of(request)
     now = app.clock()
     view = view if view in VIEWS else "all"
@@ -111,36 +111,29 @@ def inbox_page(request: Request, page: PageDep, view: str = "all", days: int = 3
     )
 
 
-def _back(letter_id: int, done: str, anchor: str = "journey") -> RedirectResponse:
+def _back(letter_id: Id, done: str, anchor: str = "journey") -> RedirectResponse:
     return RedirectResponse(f"/letters/{letter_id}?done={done}#{anchor}", status_code=303)
 
 
 def _due(app: Saraban, raw: str) -> datetime | None:
     """A due date typed on the form (a Thai or ISO date): the close of office hours that day."""
-    raw = to_arabic_digits(raw).strip()
-    if not raw:
+    day = read_date(raw, field="due", field_th="วันที่กำหนดเสร็จ")
+    if day is None:
         return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        try:
-            day = parse_date(raw)
-        except ValueError as exc:
-            raise InvalidInput(f"cannot read the date {raw!r}", thai="อ่านวันที่กำหนดเสร็จไม่ได้") from exc
     return datetime.combine(day, app.settings.office_end, tzinfo=ZoneInfo(app.settings.timezone))
 
 
 @router.post("/letters/{letter_id}/routes", response_model=None)
 def route_form(
     request: Request,
-    letter_id: int,
+    letter_id: Id,
     page: PageDep,
     csrf: Annotated[str, Form()] = "",
-    to_unit_ids: Annotated[list[int] | None, Form()] = None,
-    to_user_ids: Annotated[list[int] | None, Form()] = None,
+    to_unit_ids: Annotated[list[Id] | None, Form()] = None,
+    to_user_ids: Annotated[list[Id] | None, Form()] = None,
     instruction: Annotated[str, Form(max_length=2000)] = "",
     due_date: Annotated[str, Form()] = "",
-    from_route_id: Annotated[int | None, Form()] = None,
+    from_route_id: Annotated[Id | None, Form()] = None,
 ) -> Response:
     check_csrf(page, csrf)
     app = app_of(request)
@@ -161,13 +154,13 @@ def route_form(
     return _back(letter_id, "route")
 
 
-def _reindex(app: Saraban, uow: UnitOfWork, letter_id: int) -> None:
+def _reindex(app: Saraban, uow: UnitOfWork, letter_id: Id) -> None:
     if app.indexer is not None:
         indexer = app.indexer
         uow.after_commit(lambda: indexer.enqueue(letter_id))
 
 
-def _letter_of(app: Saraban, page: PageDep, route_id: int) -> int:
+def _letter_of(app: Saraban, page: PageDep, route_id: Id) -> int:
     with app.tx(readonly=True) as uow:
         route = uow.session.get(Routing, route_id)
         if route is None:
@@ -182,7 +175,7 @@ def _letter_of(app: Saraban, page: PageDep, route_id: int) -> int:
 @router.post("/routes/{route_id}/{step}", response_model=None)
 def step_form(
     request: Request,
-    route_id: int,
+    route_id: Id,
     step: str,
     page: PageDep,
     csrf: Annotated[str, Form()] = "",
@@ -215,7 +208,7 @@ def step_form(
 @router.post("/letters/{letter_id}/instructions", response_model=None)
 def instruction_form(
     request: Request,
-    letter_id: int,
+    letter_id: Id,
     page: PageDep,
     csrf: Annotated[str, Form()] = "",
     text: Annotated[str, Form(max_length=2000)] = "",
@@ -240,7 +233,7 @@ def instruction_form(
 
 
 @router.get("/letters/{letter_id}/instructed", response_model=None)
-def instructed_file(request: Request, letter_id: int, page: PageDep) -> Response:
+def instructed_file(request: Request, letter_id: Id, page: PageDep) -> Response:
     app = app_of(request)
     ref = instructed_copy(app, actor=page.actor, letter_id=letter_id, where=where(request))
     return file_response(app.store, ref, request=request)

@@ -6,21 +6,29 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.edge.deps import ActorDep, app_of, where
+from service.kit.fields import Clearance, Id, Line
 from service.users.core import create_user, reset_password, unit_list, user_list
 from service.users.grants import decide, grant_requests, pending_of
 
 router = APIRouter(prefix="/api/v1")
 
 
+class RoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: Line = Field(max_length=64)
+    role: Line = Field(max_length=64)
+
+
 class UserIn(BaseModel):
-    username: str
-    password: str
-    full_name: str = ""
-    clearance: int = 0
-    roles: list[dict[str, Any]] = []
+    username: Line = Field(min_length=1, max_length=150)
+    password: str = Field(max_length=1024)
+    full_name: Line = Field(default="", max_length=255)
+    clearance: Clearance = 0
+    roles: list[RoleIn] = Field(default=[], max_length=100)
 
 
 @router.post("/users", status_code=201)
@@ -33,7 +41,7 @@ def create_user_route(request: Request, actor: ActorDep, body: UserIn) -> dict[s
             password=body.password,
             full_name=body.full_name,
             clearance=body.clearance,
-            roles=[(r["unit"], r["role"]) for r in body.roles],
+            roles=[(r.unit, r.role) for r in body.roles],
             now=app.clock(),
             actor=actor,
             where=where(request),
@@ -49,7 +57,7 @@ class PasswordReset(BaseModel):
 
 @router.post("/users/{user_id}/password", response_model=None)
 def reset_password_route(
-    request: Request, actor: ActorDep, user_id: int, body: PasswordReset
+    request: Request, actor: ActorDep, user_id: Id, body: PasswordReset
 ) -> dict[str, Any] | JSONResponse:
     app = app_of(request)
     with app.tx() as uow:

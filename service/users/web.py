@@ -12,6 +12,7 @@ from service.access.roles import Role
 from service.edge.deps import Page, PageDep, app_of, check_csrf, where
 from service.edge.templates import render
 from service.kit.errors import SarabanError
+from service.kit.fields import Clearance, Id
 from service.users.core import accounts_overview, create_user, reset_password
 from service.users.grants import decide, grant_requests, pending_of
 
@@ -50,7 +51,7 @@ def users_create(
     unit: Annotated[str, Form()],
     role: Annotated[str, Form()],
     full_name: Annotated[str, Form()] = "",
-    clearance: Annotated[int, Form()] = 0,
+    clearance: Annotated[Clearance, Form()] = 0,
     csrf: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     require(page.actor, Action.MANAGE_USERS)  # refused before the form is read: a plain 403, not a form error
@@ -79,7 +80,7 @@ def users_create(
 
 @router.post("/admin/users/{user_id}/password", response_class=HTMLResponse)
 def users_reset(
-    request: Request, user_id: int, page: PageDep, password: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
+    request: Request, user_id: Id, page: PageDep, password: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
 ) -> HTMLResponse:
     require(page.actor, Action.MANAGE_USERS)  # refused before the form is read: a plain 403, not a form error
     check_csrf(page, csrf)

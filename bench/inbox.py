@@ -125,8 +125,18 @@ class Office:
         conn.commit()
 
 
-def load(conn: psycopg.Connection[Any], office: Office, *, first: int, count: int, total_year: int, open_: int,
-         start_route_id: int, now: datetime, rng: random.Random) -> int:
+def load(
+    conn: psycopg.Connection[Any],
+    office: Office,
+    *,
+    first: int,
+    count: int,
+    total_year: int,
+    open_: int,
+    start_route_id: int,
+    now: datetime,
+    rng: random.Random,
+) -> int:
     """Letters ``first`` … ``first + count - 1``, registered in the central register. Letter ``i`` of the year
     arrives at a time proportional to ``i`` (over the last 365 days); letters numbered above ``total_year -
     open_`` are the current work (recent, on their way); the others are done. Returns the next routing id."""
@@ -145,8 +155,26 @@ def load(conn: psycopg.Connection[Any], office: Office, *, first: int, count: in
             arrived = now - timedelta(days=6 + (total_year - open_ - i) * 359 / max(1, total_year - open_))
         subject = f"{SUBJECTS[i % len(SUBJECTS)]} ครั้งที่ {i}"
         urgency = rng.choice((1, 1, 1, 1, 2, 2, 3, 4))
-        line(letters, i, f"ศธ 04006/{i}", f"ศธ04006/{i}", arrived.date(), "สพฐ.", "", subject, "", "external",
-             urgency, None, 0, "paper", "", arrived, office.central, "indexed")
+        line(
+            letters,
+            i,
+            f"ศธ 04006/{i}",
+            f"ศธ04006/{i}",
+            arrived.date(),
+            "สพฐ.",
+            "",
+            subject,
+            "",
+            "external",
+            urgency,
+            None,
+            0,
+            "paper",
+            "",
+            arrived,
+            office.central,
+            "indexed",
+        )
         line(regs, i, i, office.registry, year_be, i, arrived, office.central, "", "", "f")
         tokens = {f"unit:{office.office}", f"tree:{office.office}", "auditor"}
         for g in rng.sample(office.groups, 2):
@@ -157,13 +185,35 @@ def load(conn: psycopg.Connection[Any], office: Office, *, first: int, count: in
             state = _unit_state(rng) if current else "completed"
             reg_at = sent + timedelta(hours=1) if state != "sent" and state != "returned" else None
             done_at = sent + timedelta(days=2) if state == "completed" else None
-            line(routes, unit_route, i, office.central, office.office, None, g, None, "ดำเนินการ", None, sent,
-                 state, done_at or reg_at or sent, reg_at, office.clerk[g] if reg_at else None, None, None, None,
-                 sent + timedelta(hours=1) if state == "returned" else None,
-                 office.clerk[g] if state == "returned" else None,
-                 "ไม่ใช่งานของกลุ่ม" if state == "returned" else "",
-                 reg_at if state in ("forwarded", "completed") else None, done_at, None, "",
-                 None, None)
+            line(
+                routes,
+                unit_route,
+                i,
+                office.central,
+                office.office,
+                None,
+                g,
+                None,
+                "ดำเนินการ",
+                None,
+                sent,
+                state,
+                done_at or reg_at or sent,
+                reg_at,
+                office.clerk[g] if reg_at else None,
+                None,
+                None,
+                None,
+                sent + timedelta(hours=1) if state == "returned" else None,
+                office.clerk[g] if state == "returned" else None,
+                "ไม่ใช่งานของกลุ่ม" if state == "returned" else "",
+                reg_at if state in ("forwarded", "completed") else None,
+                done_at,
+                None,
+                "",
+                None,
+                None,
+            )
             if state in ("forwarded", "completed"):
                 for person in rng.sample(office.officers[g], rng.choice((1, 2))):
                     tokens.add(f"user:{person}:0")
@@ -172,24 +222,60 @@ def load(conn: psycopg.Connection[Any], office: Office, *, first: int, count: in
                     p_state = rng.choice(("sent", "acknowledged")) if state == "forwarded" else "completed"
                     ack = p_sent + timedelta(hours=2) if p_state != "sent" else None
                     p_done = p_sent + timedelta(days=1) if p_state == "completed" else None
-                    line(routes, route_id, i, office.clerk[g], g, unit_route, None, person, "ดำเนินการ", None, p_sent,
-                         p_state, p_done or ack or p_sent, None, None, None, ack, person if ack else None, None, None,
-                         "", None, p_done, person if p_done else None, "แจ้งโรงเรียนแล้ว" if p_done else "",
-                         None, None)
+                    line(
+                        routes,
+                        route_id,
+                        i,
+                        office.clerk[g],
+                        g,
+                        unit_route,
+                        None,
+                        person,
+                        "ดำเนินการ",
+                        None,
+                        p_sent,
+                        p_state,
+                        p_done or ack or p_sent,
+                        None,
+                        None,
+                        None,
+                        ack,
+                        person if ack else None,
+                        None,
+                        None,
+                        "",
+                        None,
+                        p_done,
+                        person if p_done else None,
+                        "แจ้งโรงเรียนแล้ว" if p_done else "",
+                        None,
+                        None,
+                    )
                     route_id += 1
         for t in sorted(tokens):
             line(access, i, t)
     with conn.cursor() as cur:
         for table, columns, buf in (
-            ("letter", "id, letter_no, letter_no_norm, letter_date, sender, recipient, subject, summary, letter_type, "
-             "urgency, deliver_by, secrecy, channel, remarks, created_at, created_by, index_status", letters),
-            ("registration", "id, letter_id, registry_id, year, number, registered_at, registered_by, action, remarks, "
-             "cancelled", regs),
+            (
+                "letter",
+                "id, letter_no, letter_no_norm, letter_date, sender, recipient, subject, summary, letter_type, "
+                "urgency, deliver_by, secrecy, channel, remarks, created_at, created_by, index_status",
+                letters,
+            ),
+            (
+                "registration",
+                "id, letter_id, registry_id, year, number, registered_at, registered_by, action, remarks, cancelled",
+                regs,
+            ),
             ("letteraccess", "letter_id, principal", access),
-            ("routing", "id, letter_id, from_user_id, from_unit_id, parent_id, to_unit_id, to_user_id, instruction, "
-             "due_at, routed_at, state, state_at, registered_at, registered_by, registration_id, acknowledged_at, "
-             "acknowledged_by, returned_at, returned_by, returned_reason, forwarded_at, completed_at, completed_by, "
-             "action_taken, recalled_at, recalled_by", routes),
+            (
+                "routing",
+                "id, letter_id, from_user_id, from_unit_id, parent_id, to_unit_id, to_user_id, instruction, "
+                "due_at, routed_at, state, state_at, registered_at, registered_by, registration_id, acknowledged_at, "
+                "acknowledged_by, returned_at, returned_by, returned_reason, forwarded_at, completed_at, completed_by, "
+                "action_taken, recalled_at, recalled_by",
+                routes,
+            ),
         ):
             buf.seek(0)
             with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as cp:
@@ -227,7 +313,9 @@ class Server:
         self.log = (data_dir / "server.log").open("wb")
         self.proc = subprocess.Popen(
             [*saraban_command(), "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 600
         while True:
@@ -304,8 +392,11 @@ def _sizes(text: str) -> Iterator[int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                    help="an administrative PostgreSQL URL: a fresh database is created beside it")
+    ap.add_argument(
+        "--database-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="an administrative PostgreSQL URL: a fresh database is created beside it",
+    )
     ap.add_argument("--sizes", default="20000,200000", help="registrations of the year at each measurement")
     ap.add_argument("--open", type=int, default=1000, help="letters still on their way (the current work)")
     ap.add_argument("--requests", type=int, default=200, help="requests per case per size")
@@ -321,8 +412,11 @@ def main() -> None:
     sizes = list(_sizes(args.sizes))
     url = create_database(args.database_url)
     work = Path(tempfile.mkdtemp(prefix="saraban-bench-inbox-"))
-    print(f"database {url.rsplit('/', 1)[1]}; sizes {sizes}; open letters {args.open}; cpus {os.cpu_count()}; "
-          f"load {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"database {url.rsplit('/', 1)[1]}; sizes {sizes}; open letters {args.open}; cpus {os.cpu_count()}; "
+        f"load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     results: dict[int, dict[str, tuple[float, float, int, int]]] = {}
     server: Server | None = None
     try:
@@ -341,11 +435,29 @@ def main() -> None:
                 t0 = time.perf_counter()
                 # the current work first (the newest letters), then older, completed ones down to the size
                 if loaded == 0:
-                    route_id = load(conn, office, first=total - size + 1, count=size, total_year=total,
-                                    open_=args.open, start_route_id=route_id, now=now, rng=rng)
+                    route_id = load(
+                        conn,
+                        office,
+                        first=total - size + 1,
+                        count=size,
+                        total_year=total,
+                        open_=args.open,
+                        start_route_id=route_id,
+                        now=now,
+                        rng=rng,
+                    )
                 else:
-                    route_id = load(conn, office, first=total - size + 1, count=size - loaded, total_year=total,
-                                    open_=args.open, start_route_id=route_id, now=now, rng=rng)
+                    route_id = load(
+                        conn,
+                        office,
+                        first=total - size + 1,
+                        count=size - loaded,
+                        total_year=total,
+                        open_=args.open,
+                        start_route_id=route_id,
+                        now=now,
+                        rng=rng,
+                    )
                 loaded = size
                 conn.commit()
                 conn.autocommit = True
@@ -353,14 +465,18 @@ def main() -> None:
                 conn.autocommit = False
                 steps = conn.execute("SELECT count(*) FROM routing").fetchone()[0]  # type: ignore[index]
                 regs = conn.execute("SELECT count(*) FROM registration").fetchone()[0]  # type: ignore[index]
-                print(f"loaded {regs:,} registrations, {steps:,} routing steps in {time.perf_counter() - t0:.0f} s",
-                      flush=True)
+                print(
+                    f"loaded {regs:,} registrations, {steps:,} routing steps in {time.perf_counter() - t0:.0f} s",
+                    flush=True,
+                )
                 if server is None:
                     server = Server(database_url=url, data_dir=work, workers=args.workers)
                 results[size] = run(server.url, args.requests)
                 for name, (p50, p95, total_items, page) in results[size].items():
-                    print(f"  {name:<44} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({total_items} items, {page} shown)",
-                          flush=True)
+                    print(
+                        f"  {name:<44} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({total_items} items, {page} shown)",
+                        flush=True,
+                    )
     finally:
         if server is not None:
             server.stop()

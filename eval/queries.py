@@ -39,8 +39,19 @@ def _t(s: str) -> str:
 
 
 def _text(letter: Letter) -> str:
-    return _t(" ".join((letter.subject, letter.letter_no, letter.sender, letter.recipient, letter.summary,
-                        letter.instructions, letter.attachment_text)))
+    return _t(
+        " ".join(
+            (
+                letter.subject,
+                letter.letter_no,
+                letter.sender,
+                letter.recipient,
+                letter.summary,
+                letter.instructions,
+                letter.attachment_text,
+            )
+        )
+    )
 
 
 def build_queries(letters: Sequence[Letter], seed: int = 11) -> list[EvalQuery]:
@@ -55,8 +66,10 @@ def build_queries(letters: Sequence[Letter], seed: int = 11) -> list[EvalQuery]:
             qs.append(EvalQuery(kind, shown or q, rel))
 
     # topic words, incl. sub-words of compounds (ทุน, ประเมิน, ศึกษา …)
-    words = sorted({w for t in TOPICS for w in t.words} | {"ทุน", "ประเมิน", "ศึกษา", "น้ำ", "นักเรียน", "โครงการ",
-                                                             "ประจำปี", "กองทุน", "ยากจน", "ว่ายน้ำ", "ครู"})
+    words = sorted(
+        {w for t in TOPICS for w in t.words}
+        | {"ทุน", "ประเมิน", "ศึกษา", "น้ำ", "นักเรียน", "โครงการ", "ประจำปี", "กองทุน", "ยากจน", "ว่ายน้ำ", "ครู"}
+    )
     for w in words:
         substring("word", w)
     for s in SCHOOL_NAMES:
@@ -64,16 +77,29 @@ def build_queries(letters: Sequence[Letter], seed: int = 11) -> list[EvalQuery]:
     for w in ATTACHMENT_ONLY:
         substring("attachment", w)
     # phrases
-    for p in ("ทุนการศึกษา ประจำปี", "การป้องกันการจมน้ำ", "ต่อต้านยาเสพติดโลก", "พาน้องกลับมาเรียน",
-              "คณะกรรมการสถานศึกษาขั้นพื้นฐาน", "ประเมินผลการบริหาร", "เงินให้กู้ยืมเพื่อการศึกษา",
-              "ศูนย์เฉพาะกิจคุ้มครอง", "เด็กนักเรียน ช่วงปิดภาคเรียน", "แหล่งน้ำเสี่ยง"):
+    for p in (
+        "ทุนการศึกษา ประจำปี",
+        "การป้องกันการจมน้ำ",
+        "ต่อต้านยาเสพติดโลก",
+        "พาน้องกลับมาเรียน",
+        "คณะกรรมการสถานศึกษาขั้นพื้นฐาน",
+        "ประเมินผลการบริหาร",
+        "เงินให้กู้ยืมเพื่อการศึกษา",
+        "ศูนย์เฉพาะกิจคุ้มครอง",
+        "เด็กนักเรียน ช่วงปิดภาคเรียน",
+        "แหล่งน้ำเสี่ยง",
+    ):
         substring("phrase", p, shown=f'"{p}"')
     # letter numbers: 60 letters, typed in a random form
     for x in rng.sample(list(letters), 60):
         prefix, digits = x.code[:2], x.code[2:]
         form = rng.randrange(4)
-        typed = [f"{prefix} {digits}/{x.number}", thai_digits(f"{prefix} {digits}/{x.number}"),
-                 f"{prefix}{digits}/{x.number}", thai_digits(f"{prefix}{digits}/{x.number}")][form]
+        typed = [
+            f"{prefix} {digits}/{x.number}",
+            thai_digits(f"{prefix} {digits}/{x.number}"),
+            f"{prefix}{digits}/{x.number}",
+            thai_digits(f"{prefix}{digits}/{x.number}"),
+        ][form]
         rel = frozenset(y.doc_id for y in letters if y.code == x.code and y.number == x.number)
         qs.append(EvalQuery("number", typed, rel))
     # sender codes

@@ -56,8 +56,7 @@ class LocalStore:
                 os.fsync(out.fileno())
             if digest.hexdigest() != expected_sha256:
                 raise StorageError(
-                    f"the staged bytes hash to {digest.hexdigest()}, not {expected_sha256}: "
-                    "refusing to store them"
+                    f"the staged bytes hash to {digest.hexdigest()}, not {expected_sha256}: refusing to store them"
                 )
             tmp.chmod(0o444)
             tmp.replace(target)

@@ -51,9 +51,7 @@ class S3Store:
         self.endpoint = endpoint
         self.bucket = bucket
         self.tmp_dir = tmp_dir
-        self._client = Minio(
-            endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region
-        )
+        self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region)
         try:
             if not self._client.bucket_exists(bucket):
                 try:

@@ -80,9 +80,7 @@ class Staging:
             self.discard()
             raise
         self._finished = True
-        return StagedFile(
-            path=self._path, sha256=self._hash.hexdigest(), size=self._size, head=bytes(self._head)
-        )
+        return StagedFile(path=self._path, sha256=self._hash.hexdigest(), size=self._size, head=bytes(self._head))
 
     def discard(self) -> None:
         if not self._file.closed:

@@ -54,8 +54,11 @@ def run_saraban(args: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> su
         # console was fixed at 80 columns by pytest-xdist when service.cli was imported).
         console = Console()
         # every command module prints through the one console of service.kit.console, bound at import
-        printing = [m for name, m in sys.modules.items() if name.startswith("service.") and getattr(m, "out", None)
-                    is service.kit.console.out]
+        printing = [
+            m
+            for name, m in sys.modules.items()
+            if name.startswith("service.") and getattr(m, "out", None) is service.kit.console.out
+        ]
         try:
             with contextlib.ExitStack() as stack:
                 stack.enter_context(mock.patch.object(service.context, "build", build))

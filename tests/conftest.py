@@ -157,8 +157,7 @@ class DatabaseTemplates:
             kind = "demo" if demo else "empty"
             name = f"saraban_tmpl_{self.worker}_{kind}_{uuid.uuid4().hex[:8]}"
             self.create_pg(name)
-            settings = Settings(data_dir=self.root / f"pg-{kind}", database_url=pg_database_url(name),
-                                _env_file=None)  # type: ignore[call-arg]
+            settings = Settings(data_dir=self.root / f"pg-{kind}", database_url=pg_database_url(name), _env_file=None)  # type: ignore[call-arg]
             try:
                 self._migrate(settings, demo=demo)
             except BaseException:
@@ -241,8 +240,7 @@ def make_saraban(tmp_path: Path, database_templates: DatabaseTemplates) -> Itera
     """
     made: list[Saraban] = []
 
-    def factory(database_url: str = "", *, demo: bool = True, with_indexer: bool = False,
-                **settings: Any) -> Saraban:
+    def factory(database_url: str = "", *, demo: bool = True, with_indexer: bool = False, **settings: Any) -> Saraban:
         data_dir = tmp_path / f"var{len(made)}"
         s = Settings(data_dir=data_dir, database_url=database_url, _env_file=None, **settings)  # type: ignore[call-arg]
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -317,9 +315,7 @@ class LiveServer:
         # every HTML page it serves is kept, so the browser tests can scan what people were shown for English
         self.recorder = HtmlRecorder(create_app(app))  # type: ignore[arg-type]
         RECORDERS.append(self.recorder)
-        config = uvicorn.Config(
-            self.recorder, host="127.0.0.1", port=self.port, log_level="warning", interface="asgi3"
-        )
+        config = uvicorn.Config(self.recorder, host="127.0.0.1", port=self.port, log_level="warning", interface="asgi3")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

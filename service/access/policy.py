@@ -118,7 +118,6 @@ class LoanTarget:
     approvers: frozenset[Role] = frozenset({Role.DIRECTOR})
 
 
-
 @dataclass(frozen=True)
 class RouteTarget:
     """One step of a letter's journey: where it was sent from (a person, and the desk: a unit or None) and to

@@ -233,7 +233,8 @@ def get_visible_case(session: Session, actor: Actor, case_id: int) -> Any:
     if case is not None:
         scope = case_scope(actor, actor_bodies(session, actor))
         ancestors = unit_ancestors(session, case.unit_id)
-        if reads_case(scope, unit_id=case.unit_id, ancestors=ancestors, confidential=case.confidential,
-                      body=CHILD_PROTECTION):
+        if reads_case(
+            scope, unit_id=case.unit_id, ancestors=ancestors, confidential=case.confidential, body=CHILD_PROTECTION
+        ):
             return case
     raise NotFound(f"case {case_id} not found", thai="ไม่พบเรื่องนี้")

@@ -99,6 +99,7 @@ def search_letters(app: Saraban, actor: Actor, params: SearchParams, *, where: a
         # What the audit's readers may see of a search (README, Security): never the words, only their keyed
         # hash; the number of hits only when the searcher sees no secret letter (else it is a count oracle).
         sees_secrets = actor.clearance > 0 or actor.has_role(Role.SECRET_REGISTRAR)
+        counted: dict[str, Any] = {} if sees_secrets else {"total": result.total}
         audit.record(
             s,
             at=app.clock(),
@@ -107,7 +108,7 @@ def search_letters(app: Saraban, actor: Actor, params: SearchParams, *, where: a
             where=where,
             q_hash=audit.keyed_digest(s, query.text) if query.text else "",
             date=params.date,
-            **({} if sees_secrets else {"total": result.total}),
+            **counted,
         )
     results = []
     for hit in result.hits:

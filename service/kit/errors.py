@@ -78,6 +78,8 @@ class PossibleDuplicate(Conflict):
 
     code = "possible_duplicate"
     title = "Possible duplicate"
+
+
 class ObjectAltered(SarabanError):
     """A stored file's bytes no longer match its SHA-256: it is not served (``saraban verify`` names it)."""
 

@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from service.kit.errors import InvalidInput
-from service.kit.fields import InputError, OfficeDate, OfficeDateTime, load_json, own_thai
+from service.kit.fields import InputError, OfficeDate, load_json, own_thai
 from service.kit.thai import clean_text, text_problem
-from service.letters.vocab import parse_channel, parse_letter_type, parse_secrecy, parse_urgency
+from service.letters.vocab import ChannelField, DeliverByField, LetterTypeField, SecrecyField, UrgencyField
 
 
 class LetterIn(BaseModel):
@@ -24,11 +24,11 @@ class LetterIn(BaseModel):
     recipient: str = ""
     subject: str
     summary: str = ""
-    letter_type: str = "external"
-    urgency: int = 1
-    deliver_by: OfficeDateTime | None = None
-    secrecy: int = 0
-    channel: str = "paper"
+    letter_type: LetterTypeField = "external"
+    urgency: UrgencyField = 1
+    deliver_by: DeliverByField = None
+    secrecy: SecrecyField = 0
+    channel: ChannelField = "paper"
     remarks: str = ""
 
     @field_validator("letter_no", "sender", "recipient", "subject", "summary", "remarks", mode="before")
@@ -62,31 +62,6 @@ class LetterIn(BaseModel):
     @classmethod
     def _date(cls, value: object) -> object:
         return None if value in (None, "") else value  # then the one date rule (OfficeDate)
-
-    @field_validator("letter_type", mode="before")
-    @classmethod
-    def _type(cls, value: object) -> str:
-        return parse_letter_type(value if value not in (None, "") else "external")
-
-    @field_validator("urgency", mode="before")
-    @classmethod
-    def _urgency(cls, value: object) -> int:
-        return parse_urgency(value if value not in (None, "") else "ปกติ")
-
-    @field_validator("secrecy", mode="before")
-    @classmethod
-    def _secrecy(cls, value: object) -> int:
-        return parse_secrecy(value if value is not None else "none")
-
-    @field_validator("channel", mode="before")
-    @classmethod
-    def _channel(cls, value: object) -> str:
-        return parse_channel(value if value not in (None, "") else "paper")
-
-    @field_validator("deliver_by", mode="before")
-    @classmethod
-    def _deliver_by(cls, value: object) -> object:
-        return None if value in (None, "") else value
 
 
 _FIELD_TH = {

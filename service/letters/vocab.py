@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
 from service.access.roles import SECRECY_LABELS, URGENCY_LABELS
+from service.kit.fields import OfficeDateTime
 from service.kit.thai import clean_text, to_arabic_digits
 
 LETTER_TYPES: dict[str, str] = {
@@ -96,3 +102,16 @@ def parse_channel(value: object) -> str:
     if key not in _CHANNEL_ALIASES:
         raise ValueError(f"unknown channel {value!r}; one of {', '.join(CHANNELS)}")
     return _CHANNEL_ALIASES[key]
+
+
+def _blank_is(default: object) -> Callable[[object], object]:
+    """A form sends an empty field for "not chosen": that is the default (``None`` stays missing for secrecy)."""
+    return lambda value: default if value in (None, "") else value
+
+
+# The vocabularies as model fields, shared by every input model that takes them (received and outgoing letters).
+LetterTypeField = Annotated[str, BeforeValidator(lambda v: parse_letter_type(_blank_is("external")(v)))]
+UrgencyField = Annotated[int, BeforeValidator(lambda v: parse_urgency(_blank_is("ปกติ")(v)))]
+SecrecyField = Annotated[int, BeforeValidator(lambda v: parse_secrecy(v if v is not None else "none"))]
+ChannelField = Annotated[str, BeforeValidator(lambda v: parse_channel(_blank_is("paper")(v)))]
+DeliverByField = Annotated[OfficeDateTime | None, BeforeValidator(_blank_is(None))]

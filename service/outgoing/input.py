@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from service.kit.errors import InvalidInput
-from service.kit.fields import Id, OfficeDateTime, own_thai
+from service.kit.fields import Id, own_thai
 from service.kit.thai import clean_text, text_problem, to_arabic_digits
-from service.letters.vocab import parse_letter_type, parse_secrecy, parse_urgency
+from service.letters.vocab import DeliverByField, LetterTypeField, SecrecyField, UrgencyField
 
 _EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 MAX_RECIPIENTS = 10_000
@@ -74,13 +74,13 @@ class OutgoingIn(BaseModel):
     registry_id: Id
     subject: str
     recipients: list[RecipientIn]
-    letter_type: str = "external"
-    urgency: int = 1
-    secrecy: int = 0
+    letter_type: LetterTypeField = "external"
+    urgency: UrgencyField = 1
+    secrecy: SecrecyField = 0
     summary: str = ""
     remarks: str = ""
     recipient: str = ""  # the เรียน line as printed; built from the recipients when empty
-    deliver_by: OfficeDateTime | None = None
+    deliver_by: DeliverByField = None
     replies_to_letter_id: Id | None = None
 
     @field_validator("subject", "summary", "remarks", "recipient", mode="before")
@@ -110,26 +110,6 @@ class OutgoingIn(BaseModel):
     @classmethod
     def _id(cls, value: object) -> object:
         return to_arabic_digits(value).strip() if isinstance(value, str) else value
-
-    @field_validator("letter_type", mode="before")
-    @classmethod
-    def _type(cls, value: object) -> str:
-        return parse_letter_type(value if value not in (None, "") else "external")
-
-    @field_validator("urgency", mode="before")
-    @classmethod
-    def _urgency(cls, value: object) -> int:
-        return parse_urgency(value if value not in (None, "") else "ปกติ")
-
-    @field_validator("secrecy", mode="before")
-    @classmethod
-    def _secrecy(cls, value: object) -> int:
-        return parse_secrecy(value if value is not None else "none")
-
-    @field_validator("deliver_by", mode="before")
-    @classmethod
-    def _deliver_by(cls, value: object) -> object:
-        return None if value in (None, "") else value
 
 
 _FIELD_TH = {

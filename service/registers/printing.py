@@ -42,20 +42,7 @@ COLUMNS: tuple[tuple[str, float], ...] = (
 """Heading and width in mm; the widths fill the 277 mm between 10 mm margins of landscape A4."""
 
 _BODY_ALIGN = ("C", "L", "L", "L", "L", "L", "L", "L", "L")
-_STYLE = TableStyle(
-    page_w_mm=297,
-    page_h_mm=210,
-    margin_mm=10,
-    bottom_mm=14,
-    body_pt=10.0,
-    head_pt=10.0,
-    line_mm=4.8,
-    pad_x_mm=1.0,
-    pad_y_mm=0.8,
-    max_lines=max(1, int((210 - 14 - 10 - 30 - 2 * 0.8) // 4.8)),  # a row always fits on an empty page
-    head_fill=(225, 225, 225),
-    line_width_mm=0.2,
-)
+_STYLE = TableStyle()  # the toolkit's landscape A4 with 10 mm margins, where a row always fits an empty page
 
 
 def _cells(row: RegisterRow, digits: Callable[[str], str]) -> tuple[str, ...]:

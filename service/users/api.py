@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.auth.core import MAX_PASSWORD
 from service.edge.deps import ActorDep, app_of, where
 from service.kit.fields import Clearance, Id, Line
 from service.users.core import create_user, reset_password, unit_list, user_list
@@ -25,7 +26,7 @@ class RoleIn(BaseModel):
 
 class UserIn(BaseModel):
     username: Line = Field(min_length=1, max_length=150)
-    password: str = Field(max_length=1024)
+    password: str = Field(max_length=MAX_PASSWORD)  # the password rule's own cap, with its Thai message
     full_name: Line = Field(default="", max_length=255)
     clearance: Clearance = 0
     roles: list[RoleIn] = Field(default=[], max_length=100)
@@ -52,7 +53,7 @@ def create_user_route(request: Request, actor: ActorDep, body: UserIn) -> dict[s
 
 
 class PasswordReset(BaseModel):
-    password: str
+    password: str = Field(max_length=MAX_PASSWORD)
 
 
 @router.post("/users/{user_id}/password", response_model=None)
@@ -90,13 +91,13 @@ def _decide(request: Request, actor: Any, request_id: int, *, approve: bool) -> 
 
 
 @router.post("/grant-requests/{request_id}/approve")
-def approve_grant(request: Request, actor: ActorDep, request_id: int) -> dict[str, Any]:
+def approve_grant(request: Request, actor: ActorDep, request_id: Id) -> dict[str, Any]:
     """The head of the office approves: the grant or the new password takes effect now."""
     return _decide(request, actor, request_id, approve=True)
 
 
 @router.post("/grant-requests/{request_id}/refuse")
-def refuse_grant(request: Request, actor: ActorDep, request_id: int) -> dict[str, Any]:
+def refuse_grant(request: Request, actor: ActorDep, request_id: Id) -> dict[str, Any]:
     return _decide(request, actor, request_id, approve=False)
 
 

@@ -113,7 +113,7 @@ def grants_page(request: Request, page: PageDep) -> HTMLResponse:
 def grants_decide(
     request: Request,
     page: PageDep,
-    request_id: int,
+    request_id: Id,
     verdict: Literal["approve", "refuse"],
     csrf: Annotated[str, Form()] = "",
 ) -> HTMLResponse:

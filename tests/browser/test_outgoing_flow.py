@@ -27,8 +27,8 @@ def test_group_replies_to_two_schools_and_sees_them_register(
     server = live_server()
     year = be_year(local(datetime.now(UTC)))
     received = api(server.url, "group").receive(
-        "promotion-receive", {"sender": "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน", "subject": SUBJECT,
-                              "letter_no": "ศธ ๐๔๐๐๖/ว ๕๖๗"}
+        "promotion-receive",
+        {"sender": "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน", "subject": SUBJECT, "letter_no": "ศธ ๐๔๐๐๖/ว ๕๖๗"},
     )
 
     group = new_page()

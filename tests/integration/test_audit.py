@@ -35,8 +35,12 @@ class Env:
 def verify_cli(env: Env, tmp: Path) -> subprocess.CompletedProcess[str]:
     """`saraban audit verify` as an operator runs it (in this process: tests/cli.py), against this app's data dir
     and database and no other SARABAN_* setting."""
-    environ = {"SARABAN_DATA_DIR": str(env.app.settings.data_dir), "SARABAN_DATABASE_URL": env.db_url,
-               "COLUMNS": "250", "NO_COLOR": "1"}
+    environ = {
+        "SARABAN_DATA_DIR": str(env.app.settings.data_dir),
+        "SARABAN_DATABASE_URL": env.db_url,
+        "COLUMNS": "250",
+        "NO_COLOR": "1",
+    }
     return run_saraban(["audit", "verify"], env=environ, cwd=tmp)
 
 
@@ -46,9 +50,12 @@ def env(make_saraban: MakeSaraban, any_db: str) -> Iterator[Env]:
     with TestClient(create_app(app)) as c:
         h = login(c, "central")
         reg = registry_id(c, h, "central")
-        r = c.post(f"/api/v1/registries/{reg}/receive", headers=h,
-                   data={"meta": json.dumps({"sender": "สพฐ.", "subject": "ทดสอบบันทึกการใช้งาน"})},
-                   files=[("files", ("letter.pdf", thai_letter_pdf(), "application/pdf"))])
+        r = c.post(
+            f"/api/v1/registries/{reg}/receive",
+            headers=h,
+            data={"meta": json.dumps({"sender": "สพฐ.", "subject": "ทดสอบบันทึกการใช้งาน"})},
+            files=[("files", ("letter.pdf", thai_letter_pdf(), "application/pdf"))],
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         yield Env(app, any_db, c, body["letter_id"], body["attachments"][0]["id"])
@@ -148,8 +155,12 @@ def test_cli_verify_names_the_tampered_row(env: Env, tmp_path: Path) -> None:
         row = uow.session.get(AuditEvent, mid["seq"])
         assert row is not None
         forged = {**row.model_dump(), "actor": "admin"}
-    sql(env, "UPDATE auditevent SET actor = 'admin', hash = :h WHERE seq = :s",
-        h=event_hash(_hashed_fields(forged)), s=mid["seq"])
+    sql(
+        env,
+        "UPDATE auditevent SET actor = 'admin', hash = :h WHERE seq = :s",
+        h=event_hash(_hashed_fields(forged)),
+        s=mid["seq"],
+    )
     bad = verify_cli(env, tmp_path)
     # the forged row's own keyed checkpoint no longer matches its hash (before the next row's link is looked at)
     assert bad.returncode != 0 and f"event {mid['seq']} fails its keyed checkpoint" in bad.stdout, bad.stdout
@@ -179,8 +190,14 @@ def test_a_rechained_forgery_fails_verify(env: Env, tmp_path: Path) -> None:
             ev["actor"] = "nobody"
         ev["prev_hash"] = prev
         ev["hash"] = event_hash(_hashed_fields(ev))
-        sql(env, "UPDATE auditevent SET actor = :a, prev_hash = :p, hash = :h WHERE seq = :s",
-            a=ev["actor"], p=ev["prev_hash"], h=ev["hash"], s=ev["seq"])
+        sql(
+            env,
+            "UPDATE auditevent SET actor = :a, prev_hash = :p, hash = :h WHERE seq = :s",
+            a=ev["actor"],
+            p=ev["prev_hash"],
+            h=ev["hash"],
+            s=ev["seq"],
+        )
         prev = ev["hash"]
     sql(env, "UPDATE audithead SET last_hash = :h WHERE id = 1", h=prev)
     bad = verify_cli(env, tmp_path)
@@ -216,7 +233,9 @@ def test_views_and_downloads_are_audited_for_the_auditor(env: Env) -> None:
     assert got.count(("central", "view", "letter")) == 2  # API and web page
     downloads = [e for e in events if e["action"] == "download"]
     assert [(d["object_id"], d["detail"]["rendition"]) for d in downloads] == [
-        (str(env.attachment_id), "original"), (str(env.attachment_id), "stamped")]
+        (str(env.attachment_id), "original"),
+        (str(env.attachment_id), "stamped"),
+    ]
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs)
 

@@ -31,8 +31,9 @@ def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def test_a_copy_holds_what_migrating_and_seeding_in_place_writes(make_saraban: MakeSaraban, any_db: str,
-                                                                 tmp_path: Path) -> None:
+def test_a_copy_holds_what_migrating_and_seeding_in_place_writes(
+    make_saraban: MakeSaraban, any_db: str, tmp_path: Path
+) -> None:
     settings = Settings(data_dir=tmp_path / "in-place", _env_file=None)  # type: ignore[call-arg]
     settings.data_dir.mkdir()
     upgrade(settings.sqlalchemy_url)

@@ -116,8 +116,9 @@ class Crash(Exception):
     pass
 
 
-def receive_letter(session: Any, *, actor: Actor, registry_id: int, data: LetterIn, files: list[StoredFile],
-                   now: datetime) -> Received:
+def receive_letter(
+    session: Any, *, actor: Actor, registry_id: int, data: LetterIn, files: list[StoredFile], now: datetime
+) -> Received:
     """The steps ``service.receiving.flow.register_received`` takes (plan, draft, record), in the caller's
     transaction, so a test can fail the transaction after the number was taken."""
     plan = plan_receipt(session, actor, registry_id, data.secrecy)
@@ -125,20 +126,23 @@ def receive_letter(session: Any, *, actor: Actor, registry_id: int, data: Letter
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
-def test_failed_transaction_consumes_no_number(make_saraban: MakeSaraban, request: pytest.FixtureRequest,
-                                               db: str) -> None:
+def test_failed_transaction_consumes_no_number(
+    make_saraban: MakeSaraban, request: pytest.FixtureRequest, db: str
+) -> None:
     url = "" if db == "sqlite" else request.getfixturevalue("pg_url")
     app = make_saraban(url)
     actor = _actor(app, "central")
     reg = _registry(app, "central")
     with app.tx() as uow:
-        first = receive_letter(uow.session, actor=actor, registry_id=reg, data=_meta("ฉบับแรก"), files=[],
-                               now=app.clock())
+        first = receive_letter(
+            uow.session, actor=actor, registry_id=reg, data=_meta("ฉบับแรก"), files=[], now=app.clock()
+        )
     assert first.registration.number == 1
 
     with pytest.raises(Crash), app.tx() as uow:
-        doomed = receive_letter(uow.session, actor=actor, registry_id=reg, data=_meta("ฉบับที่ล้มเหลว"), files=[],
-                                now=app.clock())
+        doomed = receive_letter(
+            uow.session, actor=actor, registry_id=reg, data=_meta("ฉบับที่ล้มเหลว"), files=[], now=app.clock()
+        )
         assert doomed.registration.number == 2
         raise Crash("the request failed after the number was taken")
 
@@ -147,15 +151,19 @@ def test_failed_transaction_consumes_no_number(make_saraban: MakeSaraban, reques
         assert len(uow.session.exec(select(Registration)).all()) == 1
 
     with app.tx() as uow:
-        again = receive_letter(uow.session, actor=actor, registry_id=reg, data=_meta("ฉบับถัดไป"), files=[],
-                               now=app.clock())
+        again = receive_letter(
+            uow.session, actor=actor, registry_id=reg, data=_meta("ฉบับถัดไป"), files=[], now=app.clock()
+        )
     assert again.registration.number == 2  # the rolled-back 2 was not lost
 
     # and over HTTP the next one is 3
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
-        r = client.post(f"/api/v1/registries/{reg}/receive", headers=h,
-                        files={"meta": (None, json.dumps({"sender": "สพฐ.", "subject": "ทาง HTTP"}))})
+        r = client.post(
+            f"/api/v1/registries/{reg}/receive",
+            headers=h,
+            files={"meta": (None, json.dumps({"sender": "สพฐ.", "subject": "ทาง HTTP"}))},
+        )
         assert r.status_code == 201, r.text
         assert r.json()["registration"]["number"] == 3
 
@@ -172,8 +180,9 @@ def test_failed_write_of_the_production_path_consumes_no_number(make_saraban: Ma
         raise Crash("the request failed after the number was taken")
     with app.tx() as uow:
         assert uow.session.exec(select(Registration)).first() is None
-    result = register_received(app, actor=actor, registry_id=reg, data=_meta("ฉบับถัดไป"), upload=Upload(),
-                               where=Where(ip="127.0.0.1"))
+    result = register_received(
+        app, actor=actor, registry_id=reg, data=_meta("ฉบับถัดไป"), upload=Upload(), where=Where(ip="127.0.0.1")
+    )
     assert result["registration"]["number"] == 1
 
 
@@ -212,8 +221,11 @@ def test_year_change_restarts_at_one_in_bangkok_time(make_saraban: MakeSaraban, 
         reg = registry_id(client, h, "central")
 
         def post(subject: str) -> dict[str, Any]:
-            r = client.post(f"/api/v1/registries/{reg}/receive", headers=h,
-                            files={"meta": (None, json.dumps({"sender": "สพฐ.", "subject": subject}))})
+            r = client.post(
+                f"/api/v1/registries/{reg}/receive",
+                headers=h,
+                files={"meta": (None, json.dumps({"sender": "สพฐ.", "subject": subject}))},
+            )
             assert r.status_code == 201, r.text
             registration: dict[str, Any] = r.json()["registration"]
             return registration
@@ -228,8 +240,11 @@ def test_year_change_restarts_at_one_in_bangkok_time(make_saraban: MakeSaraban, 
         # another registry has its own counter in the new year too
         group = registry_id(client, h, "promotion-receive")
         gh = login(client, "group")
-        r = client.post(f"/api/v1/registries/{group}/receive", headers=gh,
-                        files={"meta": (None, json.dumps({"sender": "สพฐ.", "subject": "กลุ่ม"}))})
+        r = client.post(
+            f"/api/v1/registries/{group}/receive",
+            headers=gh,
+            files={"meta": (None, json.dumps({"sender": "สพฐ.", "subject": "กลุ่ม"}))},
+        )
         assert r.status_code == 201, r.text
         assert (r.json()["registration"]["year"], r.json()["registration"]["number"]) == (2569, 1)
 
@@ -243,8 +258,9 @@ def test_year_change_restarts_at_one_in_bangkok_time(make_saraban: MakeSaraban, 
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
-def test_registration_rows_read_back_as_written(make_saraban: MakeSaraban, request: pytest.FixtureRequest,
-                                                db: str) -> None:
+def test_registration_rows_read_back_as_written(
+    make_saraban: MakeSaraban, request: pytest.FixtureRequest, db: str
+) -> None:
     """The registration is written by prepared statements on the DB-API cursor (``service.db.Prepared``):
     dates, times, Thai text and defaults must read back through the ORM exactly, and the audit event's hash
     must verify from the stored row."""
@@ -255,11 +271,20 @@ def test_registration_rows_read_back_as_written(make_saraban: MakeSaraban, reque
     app = make_saraban(url)
     actor = _actor(app, "central")
     reg = _registry(app, "central")
-    data = parse_letter_meta({
-        "letter_no": "ศธ ๐๔๐๔๕/๑๒๓", "letter_date": "๒๓ มีนาคม ๒๕๖๕", "sender": "สพฐ.", "recipient": "ผอ.สพป.",
-        "subject": "ขอเชิญประชุม", "summary": "สรุป", "urgency": "ด่วนที่สุด", "deliver_by": "2026-11-22T09:30:00+07:00",
-        "channel": "e-mail", "remarks": "หมายเหตุ",
-    })
+    data = parse_letter_meta(
+        {
+            "letter_no": "ศธ ๐๔๐๔๕/๑๒๓",
+            "letter_date": "๒๓ มีนาคม ๒๕๖๕",
+            "sender": "สพฐ.",
+            "recipient": "ผอ.สพป.",
+            "subject": "ขอเชิญประชุม",
+            "summary": "สรุป",
+            "urgency": "ด่วนที่สุด",
+            "deliver_by": "2026-11-22T09:30:00+07:00",
+            "channel": "e-mail",
+            "remarks": "หมายเหตุ",
+        }
+    )
     files = [StoredFile(f"ไฟล์{i}.pdf", f"{i:064x}", 1000 + i, "application/pdf", "pdf", i + 1) for i in range(2)]
     now = datetime(2026, 11, 21, 23, 59, 58, 123456, tzinfo=UTC)  # already 22 Nov in Bangkok
     with app.tx() as uow:

@@ -46,15 +46,23 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def _send(client: TestClient, h: dict[str, str], registry: str, recipients: list[dict[str, Any]],
-          **fields: Any) -> tuple[int, Any]:
-    body = {"registry_id": registry_id(client, h, registry), "subject": "ขอเชิญร่วมงานวันครู", "recipients": recipients,
-            **fields}
+def _send(
+    client: TestClient, h: dict[str, str], registry: str, recipients: list[dict[str, Any]], **fields: Any
+) -> tuple[int, Any]:
+    body = {
+        "registry_id": registry_id(client, h, registry),
+        "subject": "ขอเชิญร่วมงานวันครู",
+        "recipients": recipients,
+        **fields,
+    }
     r = client.post("/api/v1/outgoing", headers=h, json=body)
     assert r.status_code == 201, r.text
     letter_id = r.json()["letter_id"]
-    r = client.post(f"/api/v1/outgoing/{letter_id}/files", headers=h,
-                    files=[("files", ("หนังสือเชิญ.pdf", thai_letter_pdf(), "application/pdf"))])
+    r = client.post(
+        f"/api/v1/outgoing/{letter_id}/files",
+        headers=h,
+        files=[("files", ("หนังสือเชิญ.pdf", thai_letter_pdf(), "application/pdf"))],
+    )
     assert r.status_code == 201, r.text
     r = client.post(f"/api/v1/outgoing/{letter_id}/issue", headers=h)
     assert r.status_code == 200, r.text
@@ -63,15 +71,20 @@ def _send(client: TestClient, h: dict[str, str], registry: str, recipients: list
     return letter_id, r.json()
 
 
-def test_email_goes_through_smtp_with_message_id_and_time(make_saraban: MakeSaraban,
-                                                          smtp: tuple[Inbox, int]) -> None:
+def test_email_goes_through_smtp_with_message_id_and_time(make_saraban: MakeSaraban, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     app = make_saraban(smtp_host="127.0.0.1", smtp_port=port, smtp_from="saraban@khonkaen5.go.th")
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
-        letter_id, sent = _send(client, h, "office-send",
-                                [{"name": "บริษัท ตัวอย่าง จำกัด", "email": "info@example.co.th"},
-                                 {"name": "สพฐ.", "address": "ถนนราชดำเนินนอก กรุงเทพฯ"}])
+        letter_id, sent = _send(
+            client,
+            h,
+            "office-send",
+            [
+                {"name": "บริษัท ตัวอย่าง จำกัด", "email": "info@example.co.th"},
+                {"name": "สพฐ.", "address": "ถนนราชดำเนินนอก กรุงเทพฯ"},
+            ],
+        )
         [mail, post] = sent["outside"]
         assert post["state"] == "posted"
         assert mail["state"] == "emailed" and mail["message_id"].endswith("@khonkaen5.go.th>") and mail["sent_at"]
@@ -125,8 +138,12 @@ def test_top_secret_never_by_email(make_saraban: MakeSaraban, smtp: tuple[Inbox,
     app = make_saraban(smtp_host="127.0.0.1", smtp_port=port)
     with TestClient(create_app(app)) as client:
         h = login(client, "secret")
-        body = {"registry_id": registry_id(client, h, "office-secret-send"), "subject": "ลับที่สุด",
-                "secrecy": "ลับที่สุด", "recipients": [{"name": "ผู้รับ", "email": "someone@example.org"}]}
+        body = {
+            "registry_id": registry_id(client, h, "office-secret-send"),
+            "subject": "ลับที่สุด",
+            "secrecy": "ลับที่สุด",
+            "recipients": [{"name": "ผู้รับ", "email": "someone@example.org"}],
+        }
         r = client.post("/api/v1/outgoing", headers=h, json=body)
         assert r.status_code == 422 and r.json()["code"] == "top_secret_not_electronic"
         assert inbox.messages == []

@@ -68,8 +68,11 @@ def test_concurrent_clients_issue_gap_free_series(live_server: Callable[..., Liv
                         with lock:
                             reserved[reg].append(r.json()["number"])
                         continue
-                    body = {"registry_id": reg, "subject": f"เรื่องที่ {i}-{j}",
-                            "recipients": [{"name": "ผู้รับ", "address": "ที่อยู่"}]}
+                    body = {
+                        "registry_id": reg,
+                        "subject": f"เรื่องที่ {i}-{j}",
+                        "recipients": [{"name": "ผู้รับ", "address": "ที่อยู่"}],
+                    }
                     r = http.post("/api/v1/outgoing", json=body)
                     if r.status_code != 201:
                         errors.append(f"client {i} draft {j}: {r.status_code} {r.text[:300]}")
@@ -137,8 +140,9 @@ def test_a_failed_issue_consumes_no_number(make_saraban: MakeSaraban, any_db: st
     reg = _registry(app, "office-circular")
 
     def new_draft(subject: str) -> int:
-        data = parse_outgoing({"registry_id": reg, "subject": subject,
-                               "recipients": [{"name": "ผู้รับ", "address": "ที่อยู่"}]})
+        data = parse_outgoing(
+            {"registry_id": reg, "subject": subject, "recipients": [{"name": "ผู้รับ", "address": "ที่อยู่"}]}
+        )
         with app.tx() as uow:
             letter_id = create_draft(uow.session, actor, data, now=app.clock(), where=Where()).letter.id
         assert letter_id is not None
@@ -174,10 +178,17 @@ def test_a_failed_issue_consumes_no_number(make_saraban: MakeSaraban, any_db: st
 
 def _numbers_cli(app: Saraban, db_url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SARABAN_")}
-    environ.update(SARABAN_DATA_DIR=str(app.settings.data_dir), SARABAN_DATABASE_URL=db_url,
-                   COLUMNS="250", NO_COLOR="1", PYTHAINLP_READ_ONLY="1", PYTHAINLP_OFFLINE="1")
-    return subprocess.run([str(SAR), "numbers", *args], env=environ, cwd=tmp, capture_output=True, text=True,
-                          timeout=180)
+    environ.update(
+        SARABAN_DATA_DIR=str(app.settings.data_dir),
+        SARABAN_DATABASE_URL=db_url,
+        COLUMNS="250",
+        NO_COLOR="1",
+        PYTHAINLP_READ_ONLY="1",
+        PYTHAINLP_OFFLINE="1",
+    )
+    return subprocess.run(
+        [str(SAR), "numbers", *args], env=environ, cwd=tmp, capture_output=True, text=True, timeout=180
+    )
 
 
 def test_numbers_cli_exits_non_zero_on_a_gap(make_saraban: MakeSaraban, tmp_path: Path) -> None:
@@ -185,8 +196,9 @@ def test_numbers_cli_exits_non_zero_on_a_gap(make_saraban: MakeSaraban, tmp_path
     actor = _actor(app, "central")
     reg = _registry(app, "office-send")
 
-    data = parse_outgoing({"registry_id": reg, "subject": "ทดสอบรายงานเลข",
-                           "recipients": [{"name": "ผู้รับ", "address": "ที่อยู่"}]})
+    data = parse_outgoing(
+        {"registry_id": reg, "subject": "ทดสอบรายงานเลข", "recipients": [{"name": "ผู้รับ", "address": "ที่อยู่"}]}
+    )
     with app.tx() as uow:
         letter_id = create_draft(uow.session, actor, data, now=app.clock(), where=Where()).letter.id
         assert letter_id is not None

@@ -75,13 +75,20 @@ def test_receive_download_stamp_verify_on_postgres_and_s3(
         reg = next(x["id"] for x in http.get("/api/v1/registries").json() if x["code"] == "central")
 
         pdf, jpeg = thai_letter_pdf(pages=3), letter_jpeg()
-        meta = {"letter_no": "ศธ ๐๔๐๔๕/๑๒๓", "letter_date": "๒๓ มีนาคม ๒๕๖๕", "sender": "สพฐ.",
-                "subject": "ขอความอนุเคราะห์ข้อมูลนักเรียนทุนการศึกษา"}
-        r = http.post(f"/api/v1/registries/{reg}/receive", files=[
-            ("meta", (None, json.dumps(meta, ensure_ascii=False))),
-            ("files", ("letter.pdf", pdf, "application/pdf")),
-            ("files", ("scan.jpg", jpeg, "image/jpeg")),
-        ])
+        meta = {
+            "letter_no": "ศธ ๐๔๐๔๕/๑๒๓",
+            "letter_date": "๒๓ มีนาคม ๒๕๖๕",
+            "sender": "สพฐ.",
+            "subject": "ขอความอนุเคราะห์ข้อมูลนักเรียนทุนการศึกษา",
+        }
+        r = http.post(
+            f"/api/v1/registries/{reg}/receive",
+            files=[
+                ("meta", (None, json.dumps(meta, ensure_ascii=False))),
+                ("files", ("letter.pdf", pdf, "application/pdf")),
+                ("files", ("scan.jpg", jpeg, "image/jpeg")),
+            ],
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         assert body["registration"]["number"] == 1
@@ -116,11 +123,14 @@ def test_receive_download_stamp_verify_on_postgres_and_s3(
         assert not any(app.tmp_dir.rglob("*")) if app.tmp_dir.exists() else True
 
         # a bad upload adds no object and no number
-        r = http.post(f"/api/v1/registries/{reg}/receive", files=[
-            ("meta", (None, json.dumps(meta, ensure_ascii=False))),
-            ("files", ("ok.pdf", thai_letter_pdf(pages=1, subject="อีกฉบับ"), "application/pdf")),
-            ("files", ("broken.pdf", corrupt_pdf(), "application/pdf")),
-        ])
+        r = http.post(
+            f"/api/v1/registries/{reg}/receive",
+            files=[
+                ("meta", (None, json.dumps(meta, ensure_ascii=False))),
+                ("files", ("ok.pdf", thai_letter_pdf(pages=1, subject="อีกฉบับ"), "application/pdf")),
+                ("files", ("broken.pdf", corrupt_pdf(), "application/pdf")),
+            ],
+        )
         assert r.status_code == 415 and r.json()["code"] == "invalid_file", r.text
         assert set(app.store.keys()) == keys
         r = http.post(f"/api/v1/registries/{reg}/receive", files=[("meta", (None, json.dumps(meta)))])

@@ -97,7 +97,12 @@ def test_serve_supervises_servers_and_the_index_worker(served: Serve) -> None:
     reg = next(r["id"] for r in http.get("/api/v1/registries").json() if r["code"] == "central")
 
     def register(subject: str) -> None:  # each a letter of its own: the duplicate check is on, as served
-        meta = {"letter_no": f"ศธ 0001/{len(subject)}{subject[-2:]}", "letter_date": "2569-01-05", "sender": "สพฐ.", "subject": subject}
+        meta = {
+            "letter_no": f"ศธ 0001/{len(subject)}{subject[-2:]}",
+            "letter_date": "2569-01-05",
+            "sender": "สพฐ.",
+            "subject": subject,
+        }
         resp = http.post(f"/api/v1/registries/{reg}/receive", files=[("meta", (None, json.dumps(meta)))])
         assert resp.status_code == 201, resp.text
 
@@ -125,7 +130,12 @@ def test_serve_supervises_servers_and_the_index_worker(served: Serve) -> None:
         with httpx.Client(base_url=served.base, headers={"Authorization": token}, timeout=60) as c:
             got = []
             for i in range(10):
-                meta = {"letter_no": f"ศธ 0002/{n * 10 + i + 1}", "letter_date": "2569-01-05", "sender": "สพฐ.", "subject": "ทดสอบ"}
+                meta = {
+                    "letter_no": f"ศธ 0002/{n * 10 + i + 1}",
+                    "letter_date": "2569-01-05",
+                    "sender": "สพฐ.",
+                    "subject": "ทดสอบ",
+                }
                 resp = c.post(f"/api/v1/registries/{reg}/receive", files=[("meta", (None, json.dumps(meta)))])
                 assert resp.status_code == 201, resp.text
                 got.append(resp.json()["registration"]["number"])

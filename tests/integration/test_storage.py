@@ -224,9 +224,7 @@ def test_local_layout_and_leftovers(tmp_path: Path, tmp_dir: Path) -> None:
     staged = stage_bytes(b"layout", tmp_dir)
     store.put(staged)
     key = staged.sha256
-    assert [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()] == [
-        f"{key[:2]}/{key[2:4]}/{key}"
-    ]
+    assert [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()] == [f"{key[:2]}/{key[2:4]}/{key}"]
     with store.local_path(key) as path:
         assert path == root / key[:2] / key[2:4] / key
     # A crashed writer's temp file and stray files are not objects.

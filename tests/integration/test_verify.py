@@ -58,8 +58,14 @@ def verify(app: Saraban, cwd: Path, *args: str) -> Run:
 
 def test_the_installed_command_starts(tmp_path: Path) -> None:
     """The console script an operator types (``[project.scripts]``) imports and reaches the command line."""
-    p = subprocess.run([*saraban_command(), "--help"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
-                       env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+    p = subprocess.run(
+        [*saraban_command(), "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert "verify" in p.stdout and "audit" in p.stdout
 

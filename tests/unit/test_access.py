@@ -51,32 +51,62 @@ def reg(kind: str, unit: int) -> RegistryPlace:
 LETTER_CASES = [
     # (name, secrecy, registries, routes, expected tokens)
     ("ordinary in central", 0, [reg("receive", OFFICE)], [], {"unit:1", "tree:1", "auditor"}),
-    ("ordinary in a group: group clerks, heads up the tree, auditor", 0, [reg("receive", PROMO)], [],
-     {"unit:2", "tree:2", "tree:1", "auditor"}),
-    ("ordinary in two registries", 0, [reg("receive", OFFICE), reg("receive", POLICY)], [],
-     {"unit:1", "tree:1", "unit:3", "tree:3", "auditor"}),
-    ("ordinary routed to a person", 0, [reg("receive", OFFICE)], [RoutePlace(to_user_id=4)],
-     {"unit:1", "tree:1", "auditor", "user:4:0"}),
-    ("ordinary routed to a unit", 0, [reg("receive", OFFICE)],
-     [RoutePlace(to_unit_id=PROMO, to_unit_ancestors=(OFFICE,))],
-     {"unit:1", "tree:1", "auditor", "unit:2", "tree:2"}),
+    (
+        "ordinary in a group: group clerks, heads up the tree, auditor",
+        0,
+        [reg("receive", PROMO)],
+        [],
+        {"unit:2", "tree:2", "tree:1", "auditor"},
+    ),
+    (
+        "ordinary in two registries",
+        0,
+        [reg("receive", OFFICE), reg("receive", POLICY)],
+        [],
+        {"unit:1", "tree:1", "unit:3", "tree:3", "auditor"},
+    ),
+    (
+        "ordinary routed to a person",
+        0,
+        [reg("receive", OFFICE)],
+        [RoutePlace(to_user_id=4)],
+        {"unit:1", "tree:1", "auditor", "user:4:0"},
+    ),
+    (
+        "ordinary routed to a unit",
+        0,
+        [reg("receive", OFFICE)],
+        [RoutePlace(to_unit_id=PROMO, to_unit_ancestors=(OFFICE,))],
+        {"unit:1", "tree:1", "auditor", "unit:2", "tree:2"},
+    ),
     # §2: a secret letter lives in the separate register only, need-to-know: no unit, tree or auditor token.
     ("ลับ in the secret registry", 1, [reg("secret_receive", OFFICE)], [], {"secret:1:1"}),
     ("ลับมาก in the secret registry", 2, [reg("secret_receive", OFFICE)], [], {"secret:1:2"}),
     ("ลับที่สุด in the secret registry", 3, [reg("secret_receive", OFFICE)], [], {"secret:1:3"}),
-    ("ลับ routed to a person carries the level", 1, [reg("secret_receive", OFFICE)], [RoutePlace(to_user_id=5)],
-     {"secret:1:1", "user:5:1"}),
-    ("secret never reaches a unit even when routed to one", 2, [reg("secret_receive", OFFICE)],
-     [RoutePlace(to_unit_id=PROMO, to_unit_ancestors=(OFFICE,))], {"secret:1:2"}),
-    ("a secret letter wrongly held by an ordinary registry gets no unit token", 1, [reg("receive", OFFICE)], [],
-     set()),
+    (
+        "ลับ routed to a person carries the level",
+        1,
+        [reg("secret_receive", OFFICE)],
+        [RoutePlace(to_user_id=5)],
+        {"secret:1:1", "user:5:1"},
+    ),
+    (
+        "secret never reaches a unit even when routed to one",
+        2,
+        [reg("secret_receive", OFFICE)],
+        [RoutePlace(to_unit_id=PROMO, to_unit_ancestors=(OFFICE,))],
+        {"secret:1:2"},
+    ),
+    ("a secret letter wrongly held by an ordinary registry gets no unit token", 1, [reg("receive", OFFICE)], [], set()),
 ]
 
 
-@pytest.mark.parametrize(("name", "secrecy", "registries", "routes", "expected"), LETTER_CASES,
-                         ids=[c[0] for c in LETTER_CASES])
-def test_letter_principals(name: str, secrecy: int, registries: list[RegistryPlace], routes: list[RoutePlace],
-                           expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "secrecy", "registries", "routes", "expected"), LETTER_CASES, ids=[c[0] for c in LETTER_CASES]
+)
+def test_letter_principals(
+    name: str, secrecy: int, registries: list[RegistryPlace], routes: list[RoutePlace], expected: set[str]
+) -> None:
     """domain.md §2: ordinary letters go to their units (and the auditor); secret ones to the register only."""
     assert letter_principals(secrecy=secrecy, registries=registries, routes=routes) == expected
 
@@ -88,11 +118,13 @@ ACTOR_CASES = [
     ("central clerk reads the office", CENTRAL, {"user:2:0", "unit:1"}),
     ("group clerk reads the group", GROUP, {"user:3:0", "unit:2"}),
     ("officer reads what is routed to them", OFFICER, {"user:4:0"}),
-    ("director reads the subtree, and personal secrets up to clearance", DIRECTOR,
-     {"user:5:0", "user:5:1", "tree:1"}),
+    ("director reads the subtree, and personal secrets up to clearance", DIRECTOR, {"user:5:0", "user:5:1", "tree:1"}),
     ("records reads the office", RECORDS, {"user:6:0", "unit:1"}),
-    ("secret registrar reads the register up to clearance", SECRET,
-     {"user:7:0", "user:7:1", "user:7:2", "user:7:3", "secret:1:0", "secret:1:1", "secret:1:2", "secret:1:3"}),
+    (
+        "secret registrar reads the register up to clearance",
+        SECRET,
+        {"user:7:0", "user:7:1", "user:7:2", "user:7:3", "secret:1:0", "secret:1:1", "secret:1:2", "secret:1:3"},
+    ),
     ("secret registrar with clearance 1", LOW_SECRET, {"user:11:0", "user:11:1", "secret:1:0", "secret:1:1"}),
     ("auditor", AUDITOR, {"user:8:0", "auditor"}),
     ("no role: only personal tokens", NOBODY, {"user:12:0", "user:12:1", "user:12:2", "user:12:3"}),
@@ -110,25 +142,54 @@ SEES_CASES = [
     ("ordinary central", 0, [reg("receive", OFFICE)], [], {CENTRAL, RECORDS, DIRECTOR, AUDITOR}),
     ("ordinary promotion", 0, [reg("receive", PROMO)], [], {GROUP, DIRECTOR, GROUP_HEAD, AUDITOR}),
     ("ordinary policy (another group)", 0, [reg("receive", POLICY)], [], {POLICY_CLERK, DIRECTOR, AUDITOR}),
-    ("ordinary policy routed to officer", 0, [reg("receive", POLICY)], [RoutePlace(to_user_id=OFFICER.id)],
-     {POLICY_CLERK, DIRECTOR, AUDITOR, OFFICER}),
+    (
+        "ordinary policy routed to officer",
+        0,
+        [reg("receive", POLICY)],
+        [RoutePlace(to_user_id=OFFICER.id)],
+        {POLICY_CLERK, DIRECTOR, AUDITOR, OFFICER},
+    ),
     ("ลับ", 1, [reg("secret_receive", OFFICE)], [], {SECRET, LOW_SECRET}),
-    ("ลับ routed to the director", 1, [reg("secret_receive", OFFICE)], [RoutePlace(to_user_id=DIRECTOR.id)],
-     {SECRET, LOW_SECRET, DIRECTOR}),
+    (
+        "ลับ routed to the director",
+        1,
+        [reg("secret_receive", OFFICE)],
+        [RoutePlace(to_user_id=DIRECTOR.id)],
+        {SECRET, LOW_SECRET, DIRECTOR},
+    ),
     ("ลับมาก", 2, [reg("secret_receive", OFFICE)], [], {SECRET}),
     ("ลับที่สุด", 3, [reg("secret_receive", OFFICE)], [], {SECRET}),
     # A token for a level the holder is not cleared for would be useless: user:V:s is held only for s <= clearance.
-    ("ลับมาก routed (wrongly) to the director", 2, [reg("secret_receive", OFFICE)],
-     [RoutePlace(to_user_id=DIRECTOR.id)], {SECRET}),
+    (
+        "ลับมาก routed (wrongly) to the director",
+        2,
+        [reg("secret_receive", OFFICE)],
+        [RoutePlace(to_user_id=DIRECTOR.id)],
+        {SECRET},
+    ),
 ]
-EVERYONE = [ADMIN, CENTRAL, GROUP, OFFICER, DIRECTOR, RECORDS, SECRET, AUDITOR, POLICY_CLERK, GROUP_HEAD, LOW_SECRET,
-            NOBODY]
+EVERYONE = [
+    ADMIN,
+    CENTRAL,
+    GROUP,
+    OFFICER,
+    DIRECTOR,
+    RECORDS,
+    SECRET,
+    AUDITOR,
+    POLICY_CLERK,
+    GROUP_HEAD,
+    LOW_SECRET,
+    NOBODY,
+]
 
 
-@pytest.mark.parametrize(("name", "secrecy", "registries", "routes", "seers"), SEES_CASES,
-                         ids=[c[0] for c in SEES_CASES])
-def test_who_sees(name: str, secrecy: int, registries: list[RegistryPlace], routes: list[RoutePlace],
-                  seers: set[Actor]) -> None:
+@pytest.mark.parametrize(
+    ("name", "secrecy", "registries", "routes", "seers"), SEES_CASES, ids=[c[0] for c in SEES_CASES]
+)
+def test_who_sees(
+    name: str, secrecy: int, registries: list[RegistryPlace], routes: list[RoutePlace], seers: set[Actor]
+) -> None:
     """domain.md §2: need-to-know; a group clerk never reads another group's letter; clearance bounds secrets."""
     tokens = letter_principals(secrecy=secrecy, registries=registries, routes=routes)
     got = {a for a in EVERYONE if tokens & actor_principals(a)}
@@ -172,8 +233,11 @@ REGISTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("who", "kind", "unit", "secrecy", "expected"), REGISTER_CASES,
-                         ids=[f"{c[0].username}-{c[1]}-{c[2]}-s{c[3]}" for c in REGISTER_CASES])
+@pytest.mark.parametrize(
+    ("who", "kind", "unit", "secrecy", "expected"),
+    REGISTER_CASES,
+    ids=[f"{c[0].username}-{c[1]}-{c[2]}-s{c[3]}" for c in REGISTER_CASES],
+)
 def test_may_register(who: Actor, kind: str, unit: int, secrecy: int, expected: str | None) -> None:
     """domain.md §2: only the secret-document registrar registers ลับ/ลับมาก/ลับที่สุด, in the separate register."""
     assert may_register(who, registry_kind=kind, registry_unit_id=unit, secrecy=secrecy) == expected
@@ -216,8 +280,9 @@ READ_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("who", "kind", "unit", "expected"), READ_CASES,
-                         ids=[f"{c[0].username}-{c[1]}-{c[2]}" for c in READ_CASES])
+@pytest.mark.parametrize(
+    ("who", "kind", "unit", "expected"), READ_CASES, ids=[f"{c[0].username}-{c[1]}-{c[2]}" for c in READ_CASES]
+)
 def test_may_read_registry(who: Actor, kind: str, unit: int, expected: bool) -> None:  # noqa: FBT001
     """domain.md §2: registers are need-to-know; the secret register is its registrar's alone."""
     assert may_read_registry(who, registry_kind=kind, registry_unit_id=unit, ancestors=ANC.get(unit, ())) is expected

@@ -69,7 +69,11 @@ def _show(outcome: State | Refusal) -> str:
 CASES = [
     *[("unit", s, step, {Relation.RECIPIENT}, want) for (s, step), want in _grid(UNIT_AS_RECIPIENT).items()],
     *[("person", s, step, {Relation.RECIPIENT}, want) for (s, step), want in _grid(PERSON_AS_RECIPIENT).items()],
-    *[(kind, s, step, {Relation.SENDER}, want) for kind in ("unit", "person") for (s, step), want in _grid(SENDER).items()],
+    *[
+        (kind, s, step, {Relation.SENDER}, want)
+        for kind in ("unit", "person")
+        for (s, step), want in _grid(SENDER).items()
+    ],
     *[(kind, s, step, set(), OTHER[step]) for kind in ("unit", "person") for s in State for step in STEPS],
 ]
 

@@ -22,17 +22,26 @@ ROWS = [
 
 
 @pytest.mark.parametrize(("kind", "code", "number", "year", "thai", "expected"), ROWS)
-def test_format_letter_no(kind: str, code: str | None, number: int, year: int, thai: bool,  # noqa: FBT001
-                          expected: str) -> None:
+def test_format_letter_no(
+    kind: str,
+    code: str | None,
+    number: int,
+    year: int,
+    thai: bool,  # noqa: FBT001
+    expected: str,
+) -> None:
     assert format_letter_no(kind, code, number, year, thai_digits=thai) == expected
 
 
-@pytest.mark.parametrize(("kind", "code", "number"), [
-    ("send", None, 1),  # an ordinary letter needs the unit's letter code
-    ("circular", "", 1),
-    ("receive", "ศธ 04045", 1),  # receive registers number no letters of their own
-    ("send", "ศธ 04045", 0),
-])
+@pytest.mark.parametrize(
+    ("kind", "code", "number"),
+    [
+        ("send", None, 1),  # an ordinary letter needs the unit's letter code
+        ("circular", "", 1),
+        ("receive", "ศธ 04045", 1),  # receive registers number no letters of their own
+        ("send", "ศธ 04045", 0),
+    ],
+)
 def test_refused(kind: str, code: str | None, number: int) -> None:
     with pytest.raises(ValueError):
         format_letter_no(kind, code, number, 2569, thai_digits=False)

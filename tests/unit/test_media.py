@@ -228,12 +228,7 @@ def rar5() -> bytes:
 
 def windows_exe() -> bytes:
     dos_header = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\0" * 44 + b"\x80\0\0\0"
-    return (
-        dos_header
-        + b"This program cannot be run in DOS mode.\r\r\n$".ljust(64, b"\0")
-        + b"PE\0\0"
-        + b"\0" * 200
-    )
+    return dos_header + b"This program cannot be run in DOS mode.\r\r\n$".ljust(64, b"\0") + b"PE\0\0" + b"\0" * 200
 
 
 def exe_carrying_pdf_header() -> bytes:
@@ -276,9 +271,7 @@ SAMPLES: list[tuple[str, Callable[[], bytes], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("build", "kind", "media_type"), [s[1:] for s in SAMPLES], ids=[s[0] for s in SAMPLES]
-)
+@pytest.mark.parametrize(("build", "kind", "media_type"), [s[1:] for s in SAMPLES], ids=[s[0] for s in SAMPLES])
 @pytest.mark.parametrize("filename", ["letter.pdf", "photo.jpg", "noextension"])
 def test_sniff_decides_from_the_bytes(
     tmp_path: Path, build: Callable[[], bytes], kind: str, media_type: str, filename: str

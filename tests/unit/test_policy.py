@@ -63,8 +63,9 @@ def ordinary(level: int, reg: RegistryTarget = CENTRAL_REG) -> RegistryTarget:
 
 
 def send_reg(kind: str, secrecy: int = 0, *, unit: int = OFFICE_UNIT) -> RegistryTarget:
-    return RegistryTarget(kind=kind, unit_id=unit, ancestors=(OFFICE_UNIT,) if unit != OFFICE_UNIT else (),
-                          secrecy=secrecy)
+    return RegistryTarget(
+        kind=kind, unit_id=unit, ancestors=(OFFICE_UNIT,) if unit != OFFICE_UNIT else (), secrecy=secrecy
+    )
 
 
 OFFICE_SEND = send_reg("send")
@@ -234,12 +235,27 @@ ROWS: list[tuple[Actor, Action, object, str | None]] = [
     (DIRECTOR, Action.SEE_SECRET_GRANTS, OFFICE, None),
     *[(a, Action.SEE_SECRET_GRANTS, OFFICE, "not_admin_or_head") for a in (CENTRAL, SECRET, AUDITOR, OFFICER)],
     (DIRECTOR, Action.APPROVE_SECRET_GRANT, GrantTarget(requested_by=1, office_units=frozenset({OFFICE_UNIT})), None),
-    (DIRECTOR, Action.APPROVE_SECRET_GRANT, GrantTarget(requested_by=5, office_units=frozenset({OFFICE_UNIT})),
-     "same_person"),
-    (actor(11, 0, (PROMO, Role.DIRECTOR)), Action.APPROVE_SECRET_GRANT,
-     GrantTarget(requested_by=1, office_units=frozenset({OFFICE_UNIT})), "not_office_head"),
-    *[(a, Action.APPROVE_SECRET_GRANT, GrantTarget(requested_by=1, office_units=frozenset({OFFICE_UNIT})),
-       "not_office_head") for a in (ADMIN, SECRET, AUDITOR, CENTRAL)],
+    (
+        DIRECTOR,
+        Action.APPROVE_SECRET_GRANT,
+        GrantTarget(requested_by=5, office_units=frozenset({OFFICE_UNIT})),
+        "same_person",
+    ),
+    (
+        actor(11, 0, (PROMO, Role.DIRECTOR)),
+        Action.APPROVE_SECRET_GRANT,
+        GrantTarget(requested_by=1, office_units=frozenset({OFFICE_UNIT})),
+        "not_office_head",
+    ),
+    *[
+        (
+            a,
+            Action.APPROVE_SECRET_GRANT,
+            GrantTarget(requested_by=1, office_units=frozenset({OFFICE_UNIT})),
+            "not_office_head",
+        )
+        for a in (ADMIN, SECRET, AUDITOR, CENTRAL)
+    ],
     # correcting and cancelling a registration: the registry's own clerks (ระเบียบงานสารบรรณ ข้อ 38), secret letters
     # only their registrar cleared for them; no one else, not the director nor the administrator
     *[

@@ -35,9 +35,7 @@ def test_normalize(raw: str, expected: str) -> None:
     assert len(offs) == len(norm) + 1
 
 
-@pytest.mark.parametrize(
-    "abbr", ["สพป.", "สพม.", "สพฐ.", "กยศ.", "ศธ.", "กศจ.", "ผอ.", "รร.", "ฯลฯ"]
-)
+@pytest.mark.parametrize("abbr", ["สพป.", "สพม.", "สพฐ.", "กยศ.", "ศธ.", "กศจ.", "ผอ.", "รร.", "ฯลฯ"])
 def test_office_abbreviations_stay_whole(abbr: str) -> None:
     assert abbr in segment(f"แจ้ง{abbr}ทราบ")
 
@@ -97,9 +95,7 @@ def test_letter_number_keys(printed: str, full: str, prefix: str) -> None:
     assert prefix in keys
 
 
-@pytest.mark.parametrize(
-    "typed", ["ศธ ๐๔๐๔๕/๑๒๓", "ศธ04045/123", "ศธ 04045/123", "ที่ ศธ ๐๔๐๔๕/๑๒๓"]
-)
+@pytest.mark.parametrize("typed", ["ศธ ๐๔๐๔๕/๑๒๓", "ศธ04045/123", "ศธ 04045/123", "ที่ ศธ ๐๔๐๔๕/๑๒๓"])
 def test_typed_letter_number_matches_key(typed: str) -> None:
     assert letter_no_query_key(typed) == "ศธ04045/123"
     assert letter_no_query_key(typed) in letter_no_keys("ศธ ๐๔๐๔๕/๑๒๓")

@@ -121,9 +121,7 @@ def _assert_well_placed(original: Path, stamped: Path) -> Box:
     width, height, words = _words(original)
     box = _stamp_box(original, stamped)
     tol = 72 / 50 + 0.5  # one pixel of the comparison rendering
-    assert box[0] >= width / 2 - tol and box[3] <= height / 2 + tol, (
-        f"stamp {box} not in the top-right quarter"
-    )
+    assert box[0] >= width / 2 - tol and box[3] <= height / 2 + tol, f"stamp {box} not in the top-right quarter"
     assert box[2] <= width - 5 * MM and box[1] >= 5 * MM, f"stamp {box} too near the page edge"
     w, h = box[2] - box[0], box[3] - box[1]
     assert 45 * MM <= w <= 52 * MM + tol and 22 * MM <= h <= 27 * MM + tol, f"stamp size {w / MM}×{h / MM} mm"
@@ -451,9 +449,7 @@ HEADINGS = ("เลขทะเบียนรับ", "ที่", "ลงว�
 
 @pytest.mark.parametrize("n", [0, 300])
 def test_register_pdf_renders(tmp_path: Path, n: int) -> None:
-    data = render_register_pdf(
-        title="ทะเบียนหนังสือรับ", unit_name="สพป.ขอนแก่น เขต ๕", year_be=2565, rows=_rows(n)
-    )
+    data = render_register_pdf(title="ทะเบียนหนังสือรับ", unit_name="สพป.ขอนแก่น เขต ๕", year_be=2565, rows=_rows(n))
     path = _write(tmp_path, "register.pdf", data)
     reader = PdfReader(path)
     page = reader.pages[0]

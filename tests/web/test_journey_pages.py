@@ -73,7 +73,7 @@ def test_inbox_first_and_the_letter_page_forms(make_saraban: MakeSaraban) -> Non
     r = group.post(f"/routes/{route.id}/register", data={"csrf": _csrf(page)}, follow_redirects=False)
     assert r.status_code == 303
     done = group.get(r.headers["location"]).text
-    assert "ลงทะเบียนรับเรียบร้อย" in done and "เลขรับ <span class=\"num\">1/2569</span>" in done
+    assert "ลงทะเบียนรับเรียบร้อย" in done and 'เลขรับ <span class="num">1/2569</span>' in done
     # twice: a Thai refusal page, nothing changed
     r = group.post(f"/routes/{route.id}/register", data={"csrf": _csrf(page)})
     assert r.status_code == 409 and "หน่วยงานลงทะเบียนรับหนังสือนี้แล้ว" in r.text

@@ -242,8 +242,12 @@ def test_draft_files_issue_send_register_follow(app: Saraban, client: TestClient
     assert client.post(f"/api/v1/outgoing/{letter_id}/send", headers=group).status_code == 409
     issued = issue(client, group, letter_id)
     assert issued["letter_no"] == "ศธ ๐๔๐๔๕/๑"
-    assert issued["registration"] == {"id": issued["registration"]["id"], "registry_id": send_reg, "year": 2569,
-                                      "number": 1}
+    assert issued["registration"] == {
+        "id": issued["registration"]["id"],
+        "registry_id": send_reg,
+        "year": 2569,
+        "number": 1,
+    }
     sent = ok(client.post(f"/api/v1/outgoing/{letter_id}/send", headers=group))
     schools = school_ids(app)
     assert sorted(d["unit_id"] for d in sent["deliveries"]) == schools
@@ -304,8 +308,9 @@ def test_draft_files_issue_send_register_follow(app: Saraban, client: TestClient
     # the school may not see the letter it answers (not theirs)
     assert seen["replies_to"] is None
     # once sent, the files no longer change
-    r = client.post(f"/api/v1/outgoing/{letter_id}/files", headers=group,
-                    files=[("files", ("late.pdf", pdf, "application/pdf"))])
+    r = client.post(
+        f"/api/v1/outgoing/{letter_id}/files", headers=group, files=[("files", ("late.pdf", pdf, "application/pdf"))]
+    )
     assert r.status_code == 409
 
 
@@ -317,16 +322,27 @@ def _school_clerks(app: Saraban, count: int) -> list[str]:
     names = ["school1", "school2"]
     with app.tx() as uow:
         for i in range(3, count + 1):
-            create_user(uow.session, username=f"clerk{i}", password=DEMO_PASSWORD,
-                        roles=[(f"school-{i:02d}", "central_clerk")], now=NOW, check_policy=False)
+            create_user(
+                uow.session,
+                username=f"clerk{i}",
+                password=DEMO_PASSWORD,
+                roles=[(f"school-{i:02d}", "central_clerk")],
+                now=NOW,
+                check_policy=False,
+            )
             names.append(f"clerk{i}")
     return names[:count]
 
 
 def test_thirty_schools_twelve_register(app: Saraban, client: TestClient, clock: Clock) -> None:
     group = login(client, "group")
-    made = draft(client, group, registry_id(client, group, "promotion-circular"), subject="แจ้งปฏิทินการศึกษา",
-                 recipients=[{"group_id": group_id(client, group)}])
+    made = draft(
+        client,
+        group,
+        registry_id(client, group, "promotion-circular"),
+        subject="แจ้งปฏิทินการศึกษา",
+        recipients=[{"group_id": group_id(client, group)}],
+    )
     letter_id = made["letter_id"]
     issued = issue(client, group, letter_id)
     assert issued["letter_no"] == "ศธ ๐๔๐๔๕/ว ๑"
@@ -371,13 +387,20 @@ def test_cancelled_and_expired_numbers_stay_marked_and_are_never_issued_again(
     reserved_cancelled = reserve(client, h, reg, "จองผิด", hours=24 * 30)
     assert reserved_cancelled["number"] == 5
 
-    cancel = ok(client.post(f"/api/v1/registries/{reg}/numbers/2/cancel", headers=h,
-                            json={"reason": "พิมพ์ผิด ออกหนังสือใหม่", "year": 2569}))
+    cancel = ok(
+        client.post(
+            f"/api/v1/registries/{reg}/numbers/2/cancel", headers=h, json={"reason": "พิมพ์ผิด ออกหนังสือใหม่", "year": 2569}
+        )
+    )
     assert cancel["status"] == "cancelled" and cancel["letter_id"] == second["letter_id"]
     ok(client.post(f"/api/v1/registries/{reg}/numbers/5/cancel", headers=h, json={"reason": "จองซ้ำ", "year": "๒๕๖๙"}))
     # cancelling again is refused
-    assert client.post(f"/api/v1/registries/{reg}/numbers/2/cancel", headers=h,
-                       json={"reason": "อีกครั้ง", "year": 2569}).status_code == 409
+    assert (
+        client.post(
+            f"/api/v1/registries/{reg}/numbers/2/cancel", headers=h, json={"reason": "อีกครั้ง", "year": 2569}
+        ).status_code
+        == 409
+    )
     # a letter whose number was cancelled is not sent
     assert client.post(f"/api/v1/outgoing/{second['letter_id']}/send", headers=h).status_code == 409
 
@@ -459,10 +482,16 @@ def test_bad_input_is_refused_and_changes_nothing(app: Saraban, client: TestClie
     secret = login(client, "secret")
     secret_reg = registry_id(client, secret, "office-secret-send")
     refused(post(secret, registry_id=secret_reg, secrecy="ลับที่สุด"), 422, "top_secret_not_electronic")
-    refused(post(secret, registry_id=secret_reg, secrecy=3, recipients=[{"name": "สพฐ.", "email": "x@obec.go.th"}]),
-            422, "top_secret_not_electronic")
-    refused(post(secret, registry_id=secret_reg, secrecy=3, recipients=[{"group_id": group_id(client, group)}]),
-            422, "top_secret_not_electronic")
+    refused(
+        post(secret, registry_id=secret_reg, secrecy=3, recipients=[{"name": "สพฐ.", "email": "x@obec.go.th"}]),
+        422,
+        "top_secret_not_electronic",
+    )
+    refused(
+        post(secret, registry_id=secret_reg, secrecy=3, recipients=[{"group_id": group_id(client, group)}]),
+        422,
+        "top_secret_not_electronic",
+    )
     refused(post(group, secrecy="ลับ"), 422, "secret_requires_secret_registry")
     # another unit's series
     refused(post(central), 403)
@@ -470,8 +499,15 @@ def test_bad_input_is_refused_and_changes_nothing(app: Saraban, client: TestClie
     assert counts(app) == base
 
     # ลับที่สุด by post is fine; it is numbered in the secret series and never sent electronically
-    made = ok(post(secret, registry_id=secret_reg, secrecy=3,
-                   recipients=[{"name": "ผู้อำนวยการ สพฐ.", "address": "ถนนราชดำเนินนอก กรุงเทพฯ"}]), 201)
+    made = ok(
+        post(
+            secret,
+            registry_id=secret_reg,
+            secrecy=3,
+            recipients=[{"name": "ผู้อำนวยการ สพฐ.", "address": "ถนนราชดำเนินนอก กรุงเทพฯ"}],
+        ),
+        201,
+    )
     issue(client, secret, made["letter_id"])
     sent = ok(client.post(f"/api/v1/outgoing/{made['letter_id']}/send", headers=secret))
     assert sent["deliveries"] == [] and sent["outside"][0]["state"] == "posted"
@@ -487,8 +523,11 @@ def test_bad_input_is_refused_and_changes_nothing(app: Saraban, client: TestClie
     circ = reserve(client, group, registry_id(client, group, "promotion-circular"), "สำรอง ว", hours=24)
     fresh = ok(post(group), 201)["letter_id"]
     base = counts(app)
-    body = refused(client.post(f"/api/v1/outgoing/{fresh}/issue", headers=group, json={"reservation_id": other["id"]}),
-                   422, "reservation_refused")
+    body = refused(
+        client.post(f"/api/v1/outgoing/{fresh}/issue", headers=group, json={"reservation_id": other["id"]}),
+        422,
+        "reservation_refused",
+    )
     assert "หน่วยงานอื่น" in body["detail_th"]
     refused(client.post(f"/api/v1/outgoing/{fresh}/issue", headers=group, json={"reservation_id": circ["id"]}), 422)
     refused(client.post(f"/api/v1/outgoing/{fresh}/issue", headers=group, json={"reservation_id": 99999}), 422)
@@ -499,21 +538,53 @@ def test_bad_input_is_refused_and_changes_nothing(app: Saraban, client: TestClie
     assert counts(app) == base
     # reserving and cancelling: a reason is required; an expiry in the past is refused; numbers not yet taken
     refused(client.post(f"/api/v1/registries/{send_reg}/reservations", headers=group, json={"reason": "  "}), 422)
-    refused(client.post(f"/api/v1/registries/{send_reg}/reservations", headers=group,
-                        json={"reason": "x", "expires_at": (NOW - timedelta(days=1)).isoformat()}), 422)
+    refused(
+        client.post(
+            f"/api/v1/registries/{send_reg}/reservations",
+            headers=group,
+            json={"reason": "x", "expires_at": (NOW - timedelta(days=1)).isoformat()},
+        ),
+        422,
+    )
     refused(client.post(f"/api/v1/registries/{send_reg}/numbers/1/cancel", headers=group, json={"year": 2569}), 422)
-    refused(client.post(f"/api/v1/registries/{send_reg}/numbers/1/cancel", headers=group,
-                        json={"reason": "", "year": 2569}), 422)
-    refused(client.post(f"/api/v1/registries/{send_reg}/numbers/999/cancel", headers=group,
-                        json={"reason": "ไม่มีเลขนี้", "year": 2569}), 404)
-    refused(client.post(f"/api/v1/registries/{send_reg}/numbers/1/cancel", headers=central,
-                        json={"reason": "ไม่ใช่หน่วยของฉัน", "year": 2569}), 403)
+    refused(
+        client.post(
+            f"/api/v1/registries/{send_reg}/numbers/1/cancel", headers=group, json={"reason": "", "year": 2569}
+        ),
+        422,
+    )
+    refused(
+        client.post(
+            f"/api/v1/registries/{send_reg}/numbers/999/cancel", headers=group, json={"reason": "ไม่มีเลขนี้", "year": 2569}
+        ),
+        404,
+    )
+    refused(
+        client.post(
+            f"/api/v1/registries/{send_reg}/numbers/1/cancel",
+            headers=central,
+            json={"reason": "ไม่ใช่หน่วยของฉัน", "year": 2569},
+        ),
+        403,
+    )
     # a receive register is not a series
-    refused(client.post(f"/api/v1/registries/{registry_id(client, group, 'promotion-receive')}/reservations",
-                        headers=group, json={"reason": "x"}), 422)
+    refused(
+        client.post(
+            f"/api/v1/registries/{registry_id(client, group, 'promotion-receive')}/reservations",
+            headers=group,
+            json={"reason": "x"},
+        ),
+        422,
+    )
     # a received letter is not registered into a send register
-    refused(client.post(f"/api/v1/registries/{send_reg}/receive", headers=group,
-                        files={"meta": (None, '{"sender": "สพฐ.", "subject": "ผิดทะเบียน"}')}), 403)
+    refused(
+        client.post(
+            f"/api/v1/registries/{send_reg}/receive",
+            headers=group,
+            files={"meta": (None, '{"sender": "สพฐ.", "subject": "ผิดทะเบียน"}')},
+        ),
+        403,
+    )
     assert counts(app) == base
 
 
@@ -525,8 +596,15 @@ def test_secret_letters_reach_only_the_recipients_secret_registrar(app: Saraban,
     with app.tx() as uow:
         s = uow.session
         s.add(Registry(code="school-01-secret", name="ทะเบียนหนังสือรับลับ", kind="secret_receive", unit_id=schools[0]))
-        create_user(s, username="school1secret", password=DEMO_PASSWORD, clearance=2,
-                    roles=[("school-01", "secret_registrar")], now=NOW, check_policy=False)
+        create_user(
+            s,
+            username="school1secret",
+            password=DEMO_PASSWORD,
+            clearance=2,
+            roles=[("school-01", "secret_registrar")],
+            now=NOW,
+            check_policy=False,
+        )
     secret = login(client, "secret")
     reg = registry_id(client, secret, "office-secret-send")
     # a school without a secret register cannot take it
@@ -562,13 +640,16 @@ def test_secret_letters_reach_only_the_recipients_secret_registrar(app: Saraban,
 
 def test_email_to_an_outside_party_is_recorded_without_smtp(client: TestClient) -> None:
     h = login(client, "central")
-    made = draft(client, h, registry_id(client, h, "office-send"),
-                 recipients=[{"name": "บริษัท ตัวอย่าง จำกัด", "email": "info@example.co.th"}])
+    made = draft(
+        client,
+        h,
+        registry_id(client, h, "office-send"),
+        recipients=[{"name": "บริษัท ตัวอย่าง จำกัด", "email": "info@example.co.th"}],
+    )
     issue(client, h, made["letter_id"])
     sent = ok(client.post(f"/api/v1/outgoing/{made['letter_id']}/send", headers=h))
     [mail] = sent["outside"]
     assert mail["state"] == "recorded" and mail["message_id"] is None and mail["sent_at"]
-
 
 
 # ---------------------------------------------------------------------------------------------- returns and papers
@@ -585,10 +666,18 @@ def _pdf_text(data: bytes, tmp_path: Path) -> str:
 def test_return_and_the_paper_delivery_pages(app: Saraban, client: TestClient, tmp_path: Path) -> None:
     group = login(client, "group")
     schools = school_ids(app)
-    made = draft(client, group, registry_id(client, group, "promotion-send"), subject="ขอความร่วมมือสำรวจข้อมูล",
-                 recipients=[{"unit_id": schools[0]}, {"unit_id": schools[1]},
-                             {"name": "ผู้อำนวยการโรงเรียนเอกชนสมหวัง", "address": "๙๙ หมู่ ๓ ตำบลชุมแพ อำเภอชุมแพ"},
-                             {"name": "นายกเทศมนตรีเมืองชุมแพ", "address": "สำนักงานเทศบาลเมืองชุมแพ", "copy": True}])
+    made = draft(
+        client,
+        group,
+        registry_id(client, group, "promotion-send"),
+        subject="ขอความร่วมมือสำรวจข้อมูล",
+        recipients=[
+            {"unit_id": schools[0]},
+            {"unit_id": schools[1]},
+            {"name": "ผู้อำนวยการโรงเรียนเอกชนสมหวัง", "address": "๙๙ หมู่ ๓ ตำบลชุมแพ อำเภอชุมแพ"},
+            {"name": "นายกเทศมนตรีเมืองชุมแพ", "address": "สำนักงานเทศบาลเมืองชุมแพ", "copy": True},
+        ],
+    )
     letter_id = made["letter_id"]
     issue(client, group, letter_id)
     ok(client.post(f"/api/v1/outgoing/{letter_id}/send", headers=group))

@@ -44,22 +44,42 @@ def test_sending_through_the_pages(saraban: Saraban) -> None:
     assert "โรงเรียนในสังกัดทั้งหมด (30 หน่วยงาน)" in page.text
 
     # a refusal keeps what was typed and ticked
-    r = group.post("/outgoing/new", data={"csrf": token, "registry_id": send_reg, "subject": "",
-                                          f"unit_{schools[0]}": "on", "outside": "บริษัท ก | a@example.org"})
+    r = group.post(
+        "/outgoing/new",
+        data={
+            "csrf": token,
+            "registry_id": send_reg,
+            "subject": "",
+            f"unit_{schools[0]}": "on",
+            "outside": "บริษัท ก | a@example.org",
+        },
+    )
     assert r.status_code == 422 and "เรื่อง: ต้องกรอก" in r.text
     assert f'name="unit_{schools[0]}" style="width:auto" checked' in r.text and "บริษัท ก | a@example.org" in r.text
     r = group.post("/outgoing/new", data={"csrf": token, "registry_id": send_reg, "subject": "x", "outside": "ไม่มีที่อยู่"})
     assert r.status_code == 422 and "บรรทัดที่ 1" in r.text
 
-    r = group.post("/outgoing/new", data={"csrf": token, "registry_id": send_reg, "subject": "ขอเชิญประชุมครู",
-                                          f"unit_{schools[0]}": "on", f"unit_{schools[1]}": "on",
-                                          "outside": "บริษัท ตัวอย่าง จำกัด | info@example.co.th\nนายสมชาย | ๑๒ ถนนมะลิวัลย์"},
-                   follow_redirects=False)
+    r = group.post(
+        "/outgoing/new",
+        data={
+            "csrf": token,
+            "registry_id": send_reg,
+            "subject": "ขอเชิญประชุมครู",
+            f"unit_{schools[0]}": "on",
+            f"unit_{schools[1]}": "on",
+            "outside": "บริษัท ตัวอย่าง จำกัด | info@example.co.th\nนายสมชาย | ๑๒ ถนนมะลิวัลย์",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     letter_url = r.headers["location"].split("?")[0]
     letter_id = int(letter_url.rsplit("/", 1)[1])
-    r = group.post(f"{letter_url}/files", data={"csrf": token},
-                   files=[("files", ("ลงนามแล้ว.pdf", thai_letter_pdf(), "application/pdf"))], follow_redirects=False)
+    r = group.post(
+        f"{letter_url}/files",
+        data={"csrf": token},
+        files=[("files", ("ลงนามแล้ว.pdf", thai_letter_pdf(), "application/pdf"))],
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert group.post(f"{letter_url}/issue", data={"csrf": token}, follow_redirects=False).status_code == 303
     again = group.post(f"{letter_url}/issue", data={"csrf": token})

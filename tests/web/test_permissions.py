@@ -67,8 +67,14 @@ LETTERS = ("C", "P", "Y", "R", "S1", "S2", "S3")
 SECRET_LETTERS = ("S1", "S2", "S3")
 REG_COLS = ("cen", "sec", "pro", "pol", "oth")
 REG_CODES = {
-    "central": "cen", "secret": "sec", "promotion-receive": "pro", "policy-receive": "pol",
-    "admin-group-receive": "oth", "personnel-receive": "oth", "finance-receive": "oth", "supervision-receive": "oth",
+    "central": "cen",
+    "secret": "sec",
+    "promotion-receive": "pro",
+    "policy-receive": "pol",
+    "admin-group-receive": "oth",
+    "personnel-receive": "oth",
+    "finance-receive": "oth",
+    "supervision-receive": "oth",
 }
 # The demo's schools and send-side series (the issue "Send"): every one of them is known to all but the secret one.
 SENDING_CODES = {
@@ -95,8 +101,11 @@ def _parse(table: str) -> dict[str, Expect]:
         n = [int(x) for x in read], [int(x) for x in rcv0], [int(x) for x in rcv1]
         rows[name[0]] = Expect(
             sees=frozenset(s for s in sees if s != "-"),
-            read=dict(zip(REG_COLS, n[0], strict=True)), rcv0=dict(zip(REG_COLS, n[1], strict=True)),
-            rcv1=dict(zip(REG_COLS, n[2], strict=True)), audit=int(last[0]), users=int(last[1]),
+            read=dict(zip(REG_COLS, n[0], strict=True)),
+            rcv0=dict(zip(REG_COLS, n[1], strict=True)),
+            rcv1=dict(zip(REG_COLS, n[2], strict=True)),
+            audit=int(last[0]),
+            users=int(last[1]),
         )
     return rows
 
@@ -106,13 +115,30 @@ USERS = tuple(EXPECT)
 MARK = {"C": "QZCENX", "P": "QZPROX", "Y": "QZPOLX", "R": "QZRTEX", "S1": "QZSE1X", "S2": "QZSE2X", "S3": "QZSE3X"}
 SECRECY = {"S1": "ลับ", "S2": "ลับมาก", "S3": "ลับที่สุด"}
 # Where each letter is registered (register column) — used to know which rows a readable register must show.
-HOME = {"C": "central", "P": "promotion-receive", "Y": "policy-receive", "R": "policy-receive",
-        "S1": "secret", "S2": "secret", "S3": "secret"}
+HOME = {
+    "C": "central",
+    "P": "promotion-receive",
+    "Y": "policy-receive",
+    "R": "policy-receive",
+    "S1": "secret",
+    "S2": "secret",
+    "S3": "secret",
+}
 
 
 def test_table_is_well_formed() -> None:
-    assert set(USERS) == {"admin", "central", "group", "officer", "director", "records", "secret", "auditor",
-                          "policy", "nobody"}
+    assert set(USERS) == {
+        "admin",
+        "central",
+        "group",
+        "officer",
+        "director",
+        "records",
+        "secret",
+        "auditor",
+        "policy",
+        "nobody",
+    }
     for e in EXPECT.values():
         assert e.sees <= set(LETTERS)
 
@@ -129,10 +155,24 @@ def new_app(root: Path, templates: DatabaseTemplates) -> Saraban:
     templates.copy_sqlite(root)
     app = build(s, with_indexer=False)
     with app.tx() as uow:
-        create_user(uow.session, username="policy", password=DEMO_PASSWORD, full_name="ธุรการกลุ่มนโยบาย",
-                    roles=[("policy", "group_clerk")], now=app.clock(), check_policy=False)
-        create_user(uow.session, username="nobody", password=DEMO_PASSWORD, clearance=3, roles=[],
-                    now=app.clock(), check_policy=False)
+        create_user(
+            uow.session,
+            username="policy",
+            password=DEMO_PASSWORD,
+            full_name="ธุรการกลุ่มนโยบาย",
+            roles=[("policy", "group_clerk")],
+            now=app.clock(),
+            check_policy=False,
+        )
+        create_user(
+            uow.session,
+            username="nobody",
+            password=DEMO_PASSWORD,
+            clearance=3,
+            roles=[],
+            now=app.clock(),
+            check_policy=False,
+        )
     return app
 
 
@@ -149,8 +189,9 @@ def sign_in(app: Any, name: str, clients: ExitStack) -> Who:
     r = c.post("/api/v1/auth/token", data={"username": name, "password": DEMO_PASSWORD})
     assert r.status_code == 200, r.text
     h = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    r = c.post("/login", data={"username": name, "password": DEMO_PASSWORD, "next": "/password"},
-               follow_redirects=False)
+    r = c.post(
+        "/login", data={"username": name, "password": DEMO_PASSWORD, "next": "/password"}, follow_redirects=False
+    )
     assert r.status_code == 303, r.text
     page = c.get("/password")
     m = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -172,8 +213,9 @@ class World:
 
 def receive(w: Who, registry: int, meta: dict[str, Any], pdf: bytes | None = None) -> httpx.Response:
     files = [("files", ("letter.pdf", pdf, "application/pdf"))] if pdf else [("files", ("file", b"", "x/y"))]
-    return w.client.post(f"/api/v1/registries/{registry}/receive", headers=w.h, data={"meta": json.dumps(meta)},
-                         files=files)
+    return w.client.post(
+        f"/api/v1/registries/{registry}/receive", headers=w.h, data={"meta": json.dumps(meta)}, files=files
+    )
 
 
 def user_id(world: World, name: str) -> int:
@@ -195,19 +237,25 @@ def clients() -> Iterator[ExitStack]:
         yield stack
 
 
-def _world(tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates,
-           clients: ExitStack) -> Iterator[World]:
+def _world(
+    tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates, clients: ExitStack
+) -> Iterator[World]:
     app = new_app(tmp_path_factory.mktemp("matrix"), database_templates)
     asgi = create_app(app)
     who = {name: sign_in(asgi, name, clients) for name in USERS}
-    regs = {r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries",
-                                                                      headers=who["admin"].h).json()}
+    regs = {
+        r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries", headers=who["admin"].h).json()
+    }
     world = World(app=app, who=who, reg=regs)
     by = {"C": "central", "P": "group", "Y": "policy", "R": "policy", "S1": "secret", "S2": "secret", "S3": "secret"}
     for key in LETTERS:
         subject = f"ทดสอบสิทธิ์ {MARK[key]} เรื่องของ {key}"
-        meta = {"letter_no": f"ศธ 04045/{len(world.letter) + 1}", "sender": f"ผู้ส่ง {MARK[key]}",
-                "subject": subject, "secrecy": SECRECY.get(key, "none")}
+        meta = {
+            "letter_no": f"ศธ 04045/{len(world.letter) + 1}",
+            "sender": f"ผู้ส่ง {MARK[key]}",
+            "subject": subject,
+            "secrecy": SECRECY.get(key, "none"),
+        }
         r = receive(who[by[key]], regs[HOME[key]], meta, thai_letter_pdf(subject=subject))
         assert r.status_code == 201, (key, r.text)
         body = r.json()
@@ -218,8 +266,11 @@ def _world(tmp_path_factory: pytest.TempPathFactory, database_templates: Databas
         assert body["attachments"][0]["stamped_id"], key
     officer, director = user_id(world, "officer"), user_id(world, "director")
     for key, actor, to in (("R", "policy", officer), ("S1", "secret", director), ("S2", "secret", director)):
-        r = who[actor].client.post(f"/api/v1/letters/{world.letter[key]}/routes", headers=who[actor].h,
-                                   json={"to_user_id": to, "instruction": "ดำเนินการ"})
+        r = who[actor].client.post(
+            f"/api/v1/letters/{world.letter[key]}/routes",
+            headers=who[actor].h,
+            json={"to_user_id": to, "instruction": "ดำเนินการ"},
+        )
         world.routed[key] = r.status_code
     yield world
     app.engine.dispose()
@@ -322,8 +373,11 @@ def matrix(world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
 
 def test_matrix_statuses(matrix: dict[str, Any]) -> None:
     results: list[tuple[Cell, int, str]] = matrix["results"]
-    wrong = [f"{c.user:9} {c.method} {c.path} [{c.note}] expected {c.expected}, got {got}"
-             for c, got, _ in results if got != c.expected]
+    wrong = [
+        f"{c.user:9} {c.method} {c.path} [{c.note}] expected {c.expected}, got {got}"
+        for c, got, _ in results
+        if got != c.expected
+    ]
     print(f"\npermission matrix: {len(results)} read/admin cells")
     assert not wrong, f"{len(wrong)} of {len(results)} cells wrong:\n" + "\n".join(wrong)
 
@@ -445,8 +499,9 @@ def test_receive_matrix(tmp_path: Path, database_templates: DatabaseTemplates, c
     app = new_app(tmp_path / "rcv", database_templates)
     asgi = create_app(app)
     who = {name: sign_in(asgi, name, clients) for name in USERS}
-    regs = {r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries",
-                                                                      headers=who["admin"].h).json()}
+    regs = {
+        r["code"]: int(r["id"]) for r in who["admin"].client.get("/api/v1/registries", headers=who["admin"].h).json()
+    }
     wrong, cells_run, expected_new = [], 0, 0
     for u in USERS:
         w = who[u]
@@ -460,8 +515,12 @@ def test_receive_matrix(tmp_path: Path, database_templates: DatabaseTemplates, c
                 if want != 201:
                     assert r.headers["content-type"].startswith("application/problem+json"), r.text
                 form = {**meta, "csrf": w.csrf}
-                r = w.client.post(f"/registers/{regs[code]}/receive", data=form,
-                                  files=[("files", ("file", b"", "x/y"))], follow_redirects=False)
+                r = w.client.post(
+                    f"/registers/{regs[code]}/receive",
+                    data=form,
+                    files=[("files", ("file", b"", "x/y"))],
+                    follow_redirects=False,
+                )
                 cells_run += 1
                 web_want = 303 if want == 201 else want
                 if r.status_code != web_want:
@@ -472,15 +531,18 @@ def test_receive_matrix(tmp_path: Path, database_templates: DatabaseTemplates, c
     with app.tx() as uow:
         letters = uow.session.exec(select(func.count()).select_from(Letter)).one()
         regs_n = uow.session.exec(select(func.count()).select_from(Registration)).one()
-        secret_numbers = sorted(uow.session.exec(
-            select(Registration.number).where(Registration.registry_id == regs["secret"])).all())
+        secret_numbers = sorted(
+            uow.session.exec(select(Registration.number).where(Registration.registry_id == regs["secret"])).all()
+        )
     assert letters == regs_n == expected_new
     # the secret registry numbered its own two letters 1, 2 (API then web)
     assert secret_numbers == [1, 2]
     # …and `central` and `auditor` get 404 for them and see them in no list
     s = who["secret"]
-    secret_ids = [e["letter_id"] for e in s.client.get(f"/api/v1/registries/{regs['secret']}/entries",
-                                                      headers=s.h).json()["entries"]]
+    secret_ids = [
+        e["letter_id"]
+        for e in s.client.get(f"/api/v1/registries/{regs['secret']}/entries", headers=s.h).json()["entries"]
+    ]
     assert len(secret_ids) == 2
     for u in ("central", "auditor"):
         w = who[u]

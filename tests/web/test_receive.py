@@ -62,8 +62,13 @@ def pdf_part(data: bytes, name: str = "letter.pdf") -> FileSpec:
     return ("files", (name, data, "application/pdf"))
 
 
-def receive(client: TestClient, headers: dict[str, str], reg: int, m: dict[str, Any] | None = None,
-            files: list[FileSpec] | None = None) -> httpx.Response:
+def receive(
+    client: TestClient,
+    headers: dict[str, str],
+    reg: int,
+    m: dict[str, Any] | None = None,
+    files: list[FileSpec] | None = None,
+) -> httpx.Response:
     parts = [meta_part(m if m is not None else meta()), *(files or [])]
     return client.post(f"/api/v1/registries/{reg}/receive", headers=headers, files=parts)
 
@@ -157,12 +162,16 @@ def test_owner_password_pdf_is_kept_and_stamped(clerk: tuple[TestClient, dict[st
     assert not reader.is_encrypted and len(reader.pages) == 2
 
 
-@pytest.mark.parametrize(("make", "name", "ctype", "media"), [
-    (letter_png, "scan.png", "image/png", "image/png"),
-    (letter_jpeg, "scan.jpg", "image/jpeg", "image/jpeg"),
-])
-def test_image_gets_a_stamped_pdf(clerk: tuple[TestClient, dict[str, str], int], make: Callable[[], bytes],
-                                  name: str, ctype: str, media: str) -> None:
+@pytest.mark.parametrize(
+    ("make", "name", "ctype", "media"),
+    [
+        (letter_png, "scan.png", "image/png", "image/png"),
+        (letter_jpeg, "scan.jpg", "image/jpeg", "image/jpeg"),
+    ],
+)
+def test_image_gets_a_stamped_pdf(
+    clerk: tuple[TestClient, dict[str, str], int], make: Callable[[], bytes], name: str, ctype: str, media: str
+) -> None:
     client, h, reg = clerk
     image = make()
     body = ok(receive(client, h, reg, files=[("files", (name, image, ctype))]))
@@ -236,24 +245,35 @@ class Word:
 
 
 def bbox_words(pdf: Path, page: int) -> tuple[float, float, list[Word]]:
-    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     size = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', out)
     assert size, out[:500]
-    words = [Word(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+    words = [
+        Word(float(a), float(b), float(c), float(d), t)
+        for a, b, c, d, t in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out
+        )
+    ]
     return float(size.group(1)), float(size.group(2)), words
 
 
 def page_text(pdf: Path, page: int) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @needs_poppler
 @pytest.mark.parametrize("layout", ["standard", "body-to-margin"])
-def test_stamped_pdf_acceptance(clerk: tuple[TestClient, dict[str, str], int], tmp_path: Path,
-                                layout: str) -> None:
+def test_stamped_pdf_acceptance(clerk: tuple[TestClient, dict[str, str], int], tmp_path: Path, layout: str) -> None:
     client, h, reg = clerk
     for _ in range(6):  # the stamp must show a number of its own, not 1 by chance
         ok(receive(client, h, reg))
@@ -348,13 +368,21 @@ def small_office(make_saraban: MakeSaraban) -> Iterator[Office]:
 Send = Callable[[Office], httpx.Response]
 
 
-def _post(m: dict[str, Any] | None = None, files: list[FileSpec] | None = None, *,
-          raw_meta: str | None = None, no_meta: bool = False, headers: dict[str, str] | None = None) -> Send:
+def _post(
+    m: dict[str, Any] | None = None,
+    files: list[FileSpec] | None = None,
+    *,
+    raw_meta: str | None = None,
+    no_meta: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Send:
     def send(o: Office) -> httpx.Response:
         parts: list[Any] = [] if no_meta else [meta_part(raw_meta if raw_meta is not None else (m or meta()))]
         parts += files or [("remarks", (None, "no meta here"))]
-        return o.client.post(f"/api/v1/registries/{o.reg}/receive", files=parts,
-                             headers=o.headers if headers is None else headers)
+        return o.client.post(
+            f"/api/v1/registries/{o.reg}/receive", files=parts, headers=o.headers if headers is None else headers
+        )
+
     return send
 
 
@@ -385,14 +413,26 @@ BAD = [
     Bad("corrupt-pdf", _post(files=[pdf_part(corrupt_pdf())]), 415, "invalid_file"),
     Bad("exe-renamed-pdf", _post(files=[pdf_part(exe_bytes(), "letter.pdf")]), 415, "invalid_file"),
     Bad("password-pdf", _post(files=[pdf_part(encrypted_pdf("secret"))]), 415, "invalid_file"),
-    Bad("good-pdf-then-corrupt", _post(files=[pdf_part(thai_letter_pdf()), pdf_part(corrupt_pdf(), "b.pdf")]),
-        415, "invalid_file"),
+    Bad(
+        "good-pdf-then-corrupt",
+        _post(files=[pdf_part(thai_letter_pdf()), pdf_part(corrupt_pdf(), "b.pdf")]),
+        415,
+        "invalid_file",
+    ),
     Bad("empty-file", _post(files=[pdf_part(b"", "empty.pdf")]), 415, "invalid_file"),
     Bad("oversized", _post(files=[pdf_part(_oversized(), "big.pdf")]), 413, "too_large"),
-    Bad("good-then-oversized", _post(files=[pdf_part(thai_letter_pdf()), pdf_part(_oversized(), "big.pdf")]),
-        413, "too_large"),
-    Bad("too-many-files", _post(files=[pdf_part(thai_letter_pdf(), f"{i}.pdf") for i in range(MAX_FILES + 1)]),
-        413, "too_large"),
+    Bad(
+        "good-then-oversized",
+        _post(files=[pdf_part(thai_letter_pdf()), pdf_part(_oversized(), "big.pdf")]),
+        413,
+        "too_large",
+    ),
+    Bad(
+        "too-many-files",
+        _post(files=[pdf_part(thai_letter_pdf(), f"{i}.pdf") for i in range(MAX_FILES + 1)]),
+        413,
+        "too_large",
+    ),
     Bad("missing-subject", _post(_missing("subject")), 422, "invalid_input"),
     Bad("empty-subject", _post(meta(subject="   ")), 422, "invalid_input"),
     Bad("missing-sender", _post(_missing("sender")), 422, "invalid_input"),
@@ -400,8 +440,12 @@ BAD = [
     Bad("unknown-letter-type", _post(meta(letter_type="จดหมายรัก")), 422, "invalid_input"),
     Bad("bad-date", _post(meta(letter_date="๓๒ มีนาคม ๒๕๖๕")), 422, "invalid_input"),
     Bad("unknown-field", _post(meta(colour="red")), 422, "invalid_input"),
-    Bad("secret-in-central", _post(meta(secrecy="ลับ"), [pdf_part(thai_letter_pdf())]),
-        422, "secret_requires_secret_registry"),
+    Bad(
+        "secret-in-central",
+        _post(meta(secrecy="ลับ"), [pdf_part(thai_letter_pdf())]),
+        422,
+        "secret_requires_secret_registry",
+    ),
     Bad("legacy-pokpit-in-central", _post(meta(secrecy="ปกปิด")), 422, "secret_requires_secret_registry"),
     Bad("garbled-thai", _post(meta(subject="à¸—à¸”à¸ªà¸­à¸š")), 422, "invalid_input"),
     Bad("meta-not-json", _post(raw_meta="{subject: ทดสอบ"), 422, "invalid_input"),
@@ -409,8 +453,12 @@ BAD = [
     Bad("missing-meta", _post(no_meta=True, files=[pdf_part(thai_letter_pdf())]), 422, "invalid_input"),
     Bad("wrong-password", _bad_password, 401, "bad_credentials"),
     Bad("no-token", _post(files=[pdf_part(thai_letter_pdf())], headers={}), 401, "unauthenticated"),
-    Bad("bad-token", _post(files=[pdf_part(thai_letter_pdf())], headers={"Authorization": "Bearer not-a-token"}),
-        401, "token_invalid"),
+    Bad(
+        "bad-token",
+        _post(files=[pdf_part(thai_letter_pdf())], headers={"Authorization": "Bearer not-a-token"}),
+        401,
+        "token_invalid",
+    ),
 ]
 
 

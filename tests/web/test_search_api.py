@@ -22,11 +22,19 @@ def test_search_finds_attachment_words_and_hides_secrets(make_saraban: MakeSarab
     app = make_saraban(with_indexer=True)
     with TestClient(create_app(app)) as client:
         central, secret, auditor = login(client, "central"), login(client, "secret"), login(client, "auditor")
-        plain = _receive(client, central, registry_id(client, central, "central"),
-                         {"sender": "สพฐ.", "subject": "ขอเชิญประชุม", "letter_no": "ศธ ๐๔๐๐๒/๑๒๓"},
-                         thai_letter_pdf(extra_body="โครงการป้องกันการจมน้ำในเด็กนักเรียน"))
-        hidden = _receive(client, secret, registry_id(client, secret, "secret"),
-                          {"sender": "สพฐ.", "subject": "การสอบสวนวินัยร้ายแรงจมน้ำ", "secrecy": "ลับ"})
+        plain = _receive(
+            client,
+            central,
+            registry_id(client, central, "central"),
+            {"sender": "สพฐ.", "subject": "ขอเชิญประชุม", "letter_no": "ศธ ๐๔๐๐๒/๑๒๓"},
+            thai_letter_pdf(extra_body="โครงการป้องกันการจมน้ำในเด็กนักเรียน"),
+        )
+        hidden = _receive(
+            client,
+            secret,
+            registry_id(client, secret, "secret"),
+            {"sender": "สพฐ.", "subject": "การสอบสวนวินัยร้ายแรงจมน้ำ", "secrecy": "ลับ"},
+        )
         assert app.indexer is not None and app.indexer.wait_idle(60)
         for who in (central, auditor):
             body = client.get("/api/v1/search", params={"q": "จมน้ำ"}, headers=who).json()

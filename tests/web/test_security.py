@@ -338,16 +338,22 @@ def test_the_head_approves_on_the_web(c: TestClient) -> None:
 
 
 @pytest.mark.postgres
-def test_a_nul_in_the_username_is_a_failed_sign_in_on_postgresql(make_saraban: MakeSaraban, pg_url: str) -> None:
-    """Finding 10 (the sign-in part): a NUL in the username answered 500 on PostgreSQL, with no audit event."""
-    from sqlmodel import col, select
+def test_a_nul_in_the_username_is_refused_at_the_edge_on_postgresql(make_saraban: MakeSaraban, pg_url: str) -> None:
+    """Finding 10 (the sign-in part): a NUL in the username answered 500 on PostgreSQL. Control characters are
+    refused at the edge for every input (README "Input limits"): 422 with a Thai reason, and no account touched."""
+    from sqlmodel import select
 
-    from service.models import AuditEvent
+    from service.models import User
 
     app = make_saraban(pg_url)
     with TestClient(create_app(app)) as client:
         r = client.post("/api/v1/auth/token", data={"username": "cen\x00tral", "password": "saraban-demo"})
-        assert r.status_code == 401 and r.json()["code"] == "bad_credentials", r.text
+        assert r.status_code == 422 and r.json()["code"] == "invalid_request", r.text
+        assert "อักขระควบคุม" in r.json()["detail_th"]
+        assert (
+            client.post("/api/v1/auth/token", data={"username": "central", "password": "saraban-demo"}).status_code
+            == 200
+        )
     with app.tx() as uow:
-        ev = uow.session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())).first()
-        assert ev is not None and ev.action == "sign_in_failed" and ev.actor == "cen\ufffdtral"
+        central = uow.session.exec(select(User).where(User.username == "central")).one()
+        assert central.failed_logins == 0

@@ -42,7 +42,7 @@ class Action(StrEnum):
     ISSUE = "issue"  # draft, number, reserve or cancel numbers of, and send letters from a send-side registry
     ROUTE = "route"  # send a letter on to a unit or a person (ส่งต่อ)
     READ_AUDIT = "read_audit"  # read the audit trail
-    MANAGE_USERS = "manage_users"  # create users, reset passwords
+    MANAGE_USERS = "manage_users"  # create users, reset passwords, deactivate/reactivate, unlock, roles, clearance
     SEE_ACCOUNTS = "see_accounts"  # see users' roles and clearance
     CHANGE_OWN_PASSWORD = "change_own_password"
     SEARCH = "search"  # results, counts and snippets still pass the reading rule
@@ -69,6 +69,9 @@ class Action(StrEnum):
     # the two-person rule for secrets: an administrator asks, the head of the office approves
     SEE_SECRET_GRANTS = "see_secret_grants"  # list the requests for clearance, the secret role, cleared passwords
     APPROVE_SECRET_GRANT = "approve_secret_grant"  # approve or refuse such a request
+    # the administrator's screens (issue 14): the office's units and its registries
+    MANAGE_UNITS = "manage_units"  # create and edit groups, outside parties, schools (letter codes, addresses)
+    MANAGE_REGISTRIES = "manage_registries"  # create and rename registries, close a registry's year
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -346,6 +349,8 @@ RULES: dict[str, tuple[type, Rule]] = {
     Action.MANAGE_PROCEDURES: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
     Action.SEE_SECRET_GRANTS: (OfficeTarget, _roles((Role.ADMIN, Role.DIRECTOR), "not_admin_or_head")),
     Action.APPROVE_SECRET_GRANT: (GrantTarget, _approve_secret_grant),
+    Action.MANAGE_UNITS: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
+    Action.MANAGE_REGISTRIES: (OfficeTarget, _role(Role.ADMIN, "not_admin")),
 }
 
 

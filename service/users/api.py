@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.auth.core import MAX_PASSWORD
 from service.edge.deps import ActorDep, app_of, where
 from service.kit.fields import Clearance, Id, Line
-from service.users.core import create_user, reset_password, unit_list, user_list
+from service.users.core import create_user, reset_password, unit_list, user_by_id, user_list
 from service.users.grants import decide, grant_requests, pending_of
+from service.users.manage import add_membership, remove_membership, set_active, unlock, update_user
 
 router = APIRouter(prefix="/api/v1")
 
@@ -111,3 +112,69 @@ def units(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 def users(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
     with app_of(request).tx() as uow:
         return user_list(uow.session, actor)
+
+
+class UserChange(BaseModel):
+    """What an administrator changes on an account; raising clearance waits for the head (two-person rule)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Line | None = Field(default=None, max_length=255)
+    clearance: Clearance | None = None
+    active: bool | None = None
+
+
+@router.patch("/users/{user_id}")
+def change_user(request: Request, actor: ActorDep, user_id: Id, body: UserChange) -> dict[str, Any]:
+    """Deactivate (``"active": false``; never deleted, its tokens stop working) or reactivate, rename, clearance."""
+    app = app_of(request)
+    with app.tx() as uow:
+        now, at = app.clock(), where(request)
+        pending = update_user(
+            uow.session, actor=actor, user_id=user_id, full_name=body.full_name, clearance=body.clearance, now=now,
+            where=at,
+        )  # fmt: skip
+        if body.active is not None:
+            set_active(uow.session, actor=actor, user_id=user_id, active=body.active, now=now, where=at)
+        user = user_by_id(uow.session, user_id)
+        return {
+            "id": user.id,
+            "username": user.username,
+            "full_name": user.full_name,
+            "clearance": user.clearance,
+            "active": user.active,
+            "pending_request": pending,
+        }
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock_user(request: Request, actor: ActorDep, user_id: Id) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        unlock(uow.session, actor=actor, user_id=user_id, now=app.clock(), where=where(request))
+    return {"unlocked": True}
+
+
+@router.post("/users/{user_id}/roles", status_code=201, response_model=None)
+def add_role(request: Request, actor: ActorDep, user_id: Id, body: RoleIn) -> dict[str, Any] | JSONResponse:
+    """One more role in a unit; the secret registrar's role answers 202 with the request waiting for the head."""
+    app = app_of(request)
+    with app.tx() as uow:
+        pending = add_membership(
+            uow.session, actor=actor, user_id=user_id, unit=body.unit, role=body.role, now=app.clock(),
+            where=where(request),
+        )  # fmt: skip
+    if pending is not None:
+        return JSONResponse({"added": False, "pending_request": pending}, status_code=202)
+    return {"added": True}
+
+
+@router.delete("/users/{user_id}/roles/{membership_id}")
+def remove_role(request: Request, actor: ActorDep, user_id: Id, membership_id: Id) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        remove_membership(
+            uow.session, actor=actor, user_id=user_id, membership_id=membership_id, now=app.clock(),
+            where=where(request),
+        )  # fmt: skip
+    return {"removed": True}

@@ -184,7 +184,12 @@ def user_list(session: Session, actor: Actor) -> list[dict[str, Any]]:
             **(
                 {
                     "clearance": u.clearance,
-                    "roles": [{"unit_id": m.unit_id, "role": m.role} for m in members if m.user_id == u.id],
+                    "active": u.active,
+                    "roles": [
+                        {"unit_id": m.unit_id, "role": m.role, "membership_id": m.id}
+                        for m in members
+                        if m.user_id == u.id
+                    ],
                 }
                 if details
                 else {}

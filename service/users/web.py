@@ -1,8 +1,9 @@
-"""The administrator's pages: accounts, their roles, password resets."""
+"""The administrator's pages: accounts, roles, password resets, deactivation, unlocking, roles in several units."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
@@ -11,10 +12,11 @@ from service.access.policy import Action, require
 from service.access.roles import Role
 from service.edge.deps import Page, PageDep, app_of, check_csrf, where
 from service.edge.templates import render
-from service.kit.errors import SarabanError
-from service.kit.fields import Clearance, Id
+from service.kit.errors import NotFound, SarabanError
+from service.kit.fields import Clearance, Id, Line
 from service.users.core import accounts_overview, create_user, reset_password
 from service.users.grants import decide, grant_requests, pending_of
+from service.users.manage import add_membership, remove_membership, set_active, unlock, update_user, user_detail
 
 router = APIRouter()
 
@@ -129,3 +131,118 @@ def grants_decide(
             where=where(request),
         )
     return _grants_page(request, page, message="อนุมัติแล้ว" if verdict == "approve" else "ไม่อนุมัติ")
+
+
+# ---------------------------------------------------------------------------------------------- one account
+
+
+def _user_page(
+    request: Request, page: Page, user_id: int, *, status: int = 200, message: str = "", error: str = ""
+) -> HTMLResponse:
+    app = app_of(request)
+    with app.tx() as uow:
+        detail = user_detail(uow.session, actor=page.actor, user_id=user_id, now=app.clock())
+        _, units = accounts_overview(uow.session, page.actor)
+        pending = pending_of(uow.session, user_id)
+    return render(
+        request,
+        "user.html",
+        page,
+        status=status,
+        units=units,
+        roles=list(Role),
+        pending=pending,
+        message=message,
+        error=error,
+        **detail,
+    )
+
+
+@router.get("/admin/users/{user_id}", response_class=HTMLResponse)
+def user_page(request: Request, page: PageDep, user_id: Id) -> HTMLResponse:
+    require(page.actor, Action.MANAGE_USERS)
+    return _user_page(request, page, user_id)
+
+
+def _act(
+    request: Request, page: Page, user_id: int, csrf: str, done: str, act: Callable[..., int | None]
+) -> HTMLResponse:
+    """One administrator's change from a form: refused before the form is read (403), CSRF, one transaction; a
+    refusal shows the Thai message on the account's page and changes nothing."""
+    require(page.actor, Action.MANAGE_USERS)
+    check_csrf(page, csrf)
+    app = app_of(request)
+    try:
+        with app.tx() as uow:
+            pending = act(uow.session, actor=page.actor, now=app.clock(), where=where(request))
+    except SarabanError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _user_page(request, page, user_id, status=exc.status, error=exc.thai)
+    if pending is not None:
+        done += " (รอหัวหน้าส่วนราชการอนุมัติ เพราะเป็นสิทธิ์ด้านความลับ)"
+    return _user_page(request, page, user_id, message=done)
+
+
+@router.post("/admin/users/{user_id}/deactivate", response_class=HTMLResponse)
+def user_deactivate(request: Request, page: PageDep, user_id: Id, csrf: Annotated[str, Form()] = "") -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> None:
+        set_active(s, user_id=user_id, active=False, **kw)
+
+    return _act(request, page, user_id, csrf, "ระงับบัญชีแล้ว (ข้อมูลยังอยู่ครบ เปิดใช้ใหม่ได้)", act)
+
+
+@router.post("/admin/users/{user_id}/reactivate", response_class=HTMLResponse)
+def user_reactivate(request: Request, page: PageDep, user_id: Id, csrf: Annotated[str, Form()] = "") -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> None:
+        set_active(s, user_id=user_id, active=True, **kw)
+
+    return _act(request, page, user_id, csrf, "เปิดใช้บัญชีแล้ว", act)
+
+
+@router.post("/admin/users/{user_id}/unlock", response_class=HTMLResponse)
+def user_unlock(request: Request, page: PageDep, user_id: Id, csrf: Annotated[str, Form()] = "") -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> None:
+        unlock(s, user_id=user_id, **kw)
+
+    return _act(request, page, user_id, csrf, "ปลดล็อกบัญชีแล้ว", act)
+
+
+@router.post("/admin/users/{user_id}/edit", response_class=HTMLResponse)
+def user_edit(
+    request: Request,
+    page: PageDep,
+    user_id: Id,
+    full_name: Annotated[Line, Form(max_length=255)] = "",
+    clearance: Annotated[Clearance, Form()] = 0,
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> int | None:
+        return update_user(s, user_id=user_id, full_name=full_name, clearance=clearance, **kw)
+
+    return _act(request, page, user_id, csrf, "บันทึกการแก้ไขแล้ว", act)
+
+
+@router.post("/admin/users/{user_id}/roles", response_class=HTMLResponse)
+def user_add_role(
+    request: Request,
+    page: PageDep,
+    user_id: Id,
+    unit: Annotated[Line, Form(max_length=64)],
+    role: Annotated[Line, Form(max_length=64)],
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> int | None:
+        return add_membership(s, user_id=user_id, unit=unit, role=role, **kw)
+
+    return _act(request, page, user_id, csrf, "เพิ่มบทบาทแล้ว", act)
+
+
+@router.post("/admin/users/{user_id}/roles/{membership_id}/remove", response_class=HTMLResponse)
+def user_remove_role(
+    request: Request, page: PageDep, user_id: Id, membership_id: Id, csrf: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> None:
+        remove_membership(s, user_id=user_id, membership_id=membership_id, **kw)
+
+    return _act(request, page, user_id, csrf, "นำบทบาทออกแล้ว", act)

@@ -291,6 +291,11 @@ ROWS += [
     # the templates: administrators import and export them
     (ADMIN, Action.MANAGE_PROCEDURES, OFFICE, None),
     *[(a, Action.MANAGE_PROCEDURES, OFFICE, "not_admin") for a in EVERYONE if a is not ADMIN],
+    # the administrator's screens: units and registries (the director heads the office, does not administer it)
+    (ADMIN, Action.MANAGE_UNITS, OFFICE, None),
+    *[(a, Action.MANAGE_UNITS, OFFICE, "not_admin") for a in EVERYONE if a is not ADMIN],
+    (ADMIN, Action.MANAGE_REGISTRIES, OFFICE, None),
+    *[(a, Action.MANAGE_REGISTRIES, OFFICE, "not_admin") for a in EVERYONE if a is not ADMIN],
 ]
 
 

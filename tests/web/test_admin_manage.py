@@ -1,0 +1,196 @@
+"""The administrator's screens (issue 14): accounts deactivated and reactivated (never deleted), unlocked, renamed,
+given roles in several units; units; registries. Every change is audited, and a non-administrator is refused (403)
+with nothing changed."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from service.context import Saraban
+from service.demo import DEMO_PASSWORD
+from service.models import AuditEvent, GrantRequest, Membership, Unit, User
+from tests.conftest import login
+
+
+def _signed_in(client: TestClient, username: str) -> str:
+    r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303
+    m = re.search(r'name="csrf" value="([^"]+)"', client.get("/password").text)
+    assert m
+    return m.group(1)
+
+
+def _user(saraban: Saraban, username: str) -> User:
+    with saraban.tx() as uow:
+        user = uow.session.exec(select(User).where(User.username == username)).one()
+        uow.session.expunge(user)
+        return user
+
+
+def _actions(saraban: Saraban) -> list[str]:
+    with saraban.tx() as uow:
+        return [e.action for e in uow.session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
+
+
+def _roles(saraban: Saraban, user_id: int) -> set[tuple[int, str]]:
+    with saraban.tx() as uow:
+        return {(m.unit_id, m.role) for m in uow.session.exec(select(Membership).where(Membership.user_id == user_id))}
+
+
+def _unit_id(saraban: Saraban, code: str) -> int:
+    with saraban.tx() as uow:
+        uid = uow.session.exec(select(Unit.id).where(Unit.code == code)).one()
+        assert uid is not None
+        return uid
+
+
+def test_deactivate_stops_sign_in_and_tokens_and_reactivate_restores(saraban: Saraban, client: TestClient) -> None:
+    officer = _user(saraban, "officer")
+    other = TestClient(client.app)
+    token = login(other, "officer")
+    assert other.get("/api/v1/units", headers=token).status_code == 200
+    csrf = _signed_in(client, "admin")
+    page = client.get(f"/admin/users/{officer.id}")
+    assert page.status_code == 200 and "ระงับบัญชี" in page.text
+    r = client.post(f"/admin/users/{officer.id}/deactivate", data={"csrf": csrf})
+    assert r.status_code == 200 and "ระงับบัญชีแล้ว" in r.text and "ถูกระงับ" in r.text
+    assert other.get("/api/v1/units", headers=token).status_code == 401  # the token stopped working
+    refused = other.post("/api/v1/auth/token", data={"username": "officer", "password": DEMO_PASSWORD})
+    assert refused.status_code == 401
+    assert _user(saraban, "officer").active is False  # kept, not deleted
+    assert "user_deactivated" in _actions(saraban)
+    assert "ถูกระงับ" in client.get("/admin/users").text
+    r = client.post(f"/admin/users/{officer.id}/reactivate", data={"csrf": csrf})
+    assert r.status_code == 200 and "เปิดใช้บัญชีแล้ว" in r.text
+    assert other.post("/api/v1/auth/token", data={"username": "officer", "password": DEMO_PASSWORD}).status_code == 200
+    assert "user_reactivated" in _actions(saraban)
+    # the administrator cannot lock themselves out; a forged form changes nothing
+    me = _user(saraban, "admin")
+    r = client.post(f"/admin/users/{me.id}/deactivate", data={"csrf": csrf})
+    assert r.status_code == 409 and "ไม่สามารถระงับบัญชีของตนเองได้" in r.text
+    assert client.post(f"/admin/users/{officer.id}/deactivate", data={"csrf": "forged"}).status_code == 403
+    assert _user(saraban, "officer").active is True
+
+
+def test_unlock_a_locked_account(saraban: Saraban, client: TestClient) -> None:
+    other = TestClient(client.app)
+    for _ in range(6):
+        other.post("/api/v1/auth/token", data={"username": "officer", "password": "wrong-password!"})
+    locked = other.post("/api/v1/auth/token", data={"username": "officer", "password": DEMO_PASSWORD})
+    assert locked.status_code == 401 and locked.json()["code"] == "account_locked"
+    officer = _user(saraban, "officer")
+    csrf = _signed_in(client, "admin")
+    assert "ถูกล็อกชั่วคราว" in client.get(f"/admin/users/{officer.id}").text
+    r = client.post(f"/admin/users/{officer.id}/unlock", data={"csrf": csrf})
+    assert r.status_code == 200 and "ปลดล็อกบัญชีแล้ว" in r.text and "ถูกล็อกชั่วคราว" not in r.text
+    assert other.post("/api/v1/auth/token", data={"username": "officer", "password": DEMO_PASSWORD}).status_code == 200
+    assert "user_unlocked" in _actions(saraban)
+
+
+def test_roles_in_several_units_and_name(saraban: Saraban, client: TestClient) -> None:
+    group = _user(saraban, "group")
+    assert group.id is not None
+    promotion, policy = _unit_id(saraban, "promotion"), _unit_id(saraban, "policy")
+    csrf = _signed_in(client, "admin")
+    r = client.post(f"/admin/users/{group.id}/roles", data={"unit": "promotion", "role": "officer", "csrf": csrf})
+    assert r.status_code == 200 and "เพิ่มบทบาทแล้ว" in r.text
+    r = client.post(f"/admin/users/{group.id}/roles", data={"unit": "policy", "role": "officer", "csrf": csrf})
+    assert _roles(saraban, group.id) == {(promotion, "group_clerk"), (promotion, "officer"), (policy, "officer")}
+    again = client.post(f"/admin/users/{group.id}/roles", data={"unit": "policy", "role": "officer", "csrf": csrf})
+    assert again.status_code == 409 and "มีบทบาทนี้" in again.text
+    bad = client.post(f"/admin/users/{group.id}/roles", data={"unit": "policy", "role": "king", "csrf": csrf})
+    assert bad.status_code == 422 and "ไม่รู้จักบทบาท" in bad.text
+    with saraban.tx() as uow:
+        mid = uow.session.exec(
+            select(Membership.id).where(Membership.user_id == group.id, Membership.unit_id == policy)
+        ).one()
+    r = client.post(f"/admin/users/{group.id}/roles/{mid}/remove", data={"csrf": csrf})
+    assert r.status_code == 200 and "นำบทบาทออกแล้ว" in r.text
+    assert _roles(saraban, group.id) == {(promotion, "group_clerk"), (promotion, "officer")}
+    r = client.post(
+        f"/admin/users/{group.id}/edit", data={"full_name": "นางสมศรี ใจดีมาก", "clearance": "0", "csrf": csrf}
+    )
+    assert r.status_code == 200 and _user(saraban, "group").full_name == "นางสมศรี ใจดีมาก"
+    acts = _actions(saraban)
+    assert {"membership_added", "membership_removed", "user_updated"} <= set(acts)
+
+
+def test_secret_grants_still_need_the_head(saraban: Saraban, client: TestClient) -> None:
+    """Raising clearance and the secret registrar's role from these screens are requests (two-person rule)."""
+    officer = _user(saraban, "officer")
+    assert officer.id is not None
+    csrf = _signed_in(client, "admin")
+    r = client.post(
+        f"/admin/users/{officer.id}/edit", data={"full_name": officer.full_name, "clearance": "2", "csrf": csrf}
+    )
+    assert r.status_code == 200 and "รอหัวหน้าส่วนราชการอนุมัติ" in r.text
+    r = client.post(
+        f"/admin/users/{officer.id}/roles", data={"unit": "office", "role": "secret_registrar", "csrf": csrf}
+    )
+    assert "รอหัวหน้าส่วนราชการอนุมัติ" in r.text
+    assert _user(saraban, "officer").clearance == 0
+    assert all(role != "secret_registrar" for _, role in _roles(saraban, officer.id))
+    with saraban.tx() as uow:
+        assert len(uow.session.exec(select(GrantRequest).where(GrantRequest.user_id == officer.id)).all()) == 2
+    # lowering needs no approval
+    secret = _user(saraban, "secret")
+    client.post(f"/admin/users/{secret.id}/edit", data={"full_name": secret.full_name, "clearance": "1", "csrf": csrf})
+    assert _user(saraban, "secret").clearance == 1
+
+
+def test_the_last_administrator_keeps_the_role(saraban: Saraban, client: TestClient) -> None:
+    admin = _user(saraban, "admin")
+    csrf = _signed_in(client, "admin")
+    with saraban.tx() as uow:
+        mid = uow.session.exec(select(Membership.id).where(Membership.user_id == admin.id)).one()
+    r = client.post(f"/admin/users/{admin.id}/roles/{mid}/remove", data={"csrf": csrf})
+    assert r.status_code == 409 and "ผู้ดูแลระบบอย่างน้อยหนึ่งคน" in r.text
+    assert admin.id is not None and _roles(saraban, admin.id)
+
+
+def test_user_api(saraban: Saraban, client: TestClient) -> None:
+    admin = login(client, "admin")
+    officer = _user(saraban, "officer")
+    r = client.patch(
+        f"/api/v1/users/{officer.id}", json={"active": False, "full_name": "นายสมชาย ตั้งใจยิ่ง"}, headers=admin
+    )
+    assert r.status_code == 200 and r.json()["active"] is False and r.json()["full_name"] == "นายสมชาย ตั้งใจยิ่ง"
+    listed = {u["username"]: u for u in client.get("/api/v1/users", headers=admin).json()}
+    assert listed["officer"]["active"] is False
+    r = client.post(f"/api/v1/users/{officer.id}/roles", json={"unit": "policy", "role": "officer"}, headers=admin)
+    assert r.status_code == 201
+    r = client.post(
+        f"/api/v1/users/{officer.id}/roles", json={"unit": "office", "role": "secret_registrar"}, headers=admin
+    )
+    assert r.status_code == 202 and r.json()["pending_request"]
+    mid = next(m["membership_id"] for m in client.get("/api/v1/users", headers=admin).json()
+               if m["username"] == "officer" for m in m["roles"] if m["role"] == "officer")  # fmt: skip
+    assert client.delete(f"/api/v1/users/{officer.id}/roles/{mid}", headers=admin).status_code == 200
+    assert client.post(f"/api/v1/users/{officer.id}/unlock", headers=admin).status_code == 200
+    assert client.patch("/api/v1/users/99999999999", json={"active": True}, headers=admin).status_code == 422
+    assert client.patch(f"/api/v1/users/{officer.id}", json={"clearance": 9}, headers=admin).status_code == 422
+
+
+def test_non_admin_is_refused_and_nothing_changes(saraban: Saraban, client: TestClient) -> None:
+    officer = _user(saraban, "officer")
+    assert officer.id is not None
+    before_roles, before_audit = _roles(saraban, officer.id), len(_actions(saraban))
+    csrf = _signed_in(client, "director")
+    assert client.get(f"/admin/users/{officer.id}").status_code == 403
+    for path, data in [
+        ("deactivate", {}),
+        ("unlock", {}),
+        ("edit", {"full_name": "x", "clearance": "0"}),
+        ("roles", {"unit": "policy", "role": "officer"}),
+    ]:
+        assert client.post(f"/admin/users/{officer.id}/{path}", data={**data, "csrf": csrf}).status_code == 403
+    token = login(TestClient(client.app), "central")
+    assert client.patch(f"/api/v1/users/{officer.id}", json={"active": False}, headers=token).status_code == 403
+    assert client.post(f"/api/v1/users/{officer.id}/roles", json={"unit": "policy", "role": "officer"},
+                       headers=token).status_code == 403  # fmt: skip
+    after = _user(saraban, "officer")
+    assert after.active and after.full_name == officer.full_name and _roles(saraban, officer.id) == before_roles
+    assert not {"user_deactivated", "user_updated", "membership_added"} & set(_actions(saraban)[before_audit:])

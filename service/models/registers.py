@@ -27,6 +27,7 @@ class NumberCounter(SQLModel, table=True):
     registry_id: int = Field(foreign_key="registry.id", primary_key=True)
     year: int = Field(primary_key=True)
     last_number: int = 0
+    closed: bool = False  # the year is closed by the administrator: no more numbers (``next_number`` refuses)
 
 
 class Registration(SQLModel, table=True):

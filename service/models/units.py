@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 import service.models.base  # noqa: F401  (the naming convention is set before any table)
@@ -17,3 +18,7 @@ class Unit(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     internal: bool = True
     letter_code: str | None = Field(default=None, max_length=32)  # รหัสหนังสือ, e.g. "ศธ 04045"
+    # office | group | outside | school ("": as seeded before the administration screens; ``internal`` still says
+    # whether the unit works in this installation)
+    kind: str = Field(default="", max_length=16)
+    address: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))

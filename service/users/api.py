@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -10,10 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth.core import MAX_PASSWORD
 from service.edge.deps import ActorDep, app_of, where
-from service.kit.fields import Clearance, Id, Line
+from service.kit.fields import Clearance, Id, Line, Text
 from service.users.core import create_user, reset_password, unit_list, user_by_id, user_list
 from service.users.grants import decide, grant_requests, pending_of
 from service.users.manage import add_membership, remove_membership, set_active, unlock, update_user
+from service.users.offices import create_unit, update_unit
 
 router = APIRouter(prefix="/api/v1")
 
@@ -178,3 +179,45 @@ def remove_role(request: Request, actor: ActorDep, user_id: Id, membership_id: I
             where=where(request),
         )  # fmt: skip
     return {"removed": True}
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Line = Field(min_length=1, max_length=64)
+    name: Line = Field(min_length=1, max_length=255)
+    kind: Literal["office", "group", "outside", "school"]
+    short_name: Line = Field(default="", max_length=128)
+    letter_code: Line = Field(default="", max_length=32)
+    address: Text = Field(default="", max_length=1000)
+    parent: Line = Field(default="", max_length=64)
+    internal: bool | None = None
+
+
+@router.post("/units", status_code=201)
+def create_unit_route(request: Request, actor: ActorDep, body: UnitIn) -> dict[str, Any]:
+    """A group, an outside party or a school of the area (administrators)."""
+    app = app_of(request)
+    with app.tx() as uow:
+        unit = create_unit(uow.session, actor=actor, **body.model_dump(), now=app.clock(), where=where(request))
+        return {"id": unit.id, "code": unit.code, "internal": unit.internal}
+
+
+class UnitChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line = Field(min_length=1, max_length=255)
+    short_name: Line = Field(default="", max_length=128)
+    letter_code: Line = Field(default="", max_length=32)
+    address: Text = Field(default="", max_length=1000)
+
+
+@router.put("/units/{unit_id}")
+def update_unit_route(request: Request, actor: ActorDep, unit_id: Id, body: UnitChange) -> dict[str, Any]:
+    """Rename a unit, its letter code and address (the code stays)."""
+    app = app_of(request)
+    with app.tx() as uow:
+        unit = update_unit(
+            uow.session, actor=actor, unit_id=unit_id, **body.model_dump(), now=app.clock(), where=where(request)
+        )
+        return {"id": unit.id, "code": unit.code, "name": unit.name}

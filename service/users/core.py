@@ -210,6 +210,8 @@ def unit_list(session: Session) -> list[dict[str, Any]]:
             "parent_id": u.parent_id,
             "internal": u.internal,
             "letter_code": u.letter_code,
+            "kind": u.kind,
+            "address": u.address,
         }
         for u in session.exec(select(Unit).order_by(col(Unit.id)))
     ]

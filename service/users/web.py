@@ -13,10 +13,11 @@ from service.access.roles import Role
 from service.edge.deps import Page, PageDep, app_of, check_csrf, where
 from service.edge.templates import render
 from service.kit.errors import NotFound, SarabanError
-from service.kit.fields import Clearance, Id, Line
+from service.kit.fields import Clearance, Id, Line, Text
 from service.users.core import accounts_overview, create_user, reset_password
 from service.users.grants import decide, grant_requests, pending_of
 from service.users.manage import add_membership, remove_membership, set_active, unlock, update_user, user_detail
+from service.users.offices import UNIT_KINDS, create_unit, units_overview, update_unit
 
 router = APIRouter()
 
@@ -246,3 +247,90 @@ def user_remove_role(
         remove_membership(s, user_id=user_id, membership_id=membership_id, **kw)
 
     return _act(request, page, user_id, csrf, "นำบทบาทออกแล้ว", act)
+
+
+# ---------------------------------------------------------------------------------------------- units
+
+
+def _units_page(request: Request, page: Page, *, status: int = 200, message: str = "", error: str = "") -> HTMLResponse:
+    with app_of(request).tx() as uow:
+        units = units_overview(uow.session, page.actor)
+    return render(
+        request, "units.html", page, status=status, units=units, kinds=UNIT_KINDS, message=message, error=error
+    )
+
+
+@router.get("/admin/units", response_class=HTMLResponse)
+def units_page(request: Request, page: PageDep) -> HTMLResponse:
+    return _units_page(request, page)
+
+
+@router.post("/admin/units", response_class=HTMLResponse)
+def units_create(
+    request: Request,
+    page: PageDep,
+    code: Annotated[Line, Form(max_length=64)],
+    name: Annotated[Line, Form(max_length=255)],
+    kind: Annotated[Line, Form(max_length=16)],
+    short_name: Annotated[Line, Form(max_length=128)] = "",
+    letter_code: Annotated[Line, Form(max_length=32)] = "",
+    address: Annotated[Text, Form(max_length=1000)] = "",
+    parent: Annotated[Line, Form(max_length=64)] = "",
+    internal: Annotated[bool, Form()] = False,
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    require(page.actor, Action.MANAGE_UNITS)
+    check_csrf(page, csrf)
+    app = app_of(request)
+    try:
+        with app.tx() as uow:
+            create_unit(
+                uow.session, actor=page.actor, code=code, name=name, kind=kind, short_name=short_name,
+                letter_code=letter_code, address=address, parent=parent, internal=internal, now=app.clock(),
+                where=where(request),
+            )  # fmt: skip
+    except SarabanError as exc:
+        return _units_page(request, page, status=exc.status, error=exc.thai)
+    return _units_page(request, page, message=f"เพิ่มหน่วยงาน {name} แล้ว")
+
+
+def _unit_page(
+    request: Request, page: Page, unit_id: int, *, status: int = 200, message: str = "", error: str = ""
+) -> HTMLResponse:
+    with app_of(request).tx() as uow:
+        found = [u for u in units_overview(uow.session, page.actor) if u["unit"].id == unit_id]
+    if not found:
+        raise NotFound("no such unit", thai="ไม่พบหน่วยงาน")
+    return render(request, "unit.html", page, status=status, message=message, error=error, **found[0])
+
+
+@router.get("/admin/units/{unit_id}", response_class=HTMLResponse)
+def unit_page(request: Request, page: PageDep, unit_id: Id) -> HTMLResponse:
+    return _unit_page(request, page, unit_id)
+
+
+@router.post("/admin/units/{unit_id}", response_class=HTMLResponse)
+def unit_edit(
+    request: Request,
+    page: PageDep,
+    unit_id: Id,
+    name: Annotated[Line, Form(max_length=255)],
+    short_name: Annotated[Line, Form(max_length=128)] = "",
+    letter_code: Annotated[Line, Form(max_length=32)] = "",
+    address: Annotated[Text, Form(max_length=1000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    require(page.actor, Action.MANAGE_UNITS)
+    check_csrf(page, csrf)
+    app = app_of(request)
+    try:
+        with app.tx() as uow:
+            update_unit(
+                uow.session, actor=page.actor, unit_id=unit_id, name=name, short_name=short_name,
+                letter_code=letter_code, address=address, now=app.clock(), where=where(request),
+            )  # fmt: skip
+    except SarabanError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _unit_page(request, page, unit_id, status=exc.status, error=exc.thai)
+    return _unit_page(request, page, unit_id, message="บันทึกการแก้ไขแล้ว")

@@ -194,3 +194,101 @@ def test_non_admin_is_refused_and_nothing_changes(saraban: Saraban, client: Test
     after = _user(saraban, "officer")
     assert after.active and after.full_name == officer.full_name and _roles(saraban, officer.id) == before_roles
     assert not {"user_deactivated", "user_updated", "membership_added"} & set(_actions(saraban)[before_audit:])
+
+
+# ---------------------------------------------------------------------------------------------- units
+
+
+def test_units_listed_created_and_edited(saraban: Saraban, client: TestClient) -> None:
+    csrf = _signed_in(client, "admin")
+    page = client.get("/admin/units")
+    assert page.status_code == 200 and "กลุ่มนโยบายและแผน" in page.text and "หน่วยงานภายนอก" in page.text
+    r = client.post(
+        "/admin/units",
+        data={
+            "code": "school-ban-kham",
+            "name": "โรงเรียนบ้านคำ",
+            "kind": "school",
+            "short_name": "รร.บ้านคำ",
+            "letter_code": "ศธ 04045.123",
+            "address": "หมู่ ๓ ตำบลบ้านคำ อำเภอชนบท จังหวัดขอนแก่น ๔๐๑๘๐",
+            "internal": "true",
+            "csrf": csrf,
+        },
+    )
+    assert r.status_code == 200 and "เพิ่มหน่วยงาน โรงเรียนบ้านคำ แล้ว" in r.text and "โรงเรียนในสังกัด" in r.text
+    r = client.post(
+        "/admin/units",
+        data={"code": "pao-kk", "name": "องค์การบริหารส่วนจังหวัดขอนแก่น", "kind": "outside", "csrf": csrf},
+    )
+    assert r.status_code == 200
+    r = client.post(
+        "/admin/units",
+        data={"code": "audit-group", "name": "หน่วยตรวจสอบภายใน", "kind": "group", "parent": "office", "csrf": csrf},
+    )
+    assert r.status_code == 200
+    office = _unit_id(saraban, "office")
+    with saraban.tx() as uow:
+        school = uow.session.exec(select(Unit).where(Unit.code == "school-ban-kham")).one()
+        outside = uow.session.exec(select(Unit).where(Unit.code == "pao-kk")).one()
+        group = uow.session.exec(select(Unit).where(Unit.code == "audit-group")).one()
+        assert (school.kind, school.internal, school.letter_code) == ("school", True, "ศธ 04045.123")
+        assert "ขอนแก่น" in school.address
+        assert (outside.internal, group.internal, group.parent_id) == (False, True, office)
+        school_id = school.id
+    dup = client.post("/admin/units", data={"code": "pao-kk", "name": "ซ้ำ", "kind": "outside", "csrf": csrf})
+    assert dup.status_code == 409 and "มีหน่วยงานรหัส pao-kk อยู่แล้ว" in dup.text
+    bad = client.post("/admin/units", data={"code": "two words", "name": "x", "kind": "outside", "csrf": csrf})
+    assert bad.status_code == 422 and "รหัสต้องเป็นคำเดียว" in bad.text
+    r = client.post(
+        f"/admin/units/{school_id}",
+        data={"name": "โรงเรียนบ้านคำ (ประชาสามัคคี)", "letter_code": "ศธ 04045.124", "address": "ที่อยู่ใหม่", "csrf": csrf},
+    )
+    assert r.status_code == 200 and "บันทึกการแก้ไขแล้ว" in r.text and "ประชาสามัคคี" in r.text
+    with saraban.tx() as uow:
+        again = uow.session.get(Unit, school_id)
+        assert again is not None and (again.letter_code, again.address) == ("ศธ 04045.124", "ที่อยู่ใหม่")
+    # the new group takes members at once
+    group_user = _user(saraban, "officer2")
+    r = client.post(
+        f"/admin/users/{group_user.id}/roles", data={"unit": "audit-group", "role": "officer", "csrf": csrf}
+    )
+    assert "เพิ่มบทบาทแล้ว" in r.text
+    assert {"unit_created", "unit_updated"} <= set(_actions(saraban))
+    units = {u["code"]: u for u in client.get("/api/v1/units", headers=login(client, "admin")).json()}
+    assert units["school-ban-kham"]["kind"] == "school"
+
+
+def test_units_api(saraban: Saraban, client: TestClient) -> None:
+    admin = login(client, "admin")
+    r = client.post("/api/v1/units", json={"code": "sch-9", "name": "โรงเรียนเก้า", "kind": "school"}, headers=admin)
+    assert r.status_code == 201 and r.json()["internal"] is True
+    uid = r.json()["id"]
+    r = client.put(f"/api/v1/units/{uid}", json={"name": "โรงเรียนเก้าเลี้ยว", "address": "ขอนแก่น"}, headers=admin)
+    assert r.status_code == 200 and r.json()["name"] == "โรงเรียนเก้าเลี้ยว"
+    assert (
+        client.post("/api/v1/units", json={"code": "x", "name": "x", "kind": "planet"}, headers=admin).status_code
+        == 422
+    )
+    assert client.put("/api/v1/units/99999999", json={"name": "x"}, headers=admin).status_code == 404
+
+
+def test_non_admin_cannot_manage_units(saraban: Saraban, client: TestClient) -> None:
+    policy = _unit_id(saraban, "policy")
+    csrf = _signed_in(client, "central")
+    assert client.get("/admin/units").status_code == 403
+    assert client.get(f"/admin/units/{policy}").status_code == 403
+    r = client.post("/admin/units", data={"code": "evil", "name": "x", "kind": "outside", "csrf": csrf})
+    assert r.status_code == 403
+    assert client.post(f"/admin/units/{policy}", data={"name": "ถูกแก้", "csrf": csrf}).status_code == 403
+    token = login(TestClient(client.app), "director")
+    assert (
+        client.post("/api/v1/units", json={"code": "evil", "name": "x", "kind": "outside"}, headers=token).status_code
+        == 403
+    )
+    assert client.put(f"/api/v1/units/{policy}", json={"name": "ถูกแก้"}, headers=token).status_code == 403
+    with saraban.tx() as uow:
+        assert uow.session.exec(select(Unit).where(Unit.code == "evil")).first() is None
+        unit = uow.session.get(Unit, policy)
+        assert unit is not None and unit.name == "กลุ่มนโยบายและแผน"
+    assert not {"unit_created", "unit_updated"} & set(_actions(saraban))

@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth.core import MAX_PASSWORD
 from service.edge.deps import ActorDep, app_of, where
-from service.kit.fields import Clearance, Id, Line, Text
+from service.kit.fields import BeYear, Clearance, Id, Line, Text
 from service.users.core import create_user, reset_password, unit_list, user_by_id, user_list
 from service.users.grants import decide, grant_requests, pending_of
 from service.users.manage import add_membership, remove_membership, set_active, unlock, update_user
-from service.users.offices import create_unit, update_unit
+from service.users.offices import close_year, create_registry, create_unit, rename_registry, update_unit
 
 router = APIRouter(prefix="/api/v1")
 
@@ -221,3 +221,54 @@ def update_unit_route(request: Request, actor: ActorDep, unit_id: Id, body: Unit
             uow.session, actor=actor, unit_id=unit_id, **body.model_dump(), now=app.clock(), where=where(request)
         )
         return {"id": unit.id, "code": unit.code, "name": unit.name}
+
+
+class RegistryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Line = Field(min_length=1, max_length=64)
+    name: Line = Field(min_length=1, max_length=255)
+    kind: Line = Field(max_length=32)
+    unit: Line = Field(max_length=64)
+
+
+@router.post("/registries", status_code=201)
+def create_registry_route(request: Request, actor: ActorDep, body: RegistryIn) -> dict[str, Any]:
+    """A new registry of a unit of the office (administrators)."""
+    app = app_of(request)
+    with app.tx() as uow:
+        r = create_registry(uow.session, actor=actor, **body.model_dump(), now=app.clock(), where=where(request))
+        return {"id": r.id, "code": r.code, "name": r.name, "kind": r.kind, "unit_id": r.unit_id}
+
+
+class RegistryRename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line = Field(min_length=1, max_length=255)
+
+
+@router.patch("/registries/{registry_id}")
+def rename_registry_route(request: Request, actor: ActorDep, registry_id: Id, body: RegistryRename) -> dict[str, Any]:
+    app = app_of(request)
+    with app.tx() as uow:
+        r = rename_registry(
+            uow.session, actor=actor, registry_id=registry_id, name=body.name, now=app.clock(), where=where(request)
+        )
+        return {"id": r.id, "code": r.code, "name": r.name}
+
+
+class YearClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: BeYear
+
+
+@router.post("/registries/{registry_id}/close-year")
+def close_year_route(request: Request, actor: ActorDep, registry_id: Id, body: YearClose) -> dict[str, Any]:
+    """Close a registry's B.E. year: its numbers stay, a registration in that year is refused (409 ``year_closed``)."""
+    app = app_of(request)
+    with app.tx() as uow:
+        c = close_year(
+            uow.session, actor=actor, registry_id=registry_id, year=body.year, now=app.clock(), where=where(request)
+        )
+        return {"registry_id": registry_id, "year": c.year, "last_number": c.last_number, "closed": True}

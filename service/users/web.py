@@ -13,11 +13,21 @@ from service.access.roles import Role
 from service.edge.deps import Page, PageDep, app_of, check_csrf, where
 from service.edge.templates import render
 from service.kit.errors import NotFound, SarabanError
-from service.kit.fields import Clearance, Id, Line, Text
+from service.kit.fields import BeYear, Clearance, Id, Line, Text
 from service.users.core import accounts_overview, create_user, reset_password
 from service.users.grants import decide, grant_requests, pending_of
 from service.users.manage import add_membership, remove_membership, set_active, unlock, update_user, user_detail
-from service.users.offices import UNIT_KINDS, create_unit, units_overview, update_unit
+from service.users.offices import (
+    REGISTRY_KINDS,
+    UNIT_KINDS,
+    close_year,
+    create_registry,
+    create_unit,
+    registries_overview,
+    rename_registry,
+    units_overview,
+    update_unit,
+)
 
 router = APIRouter()
 
@@ -334,3 +344,89 @@ def unit_edit(
             raise
         return _unit_page(request, page, unit_id, status=exc.status, error=exc.thai)
     return _unit_page(request, page, unit_id, message="บันทึกการแก้ไขแล้ว")
+
+
+# ---------------------------------------------------------------------------------------------- registries
+
+
+def _registries_page(
+    request: Request, page: Page, *, status: int = 200, message: str = "", error: str = ""
+) -> HTMLResponse:
+    app = app_of(request)
+    with app.tx() as uow:
+        registries = registries_overview(uow.session, page.actor)
+        _, units = accounts_overview(uow.session, page.actor)
+    return render(
+        request,
+        "registries.html",
+        page,
+        status=status,
+        registries=registries,
+        units=units,
+        kinds=REGISTRY_KINDS,
+        this_year=app.clock().year + 543,
+        message=message,
+        error=error,
+    )
+
+
+@router.get("/admin/registries", response_class=HTMLResponse)
+def registries_page(request: Request, page: PageDep) -> HTMLResponse:
+    require(page.actor, Action.MANAGE_REGISTRIES)
+    return _registries_page(request, page)
+
+
+def _registry_act(request: Request, page: Page, csrf: str, done: str, act: Callable[..., object]) -> HTMLResponse:
+    require(page.actor, Action.MANAGE_REGISTRIES)  # refused before the form is read: a plain 403
+    check_csrf(page, csrf)
+    app = app_of(request)
+    try:
+        with app.tx() as uow:
+            act(uow.session, actor=page.actor, now=app.clock(), where=where(request))
+    except SarabanError as exc:
+        return _registries_page(request, page, status=exc.status, error=exc.thai)
+    return _registries_page(request, page, message=done)
+
+
+@router.post("/admin/registries", response_class=HTMLResponse)
+def registries_create(
+    request: Request,
+    page: PageDep,
+    code: Annotated[Line, Form(max_length=64)],
+    name: Annotated[Line, Form(max_length=255)],
+    kind: Annotated[Line, Form(max_length=32)],
+    unit: Annotated[Line, Form(max_length=64)],
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> object:
+        return create_registry(s, code=code, name=name, kind=kind, unit=unit, **kw)
+
+    return _registry_act(request, page, csrf, f"สร้าง{name}แล้ว", act)
+
+
+@router.post("/admin/registries/{registry_id}/rename", response_class=HTMLResponse)
+def registries_rename(
+    request: Request,
+    page: PageDep,
+    registry_id: Id,
+    name: Annotated[Line, Form(max_length=255)],
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> object:
+        return rename_registry(s, registry_id=registry_id, name=name, **kw)
+
+    return _registry_act(request, page, csrf, "เปลี่ยนชื่อทะเบียนแล้ว", act)
+
+
+@router.post("/admin/registries/{registry_id}/close", response_class=HTMLResponse)
+def registries_close(
+    request: Request,
+    page: PageDep,
+    registry_id: Id,
+    year: Annotated[BeYear, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    def act(s: Any, **kw: Any) -> object:
+        return close_year(s, registry_id=registry_id, year=year, **kw)
+
+    return _registry_act(request, page, csrf, f"ปิดทะเบียนประจำปี พ.ศ. {year} แล้ว", act)

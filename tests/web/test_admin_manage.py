@@ -4,15 +4,21 @@ with nothing changed."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlmodel import col, select
 
+from service.auth.core import load_actor
 from service.context import Saraban
 from service.demo import DEMO_PASSWORD
-from service.models import AuditEvent, GrantRequest, Membership, Unit, User
-from tests.conftest import login
+from service.models import AuditEvent, GrantRequest, Membership, NumberCounter, Registry, Unit, User
+from service.registers.numbering import YearClosed, next_number
+from service.users.offices import close_year
+from tests.conftest import MakeSaraban, login
 
 
 def _signed_in(client: TestClient, username: str) -> str:
@@ -32,7 +38,7 @@ def _user(saraban: Saraban, username: str) -> User:
 
 def _actions(saraban: Saraban) -> list[str]:
     with saraban.tx() as uow:
-        return [e.action for e in uow.session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
+        return [e.action for e in uow.session.exec(select(AuditEvent).order_by(col(AuditEvent.seq)))]
 
 
 def _roles(saraban: Saraban, user_id: int) -> set[tuple[int, str]]:
@@ -292,3 +298,138 @@ def test_non_admin_cannot_manage_units(saraban: Saraban, client: TestClient) -> 
         unit = uow.session.get(Unit, policy)
         assert unit is not None and unit.name == "กลุ่มนโยบายและแผน"
     assert not {"unit_created", "unit_updated"} & set(_actions(saraban))
+
+
+# ---------------------------------------------------------------------------------------------- registries
+
+
+def _receive(client: TestClient, headers: dict[str, str], reg: int, subject: str) -> Any:
+    meta = {
+        "letter_no": f"ศธ ๐๔๐๔๕/{subject}",
+        "letter_date": "๒๓ มีนาคม ๒๕๖๘",
+        "sender": "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน",
+        "subject": subject,
+        "letter_type": "external",
+        "channel": "paper",
+    }
+    return client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=headers,
+        files=[("meta", (None, json.dumps(meta, ensure_ascii=False)))],
+    )
+
+
+def test_registries_created_renamed_and_a_year_closed(saraban: Saraban, client: TestClient) -> None:
+    csrf = _signed_in(client, "admin")
+    page = client.get("/admin/registries")
+    assert page.status_code == 200 and "ทะเบียนหนังสือรับ (สารบรรณกลาง)" in page.text
+    r = client.post(
+        "/admin/registries",
+        data={"code": "policy-send", "name": "ทะเบียนหนังสือส่ง กลุ่มนโยบายและแผน", "kind": "send", "unit": "policy",
+              "csrf": csrf},
+    )  # fmt: skip
+    assert r.status_code == 200 and "สร้างทะเบียนหนังสือส่ง กลุ่มนโยบายและแผนแล้ว" in r.text
+    dup = client.post(
+        "/admin/registries", data={"code": "policy-send", "name": "x", "kind": "send", "unit": "policy", "csrf": csrf}
+    )
+    assert dup.status_code == 409 and "มีทะเบียนรหัส policy-send อยู่แล้ว" in dup.text
+    bad = client.post(
+        "/admin/registries", data={"code": "y", "name": "y", "kind": "diary", "unit": "policy", "csrf": csrf}
+    )
+    assert bad.status_code == 422 and "ประเภททะเบียนไม่ถูกต้อง" in bad.text
+    outside = client.post(
+        "/admin/registries", data={"code": "z", "name": "z", "kind": "receive", "unit": "obec", "csrf": csrf}
+    )
+    assert outside.status_code == 422 and "หน่วยงานภายนอก" in outside.text
+    with saraban.tx() as uow:
+        central_id = uow.session.exec(select(Registry.id).where(Registry.code == "central")).one() or 0
+        assert uow.session.exec(select(Registry).where(Registry.code == "policy-send")).one().kind == "send"
+    r = client.post(f"/admin/registries/{central_id}/rename", data={"name": "ทะเบียนรับ สารบรรณกลาง", "csrf": csrf})
+    assert r.status_code == 200 and "เปลี่ยนชื่อทะเบียนแล้ว" in r.text and "ทะเบียนรับ สารบรรณกลาง" in r.text
+
+    # close the year: the numbers stay, the next registration in that year is a Thai 409
+    clerk = login(TestClient(client.app), "central")
+    first = _receive(client, clerk, central_id, "ก่อนปิดปี")
+    assert first.status_code == 201, first.text
+    year = first.json()["registration"]["year"]
+    r = client.post(f"/admin/registries/{central_id}/close", data={"year": f"{year}", "csrf": csrf})
+    assert r.status_code == 200 and f"ปิดทะเบียนประจำปี พ.ศ. {year} แล้ว" in r.text and "ปิดแล้ว" in r.text
+    refused = _receive(client, clerk, central_id, "หลังปิดปี")
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["code"] == "year_closed" and f"ปิดทะเบียนประจำปี พ.ศ. {year}" in body["detail_th"]
+    again = client.post(f"/admin/registries/{central_id}/close", data={"year": f"{year}", "csrf": csrf})
+    assert again.status_code == 409 and "ไว้แล้ว" in again.text
+    # another registry's year stays open
+    promo = _receive(client, login(TestClient(client.app), "group"), _registry_id(saraban, "promotion-receive"), "ก")
+    assert promo.status_code == 201, promo.text
+    # a year not begun yet can be closed too (Thai digits accepted); the register keeps its numbers
+    r = client.post(f"/admin/registries/{central_id}/close", data={"year": "๒๖๐๐", "csrf": csrf})
+    assert r.status_code == 200
+    with saraban.tx() as uow:
+        counter = uow.session.get(NumberCounter, (central_id, year))
+        assert counter is not None and counter.closed and counter.last_number == first.json()["registration"]["number"]
+        assert uow.session.get(NumberCounter, (central_id, 2600)) is not None
+    assert {"registry_created", "registry_renamed", "registry_year_closed"} <= set(_actions(saraban))
+
+
+def _registry_id(saraban: Saraban, code: str) -> int:
+    with saraban.tx() as uow:
+        rid = uow.session.exec(select(Registry.id).where(Registry.code == code)).one()
+        assert rid is not None
+        return rid
+
+
+def test_registries_api(saraban: Saraban, client: TestClient) -> None:
+    admin = login(client, "admin")
+    r = client.post(
+        "/api/v1/registries",
+        json={"code": "finance-order", "name": "ทะเบียนคำสั่ง", "kind": "order", "unit": "finance"},
+        headers=admin,
+    )
+    assert r.status_code == 201
+    rid = r.json()["id"]
+    r = client.patch(f"/api/v1/registries/{rid}", json={"name": "ทะเบียนคำสั่ง กลุ่มการเงิน"}, headers=admin)
+    assert r.status_code == 200 and r.json()["name"] == "ทะเบียนคำสั่ง กลุ่มการเงิน"
+    r = client.post(f"/api/v1/registries/{rid}/close-year", json={"year": 2568}, headers=admin)
+    assert r.status_code == 200 and r.json() == {"registry_id": rid, "year": 2568, "last_number": 0, "closed": True}
+    assert client.post(f"/api/v1/registries/{rid}/close-year", json={"year": 99999}, headers=admin).status_code == 422
+    assert client.patch("/api/v1/registries/99999999", json={"name": "x"}, headers=admin).status_code == 404
+
+
+def test_non_admin_cannot_manage_registries(saraban: Saraban, client: TestClient) -> None:
+    central_id = _registry_id(saraban, "central")
+    csrf = _signed_in(client, "central")
+    assert client.get("/admin/registries").status_code == 403
+    r = client.post(
+        "/admin/registries", data={"code": "evil", "name": "x", "kind": "receive", "unit": "office", "csrf": csrf}
+    )
+    assert r.status_code == 403
+    assert client.post(f"/admin/registries/{central_id}/rename", data={"name": "ถูกแก้", "csrf": csrf}).status_code == 403
+    assert client.post(f"/admin/registries/{central_id}/close", data={"year": "2569", "csrf": csrf}).status_code == 403
+    token = login(TestClient(client.app), "director")
+    assert client.patch(f"/api/v1/registries/{central_id}", json={"name": "ถูกแก้"}, headers=token).status_code == 403
+    r = client.post(f"/api/v1/registries/{central_id}/close-year", json={"year": 2569}, headers=token)
+    assert r.status_code == 403
+    with saraban.tx() as uow:
+        assert uow.session.exec(select(Registry).where(Registry.code == "evil")).first() is None
+        reg = uow.session.get(Registry, central_id)
+        assert reg is not None and reg.name == "ทะเบียนหนังสือรับ (สารบรรณกลาง)"
+        assert not any(c.closed for c in uow.session.exec(select(NumberCounter)))
+    assert not {"registry_created", "registry_renamed", "registry_year_closed"} & set(_actions(saraban))
+
+
+def test_a_closed_year_hands_out_no_number_on_both_databases(make_saraban: MakeSaraban, any_db: str) -> None:
+    """The counter's one statement refuses a closed year on SQLite and PostgreSQL alike; other years go on."""
+    app = make_saraban(any_db)
+    rid = _registry_id(app, "central")
+    with app.tx() as uow:
+        assert next_number(uow.session, registry_id=rid, year=2569) == 1
+        admin = load_actor(uow.session, uow.session.exec(select(User).where(User.username == "admin")).one())
+        close_year(uow.session, actor=admin, registry_id=rid, year=2569, now=app.clock())
+    with pytest.raises(YearClosed), app.tx() as uow:
+        next_number(uow.session, registry_id=rid, year=2569)
+    with app.tx() as uow:
+        assert next_number(uow.session, registry_id=rid, year=2570) == 1
+        counter = uow.session.get(NumberCounter, (rid, 2569))
+        assert counter is not None and counter.closed and counter.last_number == 1

@@ -1,0 +1,80 @@
+"""The rest of a clerk's day (issue 14): a cancelled registration's letter leaves lists and search for everyone but
+the registry's own clerks; far dates on a received letter need confirming; failed sign-ins name the username tried;
+index statuses in Thai."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from service.app import create_app
+from service.models import User
+from tests.conftest import MakeSaraban, login, registry_id
+from tests.samples import thai_letter_pdf
+
+
+def _receive(
+    client: TestClient, h: dict[str, str], reg: int, subject: str, pdf: bytes | None = None, **meta: Any
+) -> Any:
+    body = {"sender": "สพฐ.", "subject": subject, "letter_no": "ศธ ๐๔๐๐๖/๙", **meta}
+    files = [("files", ("letter.pdf", pdf, "application/pdf"))] if pdf else None
+    return client.post(
+        f"/api/v1/registries/{reg}/receive",
+        headers=h,
+        data={"meta": json.dumps(body, ensure_ascii=False)},
+        files=files,
+    )
+
+
+# ------------------------------------------------------------------------------------------- 1. cancelled letters
+
+
+def test_a_cancelled_letter_leaves_everyone_but_the_registry_clerks(make_saraban: MakeSaraban) -> None:
+    app = make_saraban(with_indexer=True)
+    with TestClient(create_app(app)) as client:
+        central = login(client, "central")
+        others = {who: login(client, who) for who in ("officer", "director", "auditor")}
+        reg = registry_id(client, central, "central")
+        r = _receive(client, central, reg, "หนังสือลงผิดเล่มทดสอบ", thai_letter_pdf(extra_body="คำค้นพิเศษกระเรียน"))
+        assert r.status_code == 201, r.text
+        lid, rid, number = r.json()["letter_id"], r.json()["registration"]["id"], r.json()["registration"]["number"]
+        with app.tx() as uow:
+            officer_id = uow.session.exec(select(User.id).where(User.username == "officer")).one()
+        # routed to the officer, who sends it back: the officer still reads it (a returned route), so the test
+        # shows the cancellation — not the return — takes it away
+        routed = client.post(f"/api/v1/letters/{lid}/routes", headers=central, json={"to_user_id": officer_id})
+        assert routed.status_code == 201, routed.text
+        back = client.post(
+            f"/api/v1/routes/{routed.json()['id']}/return", headers=others["officer"], json={"reason": "ไม่ใช่งานของกลุ่ม"}
+        )
+        assert back.status_code == 200, back.text
+        assert app.indexer is not None and app.indexer.wait_idle(60)
+        for who, h in others.items():
+            assert client.get(f"/api/v1/letters/{lid}", headers=h).status_code == 200, who
+            found = client.get("/api/v1/search", params={"q": "กระเรียน"}, headers=h).json()
+            assert [x["letter_id"] for x in found["results"]] == [lid], who
+
+        r = client.post(f"/api/v1/registrations/{rid}/cancel", headers=central, json={"reason": "ลงผิดเล่ม"})
+        assert r.status_code == 200, r.text
+        assert app.indexer.wait_idle(60)
+
+        for who, h in others.items():
+            got = client.get(f"/api/v1/letters/{lid}", headers=h)
+            assert got.status_code == 404, who  # as if it never existed
+            assert got.json()["detail_th"]
+            listed = client.get("/api/v1/letters", headers=h, params={"limit": 500}).json()
+            assert lid not in [x["id"] for x in listed["letters"]], who
+            found = client.get("/api/v1/search", params={"q": "กระเรียน"}, headers=h).json()
+            assert found["results"] == [] and found["total"] == 0, who
+            inbox = client.get("/api/v1/inbox", headers=h).json()
+            assert lid not in [x.get("letter_id") for x in inbox["items"]], who
+        # the registry's own clerk: the letter, the search hit, and the register row marked cancelled with its reason
+        assert client.get(f"/api/v1/letters/{lid}", headers=central).status_code == 200
+        found = client.get("/api/v1/search", params={"q": "กระเรียน"}, headers=central).json()
+        assert [x["letter_id"] for x in found["results"]] == [lid]
+        rows = client.get(f"/api/v1/registries/{reg}/entries", headers=central).json()["entries"]
+        row = next(x for x in rows if x["number"] == number)
+        assert row["status"] == "cancelled" and "ลงผิดเล่ม" in row["remarks"]

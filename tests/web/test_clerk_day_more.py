@@ -5,13 +5,18 @@ index statuses in Thai."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from service.app import create_app
+from service.demo import DEMO_PASSWORD
 from service.models import User
+from service.receiving.dates import unlikely_date
 from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import thai_letter_pdf
 
@@ -78,3 +83,67 @@ def test_a_cancelled_letter_leaves_everyone_but_the_registry_clerks(make_saraban
         rows = client.get(f"/api/v1/registries/{reg}/entries", headers=central).json()["entries"]
         row = next(x for x in rows if x["number"] == number)
         assert row["status"] == "cancelled" and "ลงผิดเล่ม" in row["remarks"]
+
+
+# ------------------------------------------------------------------------------------ 2. dates that need confirming
+
+
+@pytest.mark.parametrize(
+    ("d", "expected"),
+    [
+        (date(2026, 11, 29), None),
+        (date(2027, 11, 29), None),  # a year ahead to the day
+        (date(2027, 11, 30), "ahead"),
+        (date(2032, 1, 1), "ahead"),  # 1/1/2575
+        (date(1957, 1, 1), None),  # B.E. 2500
+        (date(1956, 12, 31), "old"),  # B.E. 2499
+    ],
+)
+def test_unlikely_dates(d: date, expected: str | None) -> None:
+    assert unlikely_date(d, date(2026, 11, 29)) == expected
+    assert unlikely_date(date(2028, 3, 1), date(2028, 2, 29)) is None  # 29 Feb: a year ahead is 28 Feb … or so
+    assert unlikely_date(date(2029, 3, 1), date(2028, 2, 29)) == "ahead"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("letter_date", "1/1/2575"),
+        ("letter_date", "๑ ม.ค. ๒๔๙๙"),
+        ("deliver_by", "2032-01-01T10:00"),
+    ],
+)
+def test_far_dates_need_confirming_api(make_saraban: MakeSaraban, field: str, value: str) -> None:
+    app = make_saraban()
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        before = client.get(f"/api/v1/registries/{reg}/entries", headers=h).json()["entries"]
+        r = _receive(client, h, reg, "หนังสือวันที่แปลก", **{field: value})
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        problem = r.json()
+        assert problem["code"] == "date_needs_confirmation" and problem["field"] == field
+        assert "ยืนยัน" in problem["detail_th"] and ("ลงวันที่" in problem["detail_th"] or "ส่งภายใน" in problem["detail_th"])
+        assert client.get(f"/api/v1/registries/{reg}/entries", headers=h).json()["entries"] == before  # nothing
+        r = _receive(client, h, reg, "หนังสือวันที่แปลก", confirm_date=True, **{field: value})
+        assert r.status_code == 201, r.text
+
+
+def test_far_date_on_the_receive_form(make_saraban: MakeSaraban) -> None:
+    app = make_saraban()
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        client.cookies.clear()
+        assert client.post("/login", data={"username": "central", "password": DEMO_PASSWORD}).status_code == 200
+        page = client.get(f"/registers/{reg}/receive").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf is not None and 'id="confirm_date"' not in page
+        form = {"csrf": csrf.group(1), "sender": "สพฐ.", "subject": "ประชุมปีหน้า", "letter_date": "๑/๑/๒๕๗๕"}
+        r = client.post(f"/registers/{reg}/receive", data=form, follow_redirects=False)
+        assert r.status_code == 422
+        assert "เกินหนึ่งปีข้างหน้า" in r.text and 'id="confirm_date"' in r.text
+        assert "๑ ม.ค. ๒๕๗๕" in r.text or "1 ม.ค. 2575" in r.text
+        r = client.post(f"/registers/{reg}/receive", data={**form, "confirm_date": "1"}, follow_redirects=False)
+        assert r.status_code == 303, r.text

@@ -15,7 +15,8 @@ from sqlmodel import select
 
 from service.app import create_app
 from service.demo import DEMO_PASSWORD
-from service.models import User
+from service.letters.index_status import FILE_STATUS_TH, index_status_th
+from service.models import Letter, User
 from service.receiving.dates import unlikely_date
 from tests.conftest import MakeSaraban, login, registry_id
 from tests.samples import thai_letter_pdf
@@ -147,3 +148,72 @@ def test_far_date_on_the_receive_form(make_saraban: MakeSaraban) -> None:
         assert "๑ ม.ค. ๒๕๗๕" in r.text or "1 ม.ค. 2575" in r.text
         r = client.post(f"/registers/{reg}/receive", data={**form, "confirm_date": "1"}, follow_redirects=False)
         assert r.status_code == 303, r.text
+
+
+# ------------------------------------------------------------------- 3. failed sign-ins and index statuses in Thai
+
+
+def test_failed_sign_ins_show_the_username_tried(make_saraban: MakeSaraban) -> None:
+    app = make_saraban()
+    with TestClient(create_app(app)) as client:
+        for username in ("no-such-user", "central"):
+            r = client.post("/login", data={"username": username, "password": "ผิดแน่นอน"}, follow_redirects=False)
+            assert r.status_code in (200, 401), r.status_code
+        r = client.post("/api/v1/auth/token", json={"username": "<b>ผู้บุกรุก</b>", "password": "x"})
+        assert r.status_code in (401, 422)
+        client.cookies.clear()
+        assert client.post("/login", data={"username": "auditor", "password": DEMO_PASSWORD}).status_code == 200
+        page = client.get("/audit").text
+        rows = [row for row in page.split("<tr>") if "เข้าสู่ระบบไม่สำเร็จ" in row]
+        assert any("ชื่อผู้ใช้ที่ใช้: no-such-user" in row and "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in row for row in rows)
+        assert any("ชื่อผู้ใช้ที่ใช้: central" in row and "ทางหน้าเว็บ" in row for row in rows)
+        assert "<b>ผู้บุกรุก</b>" not in page  # escaped, never markup
+        assert "ผิดแน่นอน" not in page  # the password tried is never recorded, let alone shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "label", "files"),
+    [
+        ("pending", "รอจัดทำดัชนี", []),
+        ("indexing", "กำลังจัดทำดัชนี", []),
+        ("indexed", "จัดทำดัชนีแล้ว", []),
+        ("removed", "นำออกจากดัชนีแล้ว", []),
+        (
+            "indexed; scan_dengue.pdf: ocr-unavailable",
+            "จัดทำดัชนีแล้ว",
+            [("scan_dengue.pdf", FILE_STATUS_TH["ocr-unavailable"])],
+        ),
+        (
+            "indexed; a: b.pdf: no-text; c.jpg: ocr; d.pdf: error: PdfReadError: EOF marker not found",
+            "จัดทำดัชนีแล้ว",
+            [("a: b.pdf", "ไม่มีข้อความให้อ่าน"), ("c.jpg", FILE_STATUS_TH["ocr"]), ("d.pdf", FILE_STATUS_TH["error"])],
+        ),
+        ("indexed; cut-short.pd", "จัดทำดัชนีแล้ว", [("cut-short.pd", "สถานะไม่ทราบ")]),
+        ("", "สถานะไม่ทราบ", []),
+    ],
+)
+def test_index_status_labels(raw: str, label: str, files: list[tuple[str, str]]) -> None:
+    view = index_status_th(raw)
+    assert view.label == label and view.files == files
+    assert view.ocr_unavailable == ("ocr-unavailable" in raw)
+
+
+def test_the_letter_page_shows_the_index_status_in_thai(make_saraban: MakeSaraban) -> None:
+    app = make_saraban()
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        r = _receive(client, h, registry_id(client, h, "central"), "หนังสือสแกน")
+        lid = r.json()["letter_id"]
+        with app.tx() as uow:
+            letter = uow.session.get(Letter, lid)
+            assert letter is not None
+            letter.index_status = "indexed; scan_dengue.pdf: ocr-unavailable; notes.docx: no-text"
+            uow.session.add(letter)
+        client.cookies.clear()
+        assert client.post("/login", data={"username": "central", "password": DEMO_PASSWORD}).status_code == 200
+        page = client.get(f"/letters/{lid}").text
+        cell = page[page.index('id="index-status"') :].split("</dd>")[0]
+        text = re.sub(r"<[^>]+>", " ", cell.split(">", 1)[1])
+        assert "จัดทำดัชนีแล้ว" in text and "scan_dengue.pdf: เป็นภาพสแกนที่ยังอ่านข้อความไม่ได้" in text
+        assert "notes.docx: ไม่มีข้อความให้อ่าน" in text and "tesseract-ocr-tha" in text
+        assert "ocr-unavailable" not in text and "no-text" not in text and "indexed" not in text

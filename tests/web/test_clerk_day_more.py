@@ -84,6 +84,11 @@ def test_a_cancelled_letter_leaves_everyone_but_the_registry_clerks(make_saraban
         rows = client.get(f"/api/v1/registries/{reg}/entries", headers=central).json()["entries"]
         row = next(x for x in rows if x["number"] == number)
         assert row["status"] == "cancelled" and "ลงผิดเล่ม" in row["remarks"]
+        # nor is it routed again: its recipient could not read it (409, Thai)
+        again = client.post(f"/api/v1/letters/{lid}/routes", headers=central, json={"to_user_id": officer_id})
+        assert (
+            again.status_code == 409 and again.json()["reason"] == "cancelled" and "ยกเลิก" in again.json()["detail_th"]
+        )
 
 
 # ------------------------------------------------------------------------------------ 2. dates that need confirming

@@ -44,13 +44,16 @@ def letter_readers(session: Session, letter: Letter) -> set[str]:
     assert letter.id is not None
     ancestors: dict[int, list[int]] = {}
 
-    def place(kind: str, unit_id: int) -> RegistryPlace:
+    def place(kind: str, unit_id: int, *, cancelled: bool = False) -> RegistryPlace:
         if unit_id not in ancestors:
             ancestors[unit_id] = unit_ancestors(session, unit_id)
-        return RegistryPlace(kind=kind, unit_id=unit_id, ancestors=ancestors[unit_id])
+        return RegistryPlace(kind=kind, unit_id=unit_id, ancestors=ancestors[unit_id], cancelled=cancelled)
 
-    held = select(Registry).join(Registration, col(Registration.registry_id) == Registry.id)
-    places = [place(reg.kind, reg.unit_id) for reg in session.exec(held.where(Registration.letter_id == letter.id))]
+    held = select(Registry, Registration.cancelled).join(Registration, col(Registration.registry_id) == Registry.id)
+    places = [
+        place(reg.kind, reg.unit_id, cancelled=bool(cancelled))
+        for reg, cancelled in session.exec(held.where(Registration.letter_id == letter.id))
+    ]
     series = session.exec(
         select(Registry).join(Outgoing, col(Outgoing.registry_id) == Registry.id).where(Outgoing.letter_id == letter.id)
     ).first()

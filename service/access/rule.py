@@ -10,6 +10,8 @@ Tokens:
 - ``auditor``       auditors read every ordinary letter
 - ``user:V:s``      routed to user V; a user holds ``user:V:0..clearance``
 - ``secret:U:s``    the secret registry of unit U; its registrars hold ``secret:U:0..clearance``
+- ``clerk:U``       the clerks of unit U's registers: all that is left of a letter whose registration there was
+                    cancelled (issue 14: it leaves lists and search for everyone but the registry's own clerks)
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from service.access.roles import SECRET_KINDS, SUBTREE_READERS, UNIT_READERS, Role
+from service.access.roles import REGISTRARS, SECRET_KINDS, SUBTREE_READERS, UNIT_READERS, Role
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class RegistryPlace:
     kind: str
     unit_id: int
     ancestors: Sequence[int] = ()
+    cancelled: bool = False  # the registration's number was cancelled (corrections.cancel_registration)
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,21 @@ class RoutePlace:
 
 
 def letter_principals(*, secrecy: int, registries: Iterable[RegistryPlace], routes: Iterable[RoutePlace]) -> set[str]:
-    """The tokens that may read a letter."""
+    """The tokens that may read a letter.
+
+    A cancelled registration keeps the letter only for the registry's own clerks (``clerk:U``; a secret registry's
+    registrars keep theirs): the number stays in their register, marked. When every place that holds the letter is
+    a cancelled registration, nobody else reads it any more — not the heads, the auditors, nor a route's recipient.
+    """
     tokens: set[str] = set()
-    for place in registries:
+    places = list(registries)
+    live = [p for p in places if not p.cancelled]
+    for place in places:
+        if place.cancelled:
+            tokens.add(f"secret:{place.unit_id}:{secrecy}" if place.kind in SECRET_KINDS else f"clerk:{place.unit_id}")
+    if places and not live:
+        return tokens
+    for place in live:
         if place.kind in SECRET_KINDS:
             tokens.add(f"secret:{place.unit_id}:{secrecy}")
         elif secrecy == 0:
@@ -82,6 +97,8 @@ def actor_principals(actor: Actor) -> set[str]:
             tokens.add(f"unit:{unit_id}")
         if role in SUBTREE_READERS:
             tokens.add(f"tree:{unit_id}")
+        if role in REGISTRARS["receive"]:
+            tokens.add(f"clerk:{unit_id}")
         if role == Role.AUDITOR:
             tokens.add("auditor")
         if role == Role.SECRET_REGISTRAR:

@@ -3,6 +3,8 @@ machine names stay in the records, the exports and the API)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 ACTION_TH = {
     "sign_in": "เข้าสู่ระบบ",
     "sign_in_failed": "เข้าสู่ระบบไม่สำเร็จ",
@@ -99,3 +101,27 @@ def action_th(code: str) -> str:
 
 def object_th(code: str) -> str:
     return OBJECT_TH.get(code, code)
+
+
+# Why a sign-in failed (``service.auth.core``: the refusal's code, kept in the event's detail as ``reason``).
+SIGN_IN_REASON_TH = {
+    "bad_credentials": "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง",
+    "account_locked": "บัญชีถูกล็อกชั่วคราว",
+    "too_many_attempts": "พยายามเข้าสู่ระบบจากเครื่องนี้บ่อยเกินไป",
+    "unauthenticated": "ยืนยันตัวตนไม่สำเร็จ",
+    "token_invalid": "โทเค็นไม่ถูกต้องหรือหมดอายุ",
+}
+CHANNEL_TH = {"session": "หน้าเว็บ", "api": "API"}
+
+
+def event_note(action: str, actor: str, detail: dict[str, Any]) -> str:
+    """What a person needs to read an event at a glance; only fields every reader of the trail may see (the
+    username typed at a failed sign-in, why it failed, where) — never a search's words or a letter's contents."""
+    if action == "sign_in_failed":
+        reason = str(detail.get("reason") or "")
+        channel = CHANNEL_TH.get(str(detail.get("channel") or ""), "")
+        parts = [f"ชื่อผู้ใช้ที่ใช้: {actor or '-'}", SIGN_IN_REASON_TH.get(reason, reason)]
+        if channel:
+            parts.append(f"ทาง{channel}")
+        return " · ".join(p for p in parts if p)
+    return ""

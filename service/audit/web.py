@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from service.audit.queries import events_csv, list_events
+from service.audit.vocab import event_note
 from service.edge.deps import PageDep, app_of, where
 from service.edge.params import day_bound
 from service.edge.templates import render
@@ -34,6 +35,8 @@ def audit_page(request: Request, page: PageDep, since: str = "", until: str = ""
             limit=500,
             asked={"since": since, "until": until},
         )
+    for e in rows:
+        e["note"] = event_note(e["action"], e["actor"], e["detail"])
     return render(request, "audit.html", page, events=rows, since=since, until=until)
 
 

@@ -14,6 +14,7 @@ from service.edge.templates import render
 from service.kit.errors import NotFound
 from service.kit.fields import Count, Id
 from service.letters.files import open_attachment
+from service.letters.index_status import index_status_th
 from service.letters.views import read_letter
 from service.registers.corrections import FIELD_TH, change_refusals
 from service.routing.panel import letter_panel
@@ -58,6 +59,7 @@ def letter_page(
         refusals=refusals,
         changed=changed,
         field_th=FIELD_TH,
+        index=index_status_th(view["index_status"]),
     )
 
 

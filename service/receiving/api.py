@@ -12,6 +12,7 @@ from service.kit.errors import InvalidInput
 from service.kit.fields import Id
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
+from service.receiving.dates import split_date_confirmation
 from service.receiving.duplicates import split_confirmation, truthy
 from service.receiving.flow import check_may_receive, register_received
 
@@ -29,6 +30,8 @@ async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONRes
         if "meta" not in upload.fields:
             raise InvalidInput("the form needs a 'meta' field holding the letter as JSON", thai="ไม่มีข้อมูลหนังสือ (meta)")
         meta, confirm = split_confirmation(upload.fields["meta"])
+        meta, confirm_date = split_date_confirmation(meta)
+        confirm_date = confirm_date or truthy(upload.fields.get("confirm_date", ""))
         confirm = confirm or truthy(upload.fields.get("confirm_duplicate", ""))
         confirm = confirm or truthy(request.query_params.get("confirm_duplicate", ""))
         data = parse_letter_meta(meta)
@@ -39,6 +42,7 @@ async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONRes
             f"POST {request.url.path}",
             upload.fields["meta"],
             f"confirm_duplicate={confirm}",
+            *(["confirm_date=True"] if confirm_date else []),
             *(f"{f.filename}\0{f.staged.sha256}" for f in upload.files),
         )
         first = await run_in_threadpool(idempotency.replay, app, claim) if claim is not None else None
@@ -58,5 +62,6 @@ async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONRes
         where=where(request),
         confirm_duplicate=confirm,
         claim=claim,
+        confirm_date=confirm_date,
     )
     return JSONResponse(result, status_code=201)

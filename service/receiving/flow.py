@@ -33,6 +33,7 @@ from service.letters.renditions import record_rendition
 from service.letters.views import attachment_view, registration_view
 from service.models import Attachment, Registration, Registry, Rendition, Unit
 from service.pdf.budget import Budget, TooComplex, metered
+from service.receiving.dates import check_letter_dates
 from service.receiving.duplicates import find_duplicates, refuse_duplicates
 from service.receiving.record import (
     ReceiptDraft,
@@ -97,12 +98,15 @@ def prepare_receipt(
     data: LetterIn,
     upload: Upload,
     confirm_duplicate: bool = False,
+    confirm_date: bool = False,
 ) -> ReceiptDraft:
     """Everything before the write: the files checked, the clerk's right and the readers planned (reads only,
     outside the write lock), the duplicate warning (unless confirmed), the originals stored under their hashes, the
     rows drafted. A refusal here comes before anything is stored or numbered; the upload's temp files are gone
-    afterwards either way."""
+    afterwards either way. A date far ahead or before B.E. 2500 is refused unless confirmed (``receiving.dates``)."""
     try:
+        if not confirm_date:
+            check_letter_dates(data, now=app.clock(), tz=app.settings.timezone)
         checked = [
             check_file(f, allowed=app.settings.allowed_type_set, max_pixels=app.settings.stamp_max_pixels)
             for f in upload.files
@@ -141,6 +145,7 @@ def register_received(
     where: audit.Where,
     confirm_duplicate: bool = False,
     claim: idempotency.Claim | None = None,
+    confirm_date: bool = False,
 ) -> dict[str, Any]:
     """The one way a received letter is registered (API, web and tests): prepare, then the write in its own
     transaction (the next number, the rows, the readers, the audit, the answer kept for an ``Idempotency-Key``),
@@ -149,7 +154,13 @@ def register_received(
     A letter that looks registered already (``service.receiving.duplicates``) is refused with 409
     ``possible_duplicate`` unless ``confirm_duplicate``."""
     draft = prepare_receipt(
-        app, actor=actor, registry_id=registry_id, data=data, upload=upload, confirm_duplicate=confirm_duplicate
+        app,
+        actor=actor,
+        registry_id=registry_id,
+        data=data,
+        upload=upload,
+        confirm_duplicate=confirm_duplicate,
+        confirm_date=confirm_date,
     )
     plan, stored = draft.plan, draft.files
     stamped: list[StampOutcome] = []

@@ -14,6 +14,7 @@ from service.kit.errors import Forbidden, NotFound, PossibleDuplicate, SarabanEr
 from service.kit.fields import Id
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
+from service.receiving.dates import DateNeedsConfirmation
 from service.receiving.duplicates import truthy
 from service.receiving.flow import check_may_receive, register_received
 
@@ -55,6 +56,7 @@ async def receive_submit(request: Request, registry_id: Id, page: PageDep) -> Re
         check_csrf(page, upload.fields.get("csrf"))
         data = parse_letter_meta({k: v for k, v in form.items() if v != ""})
         confirm = truthy(upload.fields.get("confirm_duplicate", ""))
+        confirm_date = truthy(upload.fields.get("confirm_date", ""))
         result = await run_in_threadpool(
             lambda: register_received(
                 app,
@@ -64,6 +66,7 @@ async def receive_submit(request: Request, registry_id: Id, page: PageDep) -> Re
                 upload=upload,
                 where=where(request),
                 confirm_duplicate=confirm,
+                confirm_date=confirm_date,
             )
         )
     except (Unauthenticated, CsrfFailed, NotFound):
@@ -84,6 +87,7 @@ async def receive_submit(request: Request, registry_id: Id, page: PageDep) -> Re
             form=form,
             error=exc,
             duplicate=exc.extra.get("earlier") if isinstance(exc, PossibleDuplicate) else None,
+            date_unlikely=isinstance(exc, DateNeedsConfirmation),
             secret=registry.kind in SECRET_KINDS,
         )
     return RedirectResponse(f"/letters/{result['letter_id']}?registered=1", status_code=303)

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from service import audit
 from service.access.policy import Action, may, require
-from service.access.queries import get_visible_letter, registry_target
+from service.access.queries import get_visible_letter, refresh_access, registry_target
 from service.access.roles import URGENCY_LABELS
 from service.access.rule import Actor
 from service.kit.clock import to_db
@@ -204,6 +204,7 @@ def cancel_registration(
     session.add(cancellation)
     session.add(reg)
     session.flush()
+    refresh_access(session, letter)  # the letter leaves everyone's lists but the registry's clerks' (access.rule)
     audit.record(
         session,
         at=now,

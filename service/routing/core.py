@@ -64,6 +64,13 @@ def route_to(
     has it in a register, the director; a secret letter only its registrar, only to cleared people).
     """
     letter = get_visible_letter(session, actor, letter_id)
+    held = session.exec(select(Registration.cancelled).where(Registration.letter_id == letter_id)).all()
+    if held and all(held):  # its only registrations were cancelled: it is the registry's clerks' alone (access.rule)
+        raise Conflict(
+            "the letter's registration was cancelled; it is not routed",
+            thai="เลขทะเบียนของหนังสือนี้ถูกยกเลิกแล้ว จึงส่งต่อไม่ได้",
+            reason="cancelled",
+        )
     wanted = _check_recipients(session, letter, recipients)
     parent = _parent_for(session, actor, letter, from_route_id)
     if parent is not None:

@@ -98,6 +98,28 @@ LETTER_CASES = [
         {"secret:1:2"},
     ),
     ("a secret letter wrongly held by an ordinary registry gets no unit token", 1, [reg("receive", OFFICE)], [], set()),
+    # issue 14: a cancelled registration keeps the letter for the registry's own clerks only
+    (
+        "cancelled: the registry's clerks alone, not its routes",
+        0,
+        [RegistryPlace(kind="receive", unit_id=PROMO, ancestors=(OFFICE,), cancelled=True)],
+        [RoutePlace(to_user_id=4)],
+        {"clerk:2"},
+    ),
+    (
+        "cancelled in the secret registry: its registrars alone",
+        1,
+        [RegistryPlace(kind="secret_receive", unit_id=OFFICE, cancelled=True)],
+        [RoutePlace(to_user_id=5)],
+        {"secret:1:1"},
+    ),
+    (
+        "cancelled in one registry, held by another",
+        0,
+        [RegistryPlace(kind="receive", unit_id=OFFICE, cancelled=True), reg("receive", POLICY)],
+        [],
+        {"clerk:1", "unit:3", "tree:3", "tree:1", "auditor"},
+    ),
 ]
 
 
@@ -115,8 +137,8 @@ def test_letter_principals(
 
 ACTOR_CASES = [
     ("admin manages, does not read", ADMIN, {"user:1:0"}),
-    ("central clerk reads the office", CENTRAL, {"user:2:0", "unit:1"}),
-    ("group clerk reads the group", GROUP, {"user:3:0", "unit:2"}),
+    ("central clerk reads the office", CENTRAL, {"user:2:0", "unit:1", "clerk:1"}),
+    ("group clerk reads the group", GROUP, {"user:3:0", "unit:2", "clerk:2"}),
     ("officer reads what is routed to them", OFFICER, {"user:4:0"}),
     ("director reads the subtree, and personal secrets up to clearance", DIRECTOR, {"user:5:0", "user:5:1", "tree:1"}),
     ("records reads the office", RECORDS, {"user:6:0", "unit:1"}),

@@ -66,7 +66,9 @@ def test_receive_refuses_out_of_range_deliver_by(api: TestClient, deliver_by: st
 def test_receive_letter_date_by_the_one_rule(api: TestClient, letter_date: str) -> None:
     h = login(api, "central")
     r = _receive(api, h, letter_date=letter_date)
-    if letter_date == "1/1/2400":  # B.E. 2400: the first year of the range, C.E. 1857
+    if letter_date == "1/1/2400":  # B.E. 2400: the first year of the range, C.E. 1857 — once the clerk confirms it
+        assert _problem(r, 422)["code"] == "date_needs_confirmation"
+        r = _receive(api, h, letter_date=letter_date, confirm_date=True)
         assert r.status_code == 201, r.text
         letter = api.get(f"/api/v1/letters/{r.json()['letter_id']}", headers=h).json()
         assert letter["letter_date"] == "1857-01-01"
@@ -241,7 +243,13 @@ def test_every_api_operation_documents_its_problems(api: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("letter_date", "reason"),
-    [("31/2/2568", "ไม่มีในเดือนกุมภาพันธ์"), ("1/13/2568", "เดือนต้องเป็น"), ("1/1/2575", None), ("1/1/9999", "นอกช่วง")],
+    [
+        ("31/2/2568", "ไม่มีในเดือนกุมภาพันธ์"),
+        ("1/13/2568", "เดือนต้องเป็น"),
+        ("1/1/2575", "เกินหนึ่งปีข้างหน้า"),  # within the office's range, but asked to be confirmed
+        ("1/1/2568", None),
+        ("1/1/9999", "นอกช่วง"),
+    ],
 )
 def test_receive_form_says_why_a_date_is_refused_in_thai(
     client: TestClient, letter_date: str, reason: str | None
@@ -254,7 +262,7 @@ def test_receive_form_says_why_a_date_is_refused_in_thai(
         files={"files": ("", b"", "application/octet-stream")},
         follow_redirects=False,
     )
-    if reason is None:  # B.E. 2575 is within the office's range
+    if reason is None:
         assert r.status_code == 303, r.text[:300]
         return
     assert r.status_code == 422, r.text[:300]

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from service.access.queries import visible_letter_ids
+from service.access.queries import sees_letter
 from service.access.rule import Actor
 from service.kit.errors import PossibleDuplicate
 from service.kit.fields import InputError, load_json
@@ -64,24 +64,30 @@ def find_duplicates(
     """Earlier, not cancelled registrations in this registry the actor may read that look like the same letter."""
     found: dict[int, Earlier] = {}
     norm = normalise_letter_no(letter_no)
-    base = (
+    # First the few letters that match by an index of their own (the normalised ที่, a file's hash), then their
+    # registrations here: a plan that starts from the registry would walk its whole year for every registration.
+    candidates: dict[int, str] = {}
+    if norm:
+        same_no = select(Letter.id).where(Letter.letter_no_norm == norm, Letter.sender == " ".join(sender.split()))
+        candidates |= {i: "letter_no" for i in session.exec(same_no.limit(50)) if i is not None}
+    if sha256s:
+        same_file = select(Attachment.letter_id).where(col(Attachment.sha256).in_(sorted(set(sha256s))))
+        for i in session.exec(same_file.limit(50)):
+            candidates.setdefault(i, "sha256")
+    if not candidates:
+        return []
+    stmt = (
         select(Registration, Letter)
         .join(Letter, col(Letter.id) == Registration.letter_id)
+        .where(col(Letter.id).in_(sorted(candidates)))
         .where(Registration.registry_id == registry_id, col(Registration.cancelled).is_(False))
-        .where(col(Letter.id).in_(visible_letter_ids(actor)))
+        .where(sees_letter(actor, Letter.id))
     )
-    if norm:
-        stmt = base.where(
-            Registration.year == year, Letter.letter_no_norm == norm, Letter.sender == " ".join(sender.split())
-        )
-        for reg, letter in session.exec(stmt.order_by(col(Registration.id)).limit(5)):
-            found.setdefault(reg.id or 0, _earlier(reg, letter, "letter_no"))
-    if sha256s:
-        stmt = base.where(
-            col(Letter.id).in_(select(Attachment.letter_id).where(col(Attachment.sha256).in_(sorted(set(sha256s)))))
-        )
-        for reg, letter in session.exec(stmt.order_by(col(Registration.id)).limit(5)):
-            found.setdefault(reg.id or 0, _earlier(reg, letter, "sha256"))
+    for reg, letter in session.exec(stmt.order_by(col(Registration.id)).limit(10)):
+        match = candidates[letter.id or 0]
+        if match == "letter_no" and reg.year != year:
+            continue  # the same ที่ in another year is another letter
+        found.setdefault(reg.id or 0, _earlier(reg, letter, match))
     return sorted(found.values(), key=lambda e: e.registration_id)
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from service.models import FileCode, RecipientGroup, RecipientGroupMember, Registry, Unit, User
+from service.access.rule import CHILD_PROTECTION
+from service.models import BodyMember, FileCode, RecipientGroup, RecipientGroupMember, Registry, Unit, User
+from service.procedures.catalog import bundled_templates, sync_missing
 from service.users.core import create_user
+
+UserRow = tuple[str, str, int, Sequence[tuple[str, str]]]
+"""username, full name, clearance, (unit code, role) pairs"""
 
 DEMO_PASSWORD = "saraban-demo"
 OFFICE = ("office", "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอนแก่น เขต ๕", "สพป.ขอนแก่น เขต ๕", "ศธ 04045")
@@ -134,17 +140,7 @@ def _seed_sending(session: Session, *, office: Unit, now: datetime) -> list[tupl
         assert school.id is not None
         session.add(RecipientGroupMember(group_id=group.id, unit_id=school.id))
     session.flush()
-    for username, full_name, clearance, roles in SCHOOL_USERS:
-        create_user(
-            session,
-            username=username,
-            password=DEMO_PASSWORD,
-            full_name=full_name,
-            clearance=clearance,
-            roles=list(roles),
-            now=now,
-            check_policy=False,
-        )
+    _create_users(session, SCHOOL_USERS, now=now)
     return [(u, ",".join(f"{r}@{unit}" for unit, r in roles)) for u, _, _, roles in SCHOOL_USERS]
 
 
@@ -159,22 +155,8 @@ CENTRE_MEMBERS = ("centre", "director")
 
 def _seed_procedures(session: Session, *, now: datetime) -> list[tuple[str, str]]:
     """The procedure templates of the seeds and the centre's members."""
-    from service.access.rule import CHILD_PROTECTION
-    from service.models import BodyMember
-    from service.procedures.catalog import bundled_templates, sync_missing
-
     sync_missing(session, bundled_templates(), now=now)
-    for username, full_name, clearance, roles in CENTRE_USERS:
-        create_user(
-            session,
-            username=username,
-            password=DEMO_PASSWORD,
-            full_name=full_name,
-            clearance=clearance,
-            roles=list(roles),
-            now=now,
-            check_policy=False,
-        )
+    _create_users(session, CENTRE_USERS, now=now)
     session.flush()
     for username in CENTRE_MEMBERS:
         user = session.exec(select(User).where(User.username == username)).one()
@@ -213,7 +195,15 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
         session.flush()
         assert row.id is not None
         codes[fcode] = row.id
-    for username, full_name, clearance, roles in USERS:
+    _create_users(session, USERS, now=now)
+    seeded = [(u, ",".join(r for _, r in roles)) for u, _, _, roles in USERS]
+    seeded += _seed_sending(session, office=office, now=now)
+    return seeded + _seed_procedures(session, now=now)
+
+
+def _create_users(session: Session, rows: Sequence[UserRow], *, now: datetime) -> None:
+    """The demo's accounts, all with the demo password (seeding skips the password policy, which refuses it)."""
+    for username, full_name, clearance, roles in rows:
         create_user(
             session,
             username=username,
@@ -224,6 +214,3 @@ def seed_demo(session: Session, *, now: datetime) -> list[tuple[str, str]]:
             now=now,
             check_policy=False,
         )
-    seeded = [(u, ",".join(r for _, r in roles)) for u, _, _, roles in USERS]
-    seeded += _seed_sending(session, office=office, now=now)
-    return seeded + _seed_procedures(session, now=now)

@@ -16,11 +16,12 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.kit.errors import TooLarge
+from service.kit.fields import JSON_MAX_BYTES
 
-FORM_LIMIT = 1024 * 1024
+FORM_LIMIT = JSON_MAX_BYTES
 """A form without files (urlencoded, or multipart to a route that takes no upload)."""
-BODY_LIMIT = 8 * 1024 * 1024
-"""Any other body (JSON)."""
+BODY_LIMIT = JSON_MAX_BYTES
+"""Any other body (JSON): the one limit the JSON checks (``edge.limits``, ``kit.fields.load_json``) apply too."""
 IMPORT_LIMIT = 16 * 1024 * 1024
 """A file imported whole (a register's CSV, the procedures' TOML: routes ending in ``/import``)."""
 UPLOAD_ROUTES = re.compile(

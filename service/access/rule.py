@@ -130,6 +130,13 @@ class CaseScope:
 CASE_WORKERS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK, Role.OFFICER, Role.RECORDS, Role.DIRECTOR})
 
 
+def sees_secret_letters(actor: Actor) -> bool:
+    """Whether secret letters may be among what the actor reads (a clearance above ordinary, or the secret
+    registrar): what others may learn of such an actor's reading — the hits of a search, say — is then a count
+    oracle for secrets and is not shown to them (README, Security)."""
+    return actor.clearance > 0 or actor.has_role(Role.SECRET_REGISTRAR)
+
+
 def case_scope(actor: Actor, bodies: Iterable[str] = ()) -> CaseScope:
     """``bodies``: the named bodies the user is a member of (from ``body_member``)."""
     return CaseScope(

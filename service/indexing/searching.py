@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from search import SearchIndexOutdated, SearchQuery
 from service import audit
 from service.access.queries import visible_letter_ids
-from service.access.roles import SECRECY_LABELS, URGENCY_LABELS, Role
-from service.access.rule import Actor, actor_principals
+from service.access.roles import SECRECY_LABELS, URGENCY_LABELS
+from service.access.rule import Actor, actor_principals, sees_secret_letters
 from service.context import Saraban
 from service.kit.errors import InvalidInput, SarabanError
 from service.kit.thai import DateError, parse_date_range
@@ -98,8 +98,7 @@ def search_letters(app: Saraban, actor: Actor, params: SearchParams, *, where: a
             regs.setdefault(reg.letter_id, []).append(f"{registry.name} {reg.number}/{reg.year}")
         # What the audit's readers may see of a search (README, Security): never the words, only their keyed
         # hash; the number of hits only when the searcher sees no secret letter (else it is a count oracle).
-        sees_secrets = actor.clearance > 0 or actor.has_role(Role.SECRET_REGISTRAR)
-        counted: dict[str, Any] = {} if sees_secrets else {"total": result.total}
+        counted: dict[str, Any] = {} if sees_secret_letters(actor) else {"total": result.total}
         audit.record(
             s,
             at=app.clock(),

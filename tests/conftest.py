@@ -315,7 +315,17 @@ class LiveServer:
         # every HTML page it serves is kept, so the browser tests can scan what people were shown for English
         self.recorder = HtmlRecorder(create_app(app))  # type: ignore[arg-type]
         RECORDERS.append(self.recorder)
-        config = uvicorn.Config(self.recorder, host="127.0.0.1", port=self.port, log_level="warning", interface="asgi3")
+        # keep-alive longer than any pause between a test's API calls: with uvicorn's 5 s default, a pooled httpx
+        # connection idle through slow browser steps could be closed by the server just as the client reused it
+        # ("Server disconnected without sending a response", seen under load)
+        config = uvicorn.Config(
+            self.recorder,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            interface="asgi3",
+            timeout_keep_alive=600,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

@@ -29,6 +29,8 @@ ROLE_TH: dict[Role, str] = {
 }
 
 # Which roles read the registers of their own unit, and which also those of the units below it.
+# Who routed letters go to: the people who act on them.
+ROUTABLE_ROLES = (Role.OFFICER, Role.GROUP_CLERK, Role.CENTRAL_CLERK, Role.DIRECTOR)
 UNIT_READERS = frozenset({Role.CENTRAL_CLERK, Role.GROUP_CLERK, Role.RECORDS})
 SUBTREE_READERS = frozenset({Role.DIRECTOR})
 # The kinds of registry: receive registers (ทะเบียนหนังสือรับ) and the send-side series of a unit, each with its

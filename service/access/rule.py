@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from service.access.roles import REGISTRARS, SECRET_KINDS, SUBTREE_READERS, UNIT_READERS, Role
+from service.access.roles import REGISTRARS, ROUTABLE_ROLES, SECRET_KINDS, SUBTREE_READERS, UNIT_READERS, Role
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,21 @@ def sees_secret_letters(actor: Actor) -> bool:
     registrar): what others may learn of such an actor's reading — the hits of a search, say — is then a count
     oracle for secrets and is not shown to them (README, Security)."""
     return actor.clearance > 0 or actor.has_role(Role.SECRET_REGISTRAR)
+
+
+def sees_account_name(actor: Actor, *, user_id: int, active: bool, roles: Iterable[str]) -> bool:
+    """Whose name a person may see among the accounts (need to know): their own, and the people they may route
+    letters to — active, in a role that receives routed letters — if they route letters at all; the secret
+    registrar is known by name only to those who route secret letters (the secret registrars themselves)."""
+    if user_id == actor.id:
+        return True
+    secret_router = actor.has_role(Role.SECRET_REGISTRAR)
+    if not (secret_router or any(r in ROUTABLE_ROLES for _, r in actor.roles)):
+        return False
+    theirs = set(roles)
+    if not active or not theirs & {r.value for r in ROUTABLE_ROLES}:
+        return False
+    return secret_router or Role.SECRET_REGISTRAR.value not in theirs
 
 
 def case_scope(actor: Actor, bodies: Iterable[str] = ()) -> CaseScope:

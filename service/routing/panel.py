@@ -10,14 +10,11 @@ from sqlmodel import Session, col, select
 
 from service.access.policy import Action, may
 from service.access.queries import letter_target
-from service.access.roles import Role
+from service.access.roles import ROUTABLE_ROLES
 from service.access.rule import Actor
 from service.models import Attachment, Instruction, Letter, Membership, Rendition, Unit, User
 from service.routing.instructions import INSTRUCTED, default_position
 from service.routing.views import journey
-
-# Who routed letters go to: the people who act on them.
-ROUTABLE_ROLES = (Role.OFFICER, Role.GROUP_CLERK, Role.CENTRAL_CLERK, Role.DIRECTOR)
 
 
 def letter_panel(

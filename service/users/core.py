@@ -10,12 +10,11 @@ from sqlmodel import Session, col, select
 from service import audit
 from service.access.policy import Action, may, require
 from service.access.roles import ROLE_TH, Role
-from service.access.rule import Actor
+from service.access.rule import Actor, sees_account_name
 from service.auth.core import check_password_policy, hash_password, revoke_all
 from service.kit.clock import to_db
 from service.kit.errors import Conflict, InvalidInput, NotFound
 from service.models import Membership, Unit, User
-from service.routing.panel import ROUTABLE_ROLES
 from service.users.grants import (
     SECRET_ROLES,
     is_cleared,
@@ -164,17 +163,10 @@ def user_list(session: Session, actor: Actor) -> list[dict[str, Any]]:
     roles_of: dict[int, set[str]] = {}
     for m in members:
         roles_of.setdefault(m.user_id, set()).add(m.role)
-    routes = any(r in ROUTABLE_ROLES for _, r in actor.roles) or actor.has_role(Role.SECRET_REGISTRAR)
-    secret_router = actor.has_role(Role.SECRET_REGISTRAR)
-    routable = {r.value for r in ROUTABLE_ROLES}
 
     def listed(u: User) -> bool:
-        if details or u.id == actor.id:
-            return True
-        mine = roles_of.get(u.id or 0, set())
-        if not routes or not u.active or not (mine & routable):
-            return False
-        return secret_router or Role.SECRET_REGISTRAR.value not in mine
+        uid = u.id or 0
+        return details or sees_account_name(actor, user_id=uid, active=u.active, roles=roles_of.get(uid, ()))
 
     return [
         {

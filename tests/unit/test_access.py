@@ -18,6 +18,7 @@ from service.access.rule import (
     RoutePlace,
     actor_principals,
     letter_principals,
+    sees_account_name,
 )
 
 OFFICE, PROMO, POLICY, OUTSIDE = 1, 2, 3, 99
@@ -308,3 +309,34 @@ READ_CASES = [
 def test_may_read_registry(who: Actor, kind: str, unit: int, expected: bool) -> None:  # noqa: FBT001
     """domain.md §2: registers are need-to-know; the secret register is its registrar's alone."""
     assert may_read_registry(who, registry_kind=kind, registry_unit_id=unit, ancestors=ANC.get(unit, ())) is expected
+
+
+# Whose names a person may see among the accounts, written from the README's rule (Security: "the user list shows
+# names only to those who route to them"), not from the code: (who asks, whose name, active, their roles) -> shown.
+_ROUTER = Actor(id=1, username="clerk", clearance=0, roles=frozenset({(10, Role.GROUP_CLERK)}))
+_SECRET = Actor(id=2, username="secret", clearance=3, roles=frozenset({(10, Role.SECRET_REGISTRAR)}))
+_NOBODY = Actor(id=3, username="audit", clearance=0, roles=frozenset({(10, Role.AUDITOR)}))
+ACCOUNT_NAMES = [
+    (_ROUTER, 1, True, [], True),  # oneself, always
+    (_NOBODY, 3, True, [], True),
+    (_ROUTER, 9, True, ["officer"], True),  # a person one routes to
+    (_ROUTER, 9, True, ["director"], True),
+    (_ROUTER, 9, False, ["officer"], False),  # deactivated
+    (_ROUTER, 9, True, ["auditor"], False),  # receives nothing routed
+    (_ROUTER, 9, True, ["records"], False),
+    (_ROUTER, 9, True, ["officer", "secret_registrar"], False),  # the secret registrar's name is not for everyone
+    (_SECRET, 9, True, ["officer", "secret_registrar"], True),  # but for those who route secret letters
+    (_SECRET, 9, True, ["officer"], True),
+    (_NOBODY, 9, True, ["officer"], False),  # routes nothing: sees only themselves
+]
+
+
+@pytest.mark.parametrize(("actor", "user_id", "active", "roles", "shown"), ACCOUNT_NAMES)
+def test_account_names_by_need_to_know(
+    actor: Actor,
+    user_id: int,
+    active: bool,  # noqa: FBT001
+    roles: list[str],
+    shown: bool,  # noqa: FBT001
+) -> None:
+    assert sees_account_name(actor, user_id=user_id, active=active, roles=roles) is shown

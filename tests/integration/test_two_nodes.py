@@ -292,14 +292,13 @@ def test_killing_b_index_worker_mid_stream_loses_nothing(cluster: Cluster) -> No
         lambda: (w := b.index_worker()) is not None and w.pid != worker.pid and w, timeout=30, what="B's new worker"
     )
     assert isinstance(restarted, psutil.Process)
-    head = max(ids)
-    assert at_kill < head, "the worker was killed after it had caught up: not mid-stream"
 
     def all_found(node: Node) -> bool:
         body = node.search("ครุภัณฑ์")
         return bool(body["total"] == len(ids))
 
     wait_for(lambda: all_found(b), timeout=SOON * 3, what="every letter on B after the restart")
+    assert at_kill < b.applied(), "the worker was killed after it had caught up: not mid-stream"
     assert all_found(a)
     assert a.index_worker() is not None and a.index_worker().pid == a_worker.pid  # type: ignore[union-attr]
     assert "index worker exited with -9" in b.output()

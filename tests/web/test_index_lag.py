@@ -1,8 +1,9 @@
 """How far this node's index replica lags the change log: in every search answer and in ``/healthz``.
 
 Letters registered while no index worker runs are behind: the search answer counts them, and once they are older
-than ``SARABAN_INDEX_LAG_MAX_SECONDS`` ``/healthz`` says "degraded" in Thai (still 200). The worker catching up
-brings both back to nothing behind and "ok"; without a database ``/healthz`` answers 503.
+than ``SARABAN_INDEX_LAG_MAX_SECONDS`` ``/healthz`` says "degraded" in Thai (still 200) and the search page says so.
+The worker catching up brings them back to nothing behind, "ok" and no notice; without a database ``/healthz``
+answers 503.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import create_engine
 from search import SearchIndex
 from service.app import create_app
 from service.indexing.indexer import run_worker
-from tests.conftest import MakeSaraban, login, registry_id
+from tests.conftest import DEMO_PASSWORD, MakeSaraban, login, registry_id
 
 
 def test_search_and_healthz_say_how_far_the_index_lags(make_saraban: MakeSaraban) -> None:
@@ -32,6 +33,9 @@ def test_search_and_healthz_say_how_far_the_index_lags(make_saraban: MakeSaraban
         time.sleep(2.1)  # older than the threshold (the database's clock counts whole seconds on SQLite)
         lag = client.get("/api/v1/search", params={"q": "ลูกเสือ"}, headers=h).json()["index_lag"]
         assert lag["entries"] == 3 and lag["seconds"] >= 1, lag
+        client.post("/login", data={"username": "central", "password": DEMO_PASSWORD})  # the search page, too
+        page = client.get("/search", params={"q": "ลูกเสือ"})
+        assert 'id="index-lag"' in page.text and "ยังตามการเปลี่ยนแปลงไม่ทัน 3 รายการ" in page.text, page.text
         health = client.get("/healthz")
         assert health.status_code == 200
         body = health.json()
@@ -47,6 +51,7 @@ def test_search_and_healthz_say_how_far_the_index_lags(make_saraban: MakeSaraban
         assert found["total"] == 3
         assert found["index_lag"] == {"entries": 0, "seconds": 0.0, "node": "node-t"}
         assert client.get("/healthz").json()["status"] == "ok"
+        assert 'id="index-lag"' not in client.get("/search", params={"q": "ลูกเสือ"}).text
 
         # the database goes away (an engine on a port nothing listens on): the node is unavailable
         sqlite_engines = (app.engine, app.read_engine)

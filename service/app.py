@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,6 +33,7 @@ from service.edge.limits import install_input_limits
 from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
 from service.indexing import web as indexing_web
+from service.indexing.searching import node_health
 from service.kit.errors import SarabanError
 from service.letters import api as letters_api
 from service.letters import web as letters_web
@@ -112,8 +114,10 @@ def create_app(saraban: Saraban) -> FastAPI:
     app.add_middleware(BodyLimit)  # forms and JSON bounded as they arrive (uploads bound themselves)
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        """200 ``ok`` or ``degraded`` (this node's search index lags: README "Scale-out"); 503 without a database."""
+        status, body = node_health(saraban)
+        return JSONResponse(body, status_code=status)
 
     for module in ROUTERS:
         # API routers document the problem+json answers every operation may give; web pages are HTML for

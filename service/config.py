@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     # After a round of indexing, wait this long before the next, so that under a stream of registrations a
     # round takes what gathered meanwhile (the per-round cost is shared); an idle system indexes at once.
     index_gather_ms: int = 500
+    # Index replicas (README "Scale-out"): every node's index worker follows the change log in the database.
+    # node_id: this node's name in `index_node` (empty: host name + a random suffix, kept in the index directory).
+    node_id: str = ""
+    # A change log id missing below ids already read is waited for this long (a PostgreSQL transaction that took
+    # it earlier may commit later), then taken for rolled back. Change transactions must commit within it.
+    index_log_grace_seconds: float = 60.0
+    # A node that has not said how far it is for this long loses its place: the log is trimmed past it and it
+    # rebuilds its index when it comes back.
+    index_node_expire_seconds: float = 3600.0
+    # /healthz says "degraded" when this node's index lags the log by more than this.
+    index_lag_max_seconds: float = 60.0
 
     max_files: int = 10
     max_file_mb: int = 50

@@ -14,6 +14,7 @@ from service.audit.chain import KEY_INFO, configure_key, load_key, seal_head
 from service.auth.core import configure_password_hashing
 from service.config import Settings
 from service.indexing.indexer import Indexer
+from service.indexing.replica import LagCache
 from service.kit.clock import Clock, system_clock
 from service.kit.db import UnitOfWork, make_engine, transaction
 from service.kit.migrate import upgrade
@@ -32,6 +33,7 @@ class Saraban:
 
     read_engine: Engine | None = None
     audit_key: bytes = b""
+    lag_cache: LagCache = field(default_factory=LagCache, repr=False)
 
     @contextmanager
     def tx(self, *, readonly: bool = False) -> Iterator[UnitOfWork]:

@@ -44,6 +44,7 @@ from service.archive.errors import refused
 from service.archive.filing import active_holds, items_out
 from service.archive.stamping import referenced
 from service.context import Saraban
+from service.indexing.changes import DESTROY, record_change
 from service.kit.clock import to_db
 from service.kit.errors import InvalidInput, NotFound
 from service.kit.thai import local
@@ -583,8 +584,7 @@ def execute_list(
         item.state = "destroyed"
         session.add(item)
         letter.summary = ""  # the content goes; what the register says of it stays
-        letter.index_status = "pending"  # the index learns that it is gone (see service.indexing)
-        session.add(letter)
+        record_change(session, [letter], DESTROY)  # every node's index learns that it is gone
         done.letter_ids.append(letter.id)
         audit.record(
             session,

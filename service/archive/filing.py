@@ -18,6 +18,7 @@ from service.access.queries import get_visible_letter, visible_letter_ids
 from service.access.rule import Actor
 from service.archive.errors import refused
 from service.archive.plan import get_file_code, get_retention_class, stamp_text
+from service.indexing.changes import FILE, record_change
 from service.kit.clock import to_db
 from service.kit.errors import InvalidInput, NotFound
 from service.kit.files import FileRef
@@ -94,6 +95,7 @@ def file_letters(
         )
         session.add(item)
         session.flush()
+        record_change(session, [letter_id], FILE)
         audit.record(
             session,
             at=now,

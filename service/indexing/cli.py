@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from search.thai import load_dictionary
 from service.context import from_env
 from service.indexing.indexer import reindex as rebuild
 from service.indexing.indexer import run_worker
+from service.indexing.replica import read_state
 from service.kit.console import out
 
 
@@ -37,13 +39,17 @@ def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add
         done = rebuild(app, index, resume=resume, progress=tick)
     index.close()
     out.print(f"indexed {done} letter(s)")
+    state = read_state(app.settings.index_path)
+    if state is not None:
+        out.print(f"node {state.node_id} follows the change log from entry {state.cursor}")
 
 
 def worker(
-    once: Annotated[bool, typer.Option(help="Index what is pending, then stop.")] = False,
+    once: Annotated[bool, typer.Option(help="Catch up with the change log, then stop.")] = False,
     nice: Annotated[int, typer.Option(min=0, max=19, help="Lower the worker's CPU priority by this much.")] = 10,
 ) -> None:
-    """Index pending letters (for SARABAN_INDEX_MODE=worker, where servers do not index themselves).
+    """This node's index worker: follow the change log from the cursor beside the index (rebuilding first when
+    the index is empty), for SARABAN_INDEX_MODE=worker, where servers do not index themselves.
 
     Indexing is background work: on a machine it shares with the server it yields the CPU to registrations
     (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it.
@@ -57,8 +63,16 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     out.print("indexing worker started" + (" (once)" if once else ""))
+    shown = [0.0]
+
+    def rebuilding(done: int, total: int) -> None:  # a node with an empty index rebuilds before following the log
+        now = time.monotonic()
+        if done == total or now - shown[0] >= 2:
+            shown[0] = now
+            out.print(f"rebuilding the search index: {done:,}/{total:,} letter(s)")
+
     try:
-        done = run_worker(app, index, once=once, stop=stop)
+        done = run_worker(app, index, once=once, stop=stop, progress=rebuilding)
     except KeyboardInterrupt:
         done = 0
     index.close()

@@ -1,19 +1,21 @@
-"""Keeping the search index in step with the database: one writer thread per process, fed after commit.
+"""Keeping this node's search index in step with the database: one writer per node (the index worker process,
+or a thread of a one-process server) following the change log (``changes``, ``replica``).
 
-The database is the source of truth; a crash loses at most the queue, and ``saraban reindex`` rebuilds
-everything from the database and the stored originals.
+The database is the source of truth; the index is derived. A crash loses nothing (the cursor is written after the
+index commit), and ``saraban reindex`` rebuilds everything from the database and the stored originals.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import bindparam, update
@@ -22,6 +24,22 @@ from sqlmodel import Session, col, select
 from search import IndexDoc, SearchIndex, SearchIndexOutdated
 from search.extract import extract_text
 from service.access.queries import letter_readers
+from service.indexing.replica import (
+    HEARTBEAT_EVERY,
+    TRIM_EVERY,
+    Follower,
+    NodeExpired,
+    ReplicaState,
+    heartbeat,
+    letters_exist,
+    new_node_id,
+    node_registered,
+    read_state,
+    rebuild_start,
+    trim_log,
+    upsert_node,
+    write_state,
+)
 from service.letters.renditions import record_rendition
 from service.models import (
     Attachment,
@@ -251,15 +269,163 @@ def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int], *
     return len(docs)
 
 
-class Indexer:
-    """A single background writer; ``enqueue`` is what after-commit hooks call."""
+class Replica:
+    """This node's index worker's side of the log: open (rebuilding when the index is empty or its place in the
+    log was given up), follow it step by step, say how far it is, trim what every live node has applied."""
 
-    def __init__(self, app: Saraban) -> None:
+    def __init__(self, app: Saraban, index: SearchIndex) -> None:
         self.app = app
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self.index = index
+        self.path = Path(app.settings.index_path)
+        self.follower: Follower | None = None
+        self._beat = 0.0
+        self._trimmed = 0.0
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self.app.tx(readonly=True) as uow:
+            yield uow.session
+
+    def open(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Take up the replica's place in the log; returns the letters a rebuild indexed (0: none was needed)."""
+        state = read_state(self.path)
+        with self.app.tx(readonly=True) as uow:
+            registered = state is not None and node_registered(uow.session, state.node_id)
+            has_letters = letters_exist(uow.session)
+        why = ""
+        if state is None:
+            if has_letters and self.index.doc_count() == 0:
+                why = "the index is empty"
+            # else an installation with no letter yet, or an index from before the log: follow it from its start
+        elif state.rebuilding:
+            why = "a rebuild was interrupted"
+        elif not registered:
+            why = "this node was silent too long and its place in the change log was given up"
+        # (an index of an older layout is not rebuilt here: it takes no writes until `saraban reindex`, which the
+        # operator runs at an upgrade; search answers 503 meanwhile)
+        if why and not self.index.outdated:
+            log.warning("rebuilding the search index at %s: %s", self.path, why)
+            resume = state is not None and state.rebuilding
+            return self.rebuild(resume=resume, progress=progress)
+        fresh = state is None
+        if state is None:
+            state = ReplicaState(node_id=new_node_id(self.app.settings.node_id))
+        with self.app.tx() as uow:
+            upsert_node(uow.session, state, self.path)
+        if fresh:
+            write_state(self.path, state)
+        self.follower = Follower(state, self.path, grace=self.app.settings.index_log_grace_seconds)
+        self._beat = time.monotonic()
+        return 0
+
+    def rebuild(self, *, resume: bool, batch: int = 200, progress: Callable[[int, int], None] | None = None) -> int:
+        """Index every letter from the database and the store, then follow the log from the position noted
+        before the first letter was read (kept in the cursor file, so an interrupted rebuild resumes)."""
+        if resume and self.index.outdated:
+            log.warning("the search index has an older layout: rebuilding it completely instead of resuming")
+            resume = False
+        state = read_state(self.path)
+        keep_place = resume and state is not None
+        if state is None:
+            state = ReplicaState(node_id=new_node_id(self.app.settings.node_id))
+        with self.app.tx() as uow:
+            if not keep_place:
+                rebuild_start(uow.session, state)  # before any letter is read
+            state.rebuilding = True
+            upsert_node(uow.session, state, self.path)  # a live cursor: the log is kept from here on
+        write_state(self.path, state)
+        with self.app.tx(readonly=True) as uow:
+            ids = [i for i in uow.session.exec(select(Letter.id).order_by(col(Letter.id))) if i is not None]
+        if resume:
+            present = self.index.doc_ids()
+            todo = [i for i in ids if i not in present]
+        else:
+            self.index.clear()
+            todo = ids
+        done = 0
+        for start in range(0, len(todo), batch):
+            chunk = todo[start : start + batch]
+            index_letters(self.app, self.index, chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, len(todo))
+            self._heartbeat(state, every=HEARTBEAT_EVERY)  # a long rebuild keeps its place in the log
+        state.rebuilding = False
+        write_state(self.path, state)
+        with self.app.tx() as uow:
+            upsert_node(uow.session, state, self.path)
+        self.follower = Follower(state, self.path, grace=self.app.settings.index_log_grace_seconds)
+        return done
+
+    def _index(self, ids: list[int]) -> int:
+        """Index a batch; a letter that cannot be indexed (it fails alone while others succeed) is left pending
+        for `saraban reindex` instead of holding the log up. When every letter fails the cause is shared (the
+        database or the store is down): the batch is retried, the cursor does not move."""
+        try:
+            return index_letters(self.app, self.index, ids, defer_merge=True)
+        except SearchIndexOutdated:
+            raise
+        except Exception:
+            if len(ids) == 1:
+                raise
+        done, failed = 0, []
+        for letter_id in ids:
+            try:
+                done += index_letters(self.app, self.index, [letter_id], defer_merge=True)
+            except SearchIndexOutdated:
+                raise
+            except Exception:
+                log.exception("indexing letter %s failed; it stays pending for `saraban reindex`", letter_id)
+                failed.append(letter_id)
+        if len(failed) == len(ids):
+            raise RuntimeError(f"indexing letters {ids} failed")
+        return done
+
+    def step(self, batch: int = 200) -> tuple[int, int]:
+        """One round: (log entries taken, letters indexed)."""
+        if self.follower is None:
+            self.open()
+        assert self.follower is not None
+        taken = self.follower.step(self._session, self._index, batch=batch)
+        self.tick(busy=bool(taken[0]))
+        return taken
+
+    def _heartbeat(self, state: ReplicaState, *, every: float) -> None:
+        now = time.monotonic()
+        if now - self._beat < every:
+            return
+        self._beat = now
+        with self.app.tx() as uow:
+            alive = heartbeat(uow.session, state)
+        if not alive:
+            raise NodeExpired(state.node_id)
+
+    def tick(self, *, busy: bool = False) -> None:
+        """Heartbeat (its cursor) now and then; trim the log once a minute."""
+        if self.follower is None:
+            return
+        self._heartbeat(self.follower.state, every=HEARTBEAT_EVERY if not busy else 1.0)
+        now = time.monotonic()
+        if now - self._trimmed >= TRIM_EVERY:
+            self._trimmed = now
+            with self.app.tx() as uow:
+                gone = trim_log(uow.session, expire_seconds=self.app.settings.index_node_expire_seconds)
+            if gone:
+                log.info("trimmed %d change log entries every live node has applied", gone)
+
+
+class Indexer:
+    """The index worker of a one-process server: a thread following the change log. ``enqueue`` (what
+    after-commit hooks call) only wakes it: the log, not a queue in memory, says what to index."""
+
+    def __init__(self, app: Saraban, *, interval: float = 1.0) -> None:
+        self.app = app
+        self.interval = interval
         self._thread: threading.Thread | None = None
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
+        self._guard = threading.Lock()
+        self._wake = threading.Event()
         self._stopping = threading.Event()
         self.idle = threading.Event()
         self.idle.set()
@@ -268,8 +434,6 @@ class Indexer:
     def index(self) -> SearchIndex:
         with self._lock:
             if self._index is None:
-                from search import SearchIndex
-
                 self._index = SearchIndex(self.app.settings.index_path)
                 if self._index.outdated:
                     log.error(
@@ -281,14 +445,15 @@ class Indexer:
 
     def start(self) -> None:
         if self._thread is None:
+            self.idle.clear()
             self._thread = threading.Thread(target=self._run, name="saraban-indexer", daemon=True)
             self._thread.start()
-            for letter_id in pending_letters(self.app):  # what a crash left unindexed
-                self.enqueue(letter_id)
 
-    def enqueue(self, letter_id: int) -> None:
-        self.idle.clear()
-        self._queue.put(letter_id)
+    def enqueue(self, letter_id: int | None = None) -> None:
+        """A change committed (its log entry names the letter): look at the log now rather than at the next poll."""
+        with self._guard:
+            self.idle.clear()
+            self._wake.set()
         if self._thread is None:
             self.start()
 
@@ -298,7 +463,7 @@ class Indexer:
     def stop(self) -> None:
         if self._thread is not None:
             self._stopping.set()
-            self._queue.put(None)
+            self._wake.set()
             self._thread.join(timeout=30)
             self._thread = None
             self._stopping.clear()
@@ -308,34 +473,36 @@ class Indexer:
                 self._index = None
 
     def _run(self) -> None:
+        replica = Replica(self.app, self.index)
         gather = self.app.settings.index_gather_ms / 1000
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = {first}
-            stop = False
-            while len(batch) < 200:  # batch whatever is already waiting into one commit
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                batch.add(nxt)
+        unmerged = False
+        while not self._stopping.is_set():
+            with self._guard:
+                self._wake.clear()
+            taken = 0
             try:
-                index_letters(self.app, self.index, sorted(batch))
+                if replica.follower is None:
+                    replica.open()
+                taken, _ = replica.step()
+                unmerged = unmerged or bool(taken)
+                if not taken and unmerged:
+                    replica.index.merge_small()
+                    unmerged = False
+            except NodeExpired:
+                replica.follower = None  # the next round rebuilds
+                continue
             except SearchIndexOutdated:
-                log.error("not indexing letters %s: the search index needs `saraban reindex`", sorted(batch))
+                log.error("not indexing: the search index needs `saraban reindex`")
             except Exception:
-                log.exception("indexing letters %s failed; `saraban reindex` repairs the index", sorted(batch))
-            if self._queue.empty():
-                self.idle.set()
-            if stop:
-                return
-            if gather and len(batch) > 1:  # a stream, not a lone letter: let the next round gather
+                log.exception("indexing failed; retrying from the cursor (`saraban reindex` repairs the index)")
+            if taken >= 200:
+                continue  # a backlog: the next round at once
+            with self._guard:
+                if not self._wake.is_set():
+                    self.idle.set()
+            if gather and taken > 1:  # a stream, not a lone letter: let the next round gather
                 self._stopping.wait(gather)
+            self._wake.wait(self.interval)
 
 
 def reindex(
@@ -346,30 +513,13 @@ def reindex(
     batch: int = 200,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Rebuild the index from the database and the stored originals; with ``resume`` skip what is there."""
-    with app.tx() as uow:
-        ids = [i for i in uow.session.exec(select(Letter.id).order_by(col(Letter.id))) if i is not None]
-    if resume and index.outdated:
-        log.warning("the search index has an older layout: rebuilding it completely instead of resuming")
-        resume = False
-    if resume:
-        present = index.doc_ids()
-        todo = [i for i in ids if i not in present]
-    else:
-        index.clear()
-        todo = ids
-    done = 0
-    for start in range(0, len(todo), batch):
-        chunk = todo[start : start + batch]
-        index_letters(app, index, chunk)
-        done += len(chunk)
-        if progress:
-            progress(done, len(todo))
-    return done
+    """Rebuild the index from the database and the stored originals; with ``resume`` skip what is there. The
+    node then follows the change log from where it stood before the rebuild began (``replica``)."""
+    return Replica(app, index).rebuild(resume=resume, batch=batch, progress=progress)
 
 
 def pending_letters(app: Saraban, *, limit: int = 10_000) -> list[int]:
-    """Letters registered (or changed) but not yet indexed: the database is the indexing queue."""
+    """Letters changed and not yet indexed by any node (their ``index_status``, as the letter page shows it)."""
     with app.tx(readonly=True) as uow:
         rows = uow.session.exec(
             select(Letter.id)
@@ -388,32 +538,42 @@ def run_worker(
     interval: float = 1.0,
     batch: int = 200,
     stop: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """The indexing worker: index pending letters in batches until stopped (or, with ``once``, none is left).
+    """The index worker: follow the change log from this node's cursor until stopped (or, with ``once``, until
+    it is caught up). Returns the letters indexed (a rebuild's included).
 
-    A full batch means a backlog, so the next follows at once. After a partial one the worker waits
+    On start it takes up its place in the log (``Replica.open``: a rebuild when the index is empty). A full
+    batch means a backlog, so the next follows at once. After a partial one the worker waits
     ``SARABAN_INDEX_GATHER_MS``, so that under a stream of registrations each round takes what arrived
     meanwhile: the commit, the two small write transactions and the index segment are shared by a hundred
     letters instead of a few, and a new letter is searchable within about a second. Merging the index's small
-    segments, which now and then takes seconds, waits until nothing is pending. With nothing pending it polls
-    every ``interval``.
+    segments, which now and then takes seconds, waits until the log is drained. With nothing new it polls the
+    log every ``interval``.
     """
     pause = stop.wait if stop is not None else time.sleep
     gather = app.settings.index_gather_ms / 1000
-    done = 0
+    replica = Replica(app, index)
+    done = replica.open(progress)
     unmerged = False  # segments left unmerged while letters were coming in
     while True:
-        ids = pending_letters(app, limit=batch)
-        if ids:
-            done += index_letters(app, index, ids, defer_merge=True)
+        try:
+            taken, indexed = replica.step(batch)
+        except NodeExpired:
+            log.warning("this node's place in the change log was given up: rebuilding")
+            replica.follower = None
+            done += replica.open(progress)
+            continue
+        done += indexed
+        if taken:
             unmerged = True
-            if stop is not None and stop.is_set():  # stopping: what is left stays pending for the next run
+            if stop is not None and stop.is_set():  # stopping: the cursor says where the next run starts
                 return done
-            if len(ids) >= batch or once:
+            if taken >= batch or once:
                 continue
             pause(gather)
             continue
-        if unmerged:  # nothing pending: the moment for the merging the rounds put off
+        if unmerged:  # nothing new: the moment for the merging the rounds put off
             index.merge_small()
             unmerged = False
         if once or (stop is not None and stop.is_set()):

@@ -13,6 +13,7 @@ from service.access.queries import visible_letter_ids
 from service.access.roles import SECRECY_LABELS, URGENCY_LABELS
 from service.access.rule import Actor, actor_principals, sees_secret_letters
 from service.context import Saraban
+from service.indexing.replica import Lag, lag_of
 from service.kit.errors import InvalidInput, SarabanError
 from service.kit.thai import DateError, parse_date_range
 from service.letters.vocab import parse_channel, parse_letter_type, parse_secrecy, parse_urgency
@@ -99,6 +100,7 @@ def search_letters(app: Saraban, actor: Actor, params: SearchParams, *, where: a
         # What the audit's readers may see of a search (README, Security): never the words, only their keyed
         # hash; the number of hits only when the searcher sees no secret letter (else it is a count oracle).
         counted: dict[str, Any] = {} if sees_secret_letters(actor) else {"total": result.total}
+        lag = app.lag_cache.get(lambda: lag_of(s, app.settings.index_path))
         audit.record(
             s,
             at=app.clock(),
@@ -129,4 +131,43 @@ def search_letters(app: Saraban, actor: Actor, params: SearchParams, *, where: a
                 "registrations": regs.get(hit.doc_id, []),
             }
         )
-    return {"total": result.total, "page": query.page, "per_page": query.per_page, "results": results}
+    return {
+        "total": result.total,
+        "page": query.page,
+        "per_page": query.per_page,
+        "results": results,
+        "index_lag": lag.as_dict(),  # how far this node's index is behind the change log (README "Scale-out")
+    }
+
+
+def index_lag(app: Saraban) -> Lag:
+    """This node's index lag (asked of the database at most once a second per process)."""
+
+    def compute() -> Lag:
+        with app.tx(readonly=True) as uow:
+            return lag_of(uow.session, app.settings.index_path)
+
+    return app.lag_cache.get(compute)
+
+
+def node_health(app: Saraban) -> tuple[int, dict[str, Any]]:
+    """What ``/healthz`` answers: 200 ``ok``, or 200 ``degraded`` when this node's index lags the change log by
+    more than ``SARABAN_INDEX_LAG_MAX_SECONDS`` (the node still registers and serves letters; only its search
+    answers are late, so a load balancer keeps it), or 503 when the database cannot be reached."""
+    try:
+        lag = index_lag(app)
+    except Exception as exc:  # the database (or its driver) is down: this node can do nothing useful
+        return 503, {
+            "status": "unavailable",
+            "detail": f"database unreachable: {type(exc).__name__}",
+            "detail_th": "เครื่องนี้ติดต่อฐานข้อมูลไม่ได้",
+        }
+    body: dict[str, Any] = {"status": "ok", "index_lag": lag.as_dict()}
+    if lag.seconds > app.settings.index_lag_max_seconds:
+        body["status"] = "degraded"
+        body["detail"] = f"the search index of this node lags the change log by {lag.seconds:.0f} s"
+        body["detail_th"] = (
+            f"ดัชนีค้นหาของเครื่องนี้ล่าช้ากว่าฐานข้อมูล {lag.entries:,} รายการ ({lag.seconds:,.0f} วินาที) "
+            "ผลการค้นหาอาจยังไม่มีหนังสือที่เพิ่งลงทะเบียนหรือแก้ไข"
+        )
+    return 200, body

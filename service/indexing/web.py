@@ -50,4 +50,5 @@ def search_page(
         result=result,
         error=error,
         p=p,
+        lag_max=app.settings.index_lag_max_seconds,  # past it the page says the index is behind (README "Scale-out")
     )

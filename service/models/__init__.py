@@ -17,6 +17,7 @@ from service.models.archive import (
     TransferList,
 )
 from service.models.audit import AuditEvent, AuditHead
+from service.models.indexing import IndexChange, IndexNode
 from service.models.integrity import IdempotencyRecord, ObjectFault
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
 from service.models.outgoing import (
@@ -60,6 +61,8 @@ __all__ = [
     "FileCode",
     "GrantRequest",
     "IdempotencyRecord",
+    "IndexChange",
+    "IndexNode",
     "Instruction",
     "LegalHold",
     "Letter",

@@ -22,6 +22,7 @@ from service import audit
 from service.access.policy import Action, RegistryTarget, may
 from service.access.queries import get_visible_letter, grant_readers, registry_target
 from service.access.rule import Actor, RegistryPlace, letter_principals
+from service.indexing.changes import ARRIVE, SEND, record_change
 from service.kit.clock import to_db
 from service.kit.db import Prepared
 from service.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -206,7 +207,7 @@ def send_letter(
     outgoing.state = "sent"
     if first:
         outgoing.sent_at, outgoing.sent_by = to_db(now), actor.id
-    letter.index_status = "pending"
+    record_change(session, [letter], SEND)
     session.add_all([outgoing, letter])
     session.flush()
     rows = _deliveries(session, letter_id)
@@ -483,7 +484,7 @@ def register_delivery(
     delivery.state, delivery.registration_id, delivery.registered_at = "registered", registration.id, to_db(now)
     if delivery.opened_at is None:
         delivery.opened_at, delivery.opened_by = to_db(now), actor.id
-    letter.index_status = "pending"
+    record_change(session, [letter], ARRIVE)
     session.add_all([delivery, letter])
     session.flush()
     return {

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from service import audit
 from service.access.queries import get_visible_letter, grant_readers, unit_ancestors
 from service.access.rule import Actor, RegistryPlace, letter_principals
+from service.indexing.changes import ATTACH, DRAFT, record_change
 from service.kit.clock import to_db
 from service.kit.errors import Conflict, InvalidInput, NotFound
 from service.models import Attachment, Letter, Outgoing, OutgoingRecipient, RecipientGroup, Registry, Unit
@@ -173,6 +174,7 @@ def create_draft(session: Session, actor: Actor, data: OutgoingIn, *, now: datet
     )
     principals = letter_principals(secrecy=letter.secrecy, registries=[place], routes=[])
     grant_readers(session, [(letter.id, p) for p in sorted(principals)])
+    record_change(session, [letter.id], DRAFT)
     audit.record(
         session,
         at=now,
@@ -263,8 +265,7 @@ def attach_files(
         for i, f in enumerate(files)
     ]
     session.add_all(rows)
-    letter.index_status = "pending"
-    session.add(letter)
+    record_change(session, [letter], ATTACH)
     session.flush()
     audit.record(
         session,

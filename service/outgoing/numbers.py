@@ -19,6 +19,7 @@ from service import audit
 from service.access.policy import Action, may
 from service.access.queries import registry_target, visible_registry
 from service.access.rule import Actor
+from service.indexing.changes import NUMBER, record_change
 from service.kit.clock import from_db, to_db
 from service.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.kit.thai import be_year, local, normalise_letter_no
@@ -99,7 +100,7 @@ def issue_number(
     letter.letter_no = format_letter_no(registry.kind, code, number, year, thai_digits=thai_digits)
     letter.letter_no_norm = normalise_letter_no(letter.letter_no)
     letter.letter_date = dated
-    letter.index_status = "pending"
+    record_change(session, [letter], NUMBER)
     outgoing.state, outgoing.registration_id = "issued", registration.id
     outgoing.issued_at, outgoing.issued_by = to_db(now), actor.id
     session.add_all([letter, outgoing])

@@ -16,6 +16,7 @@ from service.access.policy import Action, RegistryTarget, may
 from service.access.queries import grant_readers, hidden_registry, unit_ancestors
 from service.access.roles import SECRET_KINDS
 from service.access.rule import Actor, RegistryPlace, letter_principals
+from service.indexing.changes import RECEIVE, record_change
 from service.kit.clock import to_db
 from service.kit.db import Prepared
 from service.kit.errors import Forbidden, InvalidInput, NotFound, SecretNotAllowed
@@ -241,6 +242,7 @@ def record_receipt(session: Session, draft: ReceiptDraft, *, where: audit.Where 
         int(_INSERT_ATTACHMENT.scalar(conn, {**values, "letter_id": letter_id})) for values in draft.attachment_values
     ]
     _INSERT_ACCESS.many(conn, [{"letter_id": letter_id, "principal": p} for p in sorted(draft.plan.principals)])
+    record_change(session, [letter_id], RECEIVE)  # one INSERT: the index log, in the registration's transaction
     audit.record(
         session,
         at=now,

@@ -21,6 +21,7 @@ from service.access.policy import Action, may, require
 from service.access.queries import get_visible_letter, refresh_access, registry_target
 from service.access.roles import URGENCY_LABELS
 from service.access.rule import Actor
+from service.indexing.changes import CANCEL, CORRECT, record_change
 from service.kit.clock import to_db
 from service.kit.errors import Conflict, InvalidInput, NotFound
 from service.kit.thai import format_thai_date, format_thai_datetime, local, normalise_letter_no
@@ -145,7 +146,7 @@ def correct_registration(
         return None
     if "letter_no" in after:
         letter.letter_no_norm = normalise_letter_no(letter.letter_no)
-    session.add(letter)
+    record_change(session, [letter], CORRECT)
     assert reg.id is not None and letter.id is not None
     correction = RegistrationCorrection(
         registration_id=reg.id,
@@ -205,6 +206,7 @@ def cancel_registration(
     session.add(reg)
     session.flush()
     refresh_access(session, letter)  # the letter leaves everyone's lists but the registry's clerks' (access.rule)
+    record_change(session, [letter], CANCEL)
     audit.record(
         session,
         at=now,

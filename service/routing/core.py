@@ -21,6 +21,7 @@ from service import audit
 from service.access.policy import CLERKS, REFUSALS, Action, RouteTarget, may, require
 from service.access.queries import get_visible_letter, letter_target, refresh_access
 from service.access.rule import Actor
+from service.indexing.changes import ROUTE, record_change
 from service.kit.clock import to_db
 from service.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.kit.thai import be_year, local
@@ -434,8 +435,7 @@ def _settle_up(session: Session, route: Routing, now: datetime) -> None:
 
 def _readers_changed(session: Session, letter: Letter) -> None:
     refresh_access(session, letter)
-    letter.index_status = "pending"  # its readers changed: the index must learn them
-    session.add(letter)
+    record_change(session, [letter], ROUTE)  # its readers changed: the index must learn them
 
 
 def _audit(

@@ -19,6 +19,7 @@ from service.access.queries import get_visible_letter, letter_target
 from service.access.roles import Role
 from service.access.rule import Actor
 from service.context import Saraban
+from service.indexing.changes import INSTRUCT, record_change
 from service.kit.clock import from_db, to_db
 from service.kit.errors import InvalidInput, NotFound
 from service.kit.files import FileRef
@@ -92,8 +93,7 @@ def add_instruction(
         at=to_db(now),
     )
     session.add(row)
-    letter.index_status = "pending"  # the index learns the instruction's words
-    session.add(letter)
+    record_change(session, [letter], INSTRUCT)  # the index learns the instruction's words
     session.flush()
     audit.record(
         session,

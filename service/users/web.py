@@ -12,7 +12,7 @@ from service.access.policy import Action, require
 from service.access.roles import Role
 from service.edge.deps import Page, PageDep, app_of, check_csrf, where
 from service.edge.templates import render
-from service.kit.errors import NotFound, SarabanError
+from service.kit.errors import InvalidInput, NotFound, SarabanError
 from service.kit.fields import BeYear, Clearance, Id, Line, Text
 from service.users.core import accounts_overview, create_user, reset_password
 from service.users.grants import decide, grant_requests, pending_of
@@ -424,9 +424,17 @@ def registries_close(
     page: PageDep,
     registry_id: Id,
     year: Annotated[BeYear, Form()],
+    confirm: Annotated[bool, Form()] = False,
     csrf: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
+    """Closing a year cannot be undone, so the form asks for a tick first (the year is filled in for one click)."""
+
     def act(s: Any, **kw: Any) -> object:
+        if not confirm:
+            raise InvalidInput(
+                "closing a year needs confirm=1",
+                thai=f"ยังไม่ได้ปิดทะเบียน: ทำเครื่องหมายยืนยันก่อนปิดทะเบียนประจำปี พ.ศ. {year} (ปิดแล้วเปิดคืนไม่ได้)",
+            )
         return close_year(s, registry_id=registry_id, year=year, **kw)
 
     return _registry_act(request, page, csrf, f"ปิดทะเบียนประจำปี พ.ศ. {year} แล้ว", act)

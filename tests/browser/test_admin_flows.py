@@ -275,9 +275,7 @@ def test_admin_adds_units_and_keeps_registries(server: LiveServer, new_page: New
         expect(admin.get_by_role("status")).to_contain_text(f"เพิ่มหน่วยงาน {name} แล้ว")
 
     add_unit("law", "กลุ่มกฎหมายและคดี", "group", short_name="กลุ่มกฎหมายฯ", parent="office")
-    add_unit(
-        "kku", "มหาวิทยาลัยขอนแก่น", "outside", letter_code="อว 660301", address="๑๒๓ ถ.มิตรภาพ อ.เมือง จ.ขอนแก่น ๔๐๐๐๒"
-    )
+    add_unit("kku", "มหาวิทยาลัยขอนแก่น", "outside", letter_code="อว 660301", address="๑๒๓ ถ.มิตรภาพ อ.เมือง จ.ขอนแก่น ๔๐๐๐๒")
     add_unit(
         "school-nongkung",
         "โรงเรียนบ้านหนองกุง",
@@ -323,9 +321,8 @@ def test_admin_adds_units_and_keeps_registries(server: LiveServer, new_page: New
     row.locator("input[name=name]").fill("ทะเบียนหนังสือรับ กลุ่มกฎหมายและคดี")
     row.get_by_role("button", name="เปลี่ยนชื่อ").click()
     expect(admin.get_by_role("status")).to_have_text("เปลี่ยนชื่อทะเบียนแล้ว")
-    expect(admin.locator("table#registries tbody tr", has_text="law-receive").locator("input[name=name]")).to_have_value(
-        "ทะเบียนหนังสือรับ กลุ่มกฎหมายและคดี"
-    )
+    renamed = admin.locator("table#registries tbody tr", has_text="law-receive").locator("input[name=name]")
+    expect(renamed).to_have_value("ทะเบียนหนังสือรับ กลุ่มกฎหมายและคดี")
 
 
 def test_a_closed_year_refuses_a_registration_in_thai(server: LiveServer, new_page: NewPage) -> None:

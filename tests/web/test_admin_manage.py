@@ -363,9 +363,7 @@ def test_registries_created_renamed_and_a_year_closed(saraban: Saraban, client: 
     assert refused.status_code == 409
     body = refused.json()
     assert body["code"] == "year_closed" and f"ปิดทะเบียนประจำปี พ.ศ. {year}" in body["detail_th"]
-    again = client.post(
-        f"/admin/registries/{central_id}/close", data={"year": f"{year}", "confirm": "1", "csrf": csrf}
-    )
+    again = client.post(f"/admin/registries/{central_id}/close", data={"year": f"{year}", "confirm": "1", "csrf": csrf})
     assert again.status_code == 409 and "ไว้แล้ว" in again.text
     # another registry's year stays open
     promo = _receive(client, login(TestClient(client.app), "group"), _registry_id(saraban, "promotion-receive"), "ก")
@@ -375,7 +373,8 @@ def test_registries_created_renamed_and_a_year_closed(saraban: Saraban, client: 
     assert r.status_code == 200
     with saraban.tx() as uow:
         counter = uow.session.get(NumberCounter, (central_id, year))
-        assert counter is not None and counter.closed and counter.last_number == still_open.json()["registration"]["number"]
+        last = still_open.json()["registration"]["number"]
+        assert counter is not None and counter.closed and counter.last_number == last
         assert uow.session.get(NumberCounter, (central_id, 2600)) is not None
     assert {"registry_created", "registry_renamed", "registry_year_closed"} <= set(_actions(saraban))
 

@@ -118,9 +118,7 @@ def test_a_clerk_cancels_a_number(server: LiveServer, new_page: NewPage, api: Ap
     expect(page).to_have_url(re.compile(rf"/letters/{letter_id}\?changed=cancelled"))
     expect(page.locator("#changed")).to_have_text("ยกเลิกเลขทะเบียนแล้ว")
     expect(page.locator(".registration")).to_contain_text("ยกเลิกแล้ว")
-    expect(page.locator("#correction-history tr.cancellation")).to_contain_text(
-        f"ยกเลิกเลขรับ {number}/{year}"
-    )
+    expect(page.locator("#correction-history tr.cancellation")).to_contain_text(f"ยกเลิกเลขรับ {number}/{year}")
     expect(page.locator("#correction-history tr.cancellation")).to_contain_text("ลงทะเบียนซ้ำกับเลขรับก่อนหน้า")
     expect(page.locator("details[id^=change-]")).to_have_count(0)  # nothing more to change
 

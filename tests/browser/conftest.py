@@ -58,7 +58,7 @@ def module_server(
     share it (and its state), so each test works on accounts, units and letters of its own."""
     data_dir = tmp_path_factory.mktemp("module-server")
     database_templates.copy_sqlite(data_dir)
-    app = build(Settings(data_dir=data_dir, _env_file=None, **settings), with_indexer=False)  # type: ignore[call-arg]
+    app = build(Settings(data_dir=data_dir, _env_file=None, **settings), with_indexer=False)
     server = LiveServer(app)
     try:
         yield server

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from service.demo import DEMO_PASSWORD
+from service.kit.thai import MONTHS_ABBR
 from tests.browser.conftest import TIMEOUT_MS, NewPage, module_server, sign_in
 from tests.conftest import DatabaseTemplates, LiveServer
 
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.browser
 
 # a password a person might choose: Thai letters and Thai digits, more than 10 characters
 THAI_PASSWORD = "สวนดอกไม้๑๒๓๔๕"
+# a moment as the pages show it: B.E. year, Thai month, e.g. 30 พ.ย. 2569 09.26 น.
+THAI_DATE = re.compile(rf"\d{{1,2}} (?:{'|'.join(re.escape(m) for m in MONTHS_ABBR)}) 25\d\d \d\d\.\d\d น\.")
 
 
 @pytest.fixture(scope="module")
@@ -201,12 +204,14 @@ def test_clearance_and_a_cleared_password_wait_for_the_director(server: LiveServ
     assert sign_in_refused(secret, base, "secret", new_password)  # not yet
     sign_in(secret, base, "secret", DEMO_PASSWORD)  # the old one still works
 
-    # the administrator may not approve: a Thai refusal, the request still waits
+    # the administrator follows the request but has nothing to approve it with; it was asked today (B.E.)
     admin.goto(f"{base}/grants")
     wichai_row = admin.locator("table#grant-requests tbody tr", has_text="นายวิชัย รอบคอบ")
     expect(wichai_row).to_contain_text("รออนุมัติ")
-    wichai_row.get_by_role("button", name="อนุมัติ", exact=True).click()
-    expect(admin.get_by_role("alert")).to_contain_text("เฉพาะหัวหน้าส่วนราชการ")
+    expect(wichai_row).to_contain_text("รอหัวหน้าส่วนราชการพิจารณา")
+    expect(wichai_row.get_by_role("button")).to_have_count(0)
+    asked = wichai_row.locator(".requested-at").inner_text()
+    assert THAI_DATE.fullmatch(asked), asked
 
     # the administrator-director asks for a clearance for someone else and may not approve it themself
     prathan = new_page()

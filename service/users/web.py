@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from service.access.policy import Action, require
 from service.access.roles import Role
@@ -116,20 +116,24 @@ def _grants_page(request: Request, page: Page, *, status: int = 200, message: st
     return render(request, "grants.html", page, status=status, requests=requests, message=message)
 
 
+DECIDED_TH = {"approve": "อนุมัติแล้ว", "refuse": "ไม่อนุมัติ"}
+
+
 @router.get("/grants", response_class=HTMLResponse)
-def grants_page(request: Request, page: PageDep) -> HTMLResponse:
+def grants_page(request: Request, page: PageDep, decided: str = "") -> HTMLResponse:
     """The head of the office (and the administrators, to follow them): requests that reach secrets."""
-    return _grants_page(request, page)
+    return _grants_page(request, page, message=DECIDED_TH.get(decided, ""))
 
 
-@router.post("/grants/{request_id}/{verdict}", response_class=HTMLResponse)
+@router.post("/grants/{request_id}/{verdict}", response_model=None)
 def grants_decide(
     request: Request,
     page: PageDep,
     request_id: Id,
     verdict: Literal["approve", "refuse"],
     csrf: Annotated[str, Form()] = "",
-) -> HTMLResponse:
+) -> RedirectResponse:
+    """Decided, then back to the list (a reload of the result asks nothing again)."""
     check_csrf(page, csrf)
     app = app_of(request)
     with app.tx() as uow:
@@ -141,7 +145,7 @@ def grants_decide(
             now=app.clock(),
             where=where(request),
         )
-    return _grants_page(request, page, message="อนุมัติแล้ว" if verdict == "approve" else "ไม่อนุมัติ")
+    return RedirectResponse(f"/grants?decided={verdict}", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------------- one account

@@ -234,6 +234,11 @@ def test_clearance_and_a_cleared_password_wait_for_the_director(server: LiveServ
     table.locator("tr", has_text="นายวิชัย รอบคอบ").get_by_role("button", name="อนุมัติ", exact=True).click()
     expect(director.get_by_role("status")).to_have_text("อนุมัติแล้ว")
     expect(table.locator("tr", has_text="นายวิชัย รอบคอบ")).to_contain_text("อนุมัติแล้ว (นายประเสริฐ ผู้นำ)")
+    # back on the list after deciding: reloading asks nothing again
+    expect(director).to_have_url(re.compile(r"/grants\?decided=approve$"))
+    director.reload()
+    expect(director.get_by_role("alert")).to_have_count(0)
+    expect(director.locator("h1")).to_have_text("คำขอสิทธิ์ด้านความลับ")
     reset_row = table.locator("tr", has_text="ตั้งรหัสผ่านใหม่")
     expect(reset_row).to_contain_text("นายวิรัช รักษาลับ")
     reset_row.get_by_role("button", name="อนุมัติ", exact=True).click()
@@ -375,15 +380,16 @@ def test_admin_lists_fit_a_phone(server: LiveServer, browser: Browser) -> None:
     try:
         page = ctx.new_page()
         sign_in(page, server.url, "admin")
-        for path, table in (
-            ("/admin/users", "users"),
-            ("/admin/units", "units"),
-            ("/admin/registries", "registries"),
-            ("/grants", "grant-requests"),
-            ("/admin/users/2", "memberships"),
+        for path, shown in (
+            ("/admin/users", "table#users"),
+            ("/admin/units", "table#units"),
+            ("/admin/registries", "table#registries"),
+            ("/grants", "table#grant-requests"),
+            ("/admin/users/2", "table#memberships"),
+            ("/admin/units/1", "form#edit-unit"),
         ):
             page.goto(f"{server.url}{path}")
-            expect(page.locator(f"table#{table}")).to_be_visible()
+            expect(page.locator(shown)).to_be_visible()
             width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
             assert width <= inner, f"{path}: the page is {width} px wide in a {inner} px window"
     finally:

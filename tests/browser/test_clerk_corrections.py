@@ -34,6 +34,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_templates: Databas
     yield from module_server(tmp_path_factory, database_templates, duplicate_check=True)
 
 
+def no_sideways_scroll(page: Page) -> None:
+    width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"{page.url}: the page is {width} px wide in a {inner} px window"
+
+
 def open_change_form(page: Page) -> None:
     page.locator("details[id^=change-] summary").click()
     expect(page.locator("form[id^=correct-form-]")).to_be_visible()
@@ -91,6 +96,12 @@ def test_a_clerk_corrects_a_registration(server: LiveServer, new_page: NewPage, 
     when = subject_row.locator("td").first.inner_text()
     assert THAI_DATE.search(when), when  # B.E. with a Thai month, e.g. 30 พ.ย. 2569 09.26 น.
     expect(subject_row).to_contain_text("นางสาวณัฐภัสสร คำฟู")
+
+    # on a phone the page with its history and the open form does not scroll sideways
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_change_form(page)
+    no_sideways_scroll(page)
+    page.set_viewport_size({"width": 1280, "height": 1000})
 
     # the register prints the current values and marks the row
     page.goto(f"{base}/")
@@ -179,6 +190,9 @@ def test_the_receive_page_warns_of_a_duplicate(
     # what was typed is kept; the file must be attached again
     expect(page.locator("#subject")).to_have_value("แจ้งกำหนดการสอบระดับชาติ (ฉบับติดตาม)")
     expect(page.locator("#letter_no")).to_have_value("ศธ ๐๔๐๐๖/ว ๑๕๐๓")
+    page.set_viewport_size({"width": 390, "height": 844})
+    no_sideways_scroll(page)
+    page.set_viewport_size({"width": 1280, "height": 1000})
 
     # sent again without the tick: still only the warning
     page.set_input_files("#files", [str(other)])

@@ -49,7 +49,8 @@ def open_change_form(page: Page) -> None:
 
 def test_a_clerk_corrects_a_registration(server: LiveServer, new_page: NewPage, api: ApiFactory) -> None:
     base = server.url
-    letter = api(base, "central").receive(
+    central = api(base, "central")
+    letter = central.receive(
         "central",
         {"letter_no": "ศธ 04006/ว 1501", "letter_date": "2569-01-05", "sender": SENDER, "subject": "ขอเชิญประชุมครู"},
     )
@@ -108,6 +109,15 @@ def test_a_clerk_corrects_a_registration(server: LiveServer, new_page: NewPage, 
     row = page.locator(f"table#register tbody tr[data-number='{number}']")
     expect(row).to_contain_text("ครั้งที่ ๑/๒๕๖๙")
     expect(row.locator(".badge.corrected")).to_have_text("แก้ไขแล้ว")
+
+    # once routed onward the letter page says why it can no longer be corrected, and offers no form
+    units = central.client.get("/api/v1/units").json()
+    (promotion,) = [u["id"] for u in units if u["code"] == "promotion"]
+    routed = central.client.post(f"/api/v1/letters/{letter_id}/routes", json={"to_unit_id": promotion})
+    assert routed.status_code == 201, routed.text
+    page.goto(f"{base}/letters/{letter_id}")
+    expect(page.locator("details[id^=change-]")).to_have_count(0)
+    expect(page.locator("[id^=change-refused-]")).to_contain_text("หนังสือนี้ส่งต่อแล้ว จึงแก้ไขหรือยกเลิกการลงทะเบียนไม่ได้")
 
 
 def test_a_clerk_cancels_a_number(server: LiveServer, new_page: NewPage, api: ApiFactory) -> None:

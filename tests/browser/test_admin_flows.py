@@ -346,6 +346,16 @@ def test_a_closed_year_refuses_a_registration_in_thai(server: LiveServer, new_pa
     )
     be_year = int(row.locator("input[name=year]").input_value())  # this year, filled in
     thai_year = str(be_year).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    # a slip of the keyboard: the year refused in Thai words only, and the way back leads to the form
+    row.locator("input[name=year]").fill(f"{thai_year}ๆ")
+    row.locator("input[name=confirm]").check()
+    row.get_by_role("button", name="ปิดปี").click()
+    alert = admin.get_by_role("alert")
+    expect(alert).to_contain_text("ปี พ.ศ.: ปี พ.ศ. ไม่ถูกต้อง")
+    assert not re.search("[A-Za-z]", alert.inner_text()), alert.inner_text()
+    admin.get_by_role("link", name="ย้อนกลับ").click()
+    expect(admin).to_have_url(re.compile(r"/admin/registries$"))
+    admin.reload()
     row.locator("input[name=year]").fill(thai_year)
     # closing cannot be undone: without the tick the browser does not send the form
     row.get_by_role("button", name="ปิดปี").click()

@@ -145,10 +145,10 @@ class HtmlRecorder:
         """The wrapped application's state (tests reach the Saraban through ``server.config.app.state``)."""
         return getattr(self.app, "state")  # noqa: B009 (an ASGI callable has no declared state)
 
-    def english(self) -> dict[str, list[str]]:
-        """Per path, the English found on the pages served so far."""
+    def english(self, since: int = 0) -> dict[str, list[str]]:
+        """Per path, the English found on the pages served so far (from the ``since``-th page on)."""
         found: dict[str, list[str]] = {}
-        for path, html in self.pages:
+        for path, html in self.pages[since:]:
             bad = latin_sentences(html)
             if bad:
                 found.setdefault(path, []).extend(b for b in bad if b not in found.get(path, []))

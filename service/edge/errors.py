@@ -82,11 +82,32 @@ def _where(error: Mapping[str, Any]) -> str:
     return ".".join(loc[1:] if len(loc) > 1 and loc[0] in ("body", "query", "path", "header", "cookie") else loc)
 
 
+# The web forms' field names as their labels read, for the error page a person sees (the API keeps the names).
+FORM_FIELD_TH = {
+    "year": "ปี พ.ศ.",
+    "username": "ชื่อผู้ใช้",
+    "password": "รหัสผ่าน",
+    "full_name": "ชื่อ-สกุล",
+    "clearance": "ชั้นความลับ",
+    "unit": "หน่วยงาน",
+    "role": "บทบาท",
+    "code": "รหัส",
+    "name": "ชื่อ",
+    "short_name": "ชื่อย่อ",
+    "kind": "ประเภท",
+    "letter_code": "รหัสหนังสือ",
+    "address": "ที่อยู่",
+    "parent": "สังกัด",
+    "reason": "เหตุผล",
+}
+
+
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors]
-    thai = [f"{_where(e) or 'ข้อมูล'}: {thai_reason(e)}" for e in errors]
+    labels = FORM_FIELD_TH if wants_html(request) else {}
+    thai = [f"{labels.get(_where(e), _where(e)) or 'ข้อมูล'}: {thai_reason(e)}" for e in errors]
     return await saraban_error_handler(
         request, _Validation("; ".join(problems), thai="ข้อมูลที่ส่งมาไม่ถูกต้อง — " + "; ".join(thai))
     )

@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Our pages have no scripts and a few inline styles; the letter page frames our own PDFs.
+# Our pages have no inline scripts (one small file: the error page's way back) and a few inline styles; the letter
+# page frames our own PDFs.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "

@@ -16,7 +16,7 @@ from service.kit.fields import Count, Id
 from service.letters.files import open_attachment
 from service.letters.index_status import index_status_th
 from service.letters.views import read_letter
-from service.registers.corrections import FIELD_TH, change_refusals
+from service.registers.corrections import FIELD_TH, REFUSED_TH, change_refusals
 from service.routing.panel import letter_panel
 
 router = APIRouter()
@@ -57,6 +57,7 @@ def letter_page(
         panel=panel,
         done=done,
         refusals=refusals,
+        refused_th=REFUSED_TH,
         changed=changed,
         field_th=FIELD_TH,
         index=index_status_th(view["index_status"]),

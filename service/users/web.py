@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from service.access.policy import Action, require
 from service.access.roles import Role
 from service.edge.deps import Page, PageDep, app_of, check_csrf, where
 from service.edge.templates import render
-from service.kit.errors import NotFound, SarabanError
+from service.kit.errors import InvalidInput, NotFound, SarabanError
 from service.kit.fields import BeYear, Clearance, Id, Line, Text
 from service.users.core import accounts_overview, create_user, reset_password
 from service.users.grants import decide, grant_requests, pending_of
@@ -116,20 +116,24 @@ def _grants_page(request: Request, page: Page, *, status: int = 200, message: st
     return render(request, "grants.html", page, status=status, requests=requests, message=message)
 
 
+DECIDED_TH = {"approve": "อนุมัติแล้ว", "refuse": "ไม่อนุมัติ"}
+
+
 @router.get("/grants", response_class=HTMLResponse)
-def grants_page(request: Request, page: PageDep) -> HTMLResponse:
+def grants_page(request: Request, page: PageDep, decided: str = "") -> HTMLResponse:
     """The head of the office (and the administrators, to follow them): requests that reach secrets."""
-    return _grants_page(request, page)
+    return _grants_page(request, page, message=DECIDED_TH.get(decided, ""))
 
 
-@router.post("/grants/{request_id}/{verdict}", response_class=HTMLResponse)
+@router.post("/grants/{request_id}/{verdict}", response_model=None)
 def grants_decide(
     request: Request,
     page: PageDep,
     request_id: Id,
     verdict: Literal["approve", "refuse"],
     csrf: Annotated[str, Form()] = "",
-) -> HTMLResponse:
+) -> RedirectResponse:
+    """Decided, then back to the list (a reload of the result asks nothing again)."""
     check_csrf(page, csrf)
     app = app_of(request)
     with app.tx() as uow:
@@ -141,7 +145,7 @@ def grants_decide(
             now=app.clock(),
             where=where(request),
         )
-    return _grants_page(request, page, message="อนุมัติแล้ว" if verdict == "approve" else "ไม่อนุมัติ")
+    return RedirectResponse(f"/grants?decided={verdict}", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------------- one account
@@ -424,9 +428,17 @@ def registries_close(
     page: PageDep,
     registry_id: Id,
     year: Annotated[BeYear, Form()],
+    confirm: Annotated[bool, Form()] = False,
     csrf: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
+    """Closing a year cannot be undone, so the form asks for a tick first (the year is filled in for one click)."""
+
     def act(s: Any, **kw: Any) -> object:
+        if not confirm:
+            raise InvalidInput(
+                "closing a year needs confirm=1",
+                thai=f"ยังไม่ได้ปิดทะเบียน: ทำเครื่องหมายยืนยันก่อนปิดทะเบียนประจำปี พ.ศ. {year} (ปิดแล้วเปิดคืนไม่ได้)",
+            )
         return close_year(s, registry_id=registry_id, year=year, **kw)
 
     return _registry_act(request, page, csrf, f"ปิดทะเบียนประจำปี พ.ศ. {year} แล้ว", act)

@@ -16,8 +16,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from service.config import Settings
+from service.context import build
 from service.demo import DEMO_PASSWORD
-from tests.conftest import need
+from tests.conftest import DatabaseTemplates, LiveServer, dispose, need
 from tests.pages_scan import RECORDERS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,15 +51,34 @@ def browser() -> Iterator[Browser]:
 NewPage = Callable[[], Page]
 
 
+def module_server(
+    tmp_path_factory: pytest.TempPathFactory, database_templates: DatabaseTemplates, **settings: Any
+) -> Iterator[LiveServer]:
+    """One live server on a copy of the seeded demo office (SQLite) for a whole test module: the module's tests
+    share it (and its state), so each test works on accounts, units and letters of its own."""
+    data_dir = tmp_path_factory.mktemp("module-server")
+    database_templates.copy_sqlite(data_dir)
+    app = build(Settings(data_dir=data_dir, _env_file=None, **settings), with_indexer=False)
+    server = LiveServer(app)
+    try:
+        yield server
+    finally:
+        server.stop()
+        RECORDERS.remove(server.recorder)
+        dispose(app)
+
+
 @pytest.fixture(autouse=True)
 def no_english_on_pages() -> Iterator[None]:
     """Thai everywhere a person looks: after each test, every HTML page the live servers it started served is
     scanned for English sentences outside code values (``tests.pages_scan``); any found fails the test."""
     first = len(RECORDERS)
+    # servers started before the test (a module's shared server): only the pages served during this test
+    seen = {id(r): len(r.pages) for r in RECORDERS}
     yield
     found: dict[str, list[str]] = {}
-    for recorder in RECORDERS[first:]:
-        for path, pieces in recorder.english().items():
+    for recorder in RECORDERS:
+        for path, pieces in recorder.english(since=seen.get(id(recorder), 0)).items():
             found.setdefault(path, []).extend(p for p in pieces if p not in found.get(path, []))
     del RECORDERS[first:]
     assert not found, f"English on pages people read: {found}"

@@ -352,23 +352,29 @@ def test_registries_created_renamed_and_a_year_closed(saraban: Saraban, client: 
     first = _receive(client, clerk, central_id, "ก่อนปิดปี")
     assert first.status_code == 201, first.text
     year = first.json()["registration"]["year"]
-    r = client.post(f"/admin/registries/{central_id}/close", data={"year": f"{year}", "csrf": csrf})
+    # without the confirming tick nothing is closed: closing cannot be undone
+    unticked = client.post(f"/admin/registries/{central_id}/close", data={"year": f"{year}", "csrf": csrf})
+    assert unticked.status_code == 422 and "ทำเครื่องหมายยืนยัน" in unticked.text
+    still_open = _receive(client, clerk, central_id, "ยังเปิดอยู่")
+    assert still_open.status_code == 201, still_open.text
+    r = client.post(f"/admin/registries/{central_id}/close", data={"year": f"{year}", "confirm": "1", "csrf": csrf})
     assert r.status_code == 200 and f"ปิดทะเบียนประจำปี พ.ศ. {year} แล้ว" in r.text and "ปิดแล้ว" in r.text
     refused = _receive(client, clerk, central_id, "หลังปิดปี")
     assert refused.status_code == 409
     body = refused.json()
     assert body["code"] == "year_closed" and f"ปิดทะเบียนประจำปี พ.ศ. {year}" in body["detail_th"]
-    again = client.post(f"/admin/registries/{central_id}/close", data={"year": f"{year}", "csrf": csrf})
+    again = client.post(f"/admin/registries/{central_id}/close", data={"year": f"{year}", "confirm": "1", "csrf": csrf})
     assert again.status_code == 409 and "ไว้แล้ว" in again.text
     # another registry's year stays open
     promo = _receive(client, login(TestClient(client.app), "group"), _registry_id(saraban, "promotion-receive"), "ก")
     assert promo.status_code == 201, promo.text
     # a year not begun yet can be closed too (Thai digits accepted); the register keeps its numbers
-    r = client.post(f"/admin/registries/{central_id}/close", data={"year": "๒๖๐๐", "csrf": csrf})
+    r = client.post(f"/admin/registries/{central_id}/close", data={"year": "๒๖๐๐", "confirm": "on", "csrf": csrf})
     assert r.status_code == 200
     with saraban.tx() as uow:
         counter = uow.session.get(NumberCounter, (central_id, year))
-        assert counter is not None and counter.closed and counter.last_number == first.json()["registration"]["number"]
+        last = still_open.json()["registration"]["number"]
+        assert counter is not None and counter.closed and counter.last_number == last
         assert uow.session.get(NumberCounter, (central_id, 2600)) is not None
     assert {"registry_created", "registry_renamed", "registry_year_closed"} <= set(_actions(saraban))
 

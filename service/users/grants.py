@@ -1,9 +1,9 @@
 """The two-person rule for secrets: what reaches secret letters takes effect only when the head approves.
 
-Granting clearance (any level from ลับ up) or the secret registrar's role, and resetting the password of a cleared
-account, are made by an administrator as requests; the head of the office (the director of a top unit) approves
-or refuses them; both steps are audited. The operator at the command line (``saraban user …``) and the demo seed
-act directly: they hold the database already.
+Granting clearance (any level from ลับ up), the secret registrar's role or the director's (who approves), and
+resetting the password of a cleared account or a director's, are made by an administrator as requests; the head of
+the office (the director of a top unit) approves or refuses them; both steps are audited. The operator at the
+command line (``saraban user …``) and the demo seed act directly: they hold the database already.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from service.kit.clock import to_db
 from service.kit.errors import Conflict, NotFound
 from service.models import GrantRequest, Membership, Unit, User
 
-SECRET_ROLES = frozenset({Role.SECRET_REGISTRAR})
+# The roles that reach secrets — and the director's, whose holder approves these requests: granting it, or taking
+# over a director's account by a password reset, would let one administrator approve their own request through a
+# second account, so it waits for an existing director like the rest (the operator's CLI and the seed act directly).
+SECRET_ROLES = frozenset({Role.SECRET_REGISTRAR, Role.DIRECTOR})
 
 
 def is_secret_grant(clearance: int, roles: list[tuple[int, Role]]) -> bool:

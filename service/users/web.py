@@ -106,7 +106,9 @@ def users_reset(
     except SarabanError as exc:
         return _users_page(request, page, status=exc.status, error=exc.thai)
     if pending is not None:
-        return _users_page(request, page, message="ส่งคำขอตั้งรหัสผ่านใหม่แล้ว รอหัวหน้าส่วนราชการอนุมัติ (บัญชีนี้เข้าถึงความลับ)")
+        return _users_page(
+            request, page, message="ส่งคำขอตั้งรหัสผ่านใหม่แล้ว รอหัวหน้าส่วนราชการอนุมัติ (บัญชีนี้เข้าถึงความลับหรืออนุมัติคำขอ)"
+        )
     return _users_page(request, page, message="ตั้งรหัสผ่านใหม่แล้ว")
 
 
@@ -195,7 +197,7 @@ def _act(
             raise
         return _user_page(request, page, user_id, status=exc.status, error=exc.thai)
     if pending is not None:
-        done += " (รอหัวหน้าส่วนราชการอนุมัติ เพราะเป็นสิทธิ์ด้านความลับ)"
+        done += " (รอหัวหน้าส่วนราชการอนุมัติ เพราะเป็นสิทธิ์ด้านความลับหรือสิทธิ์อนุมัติ)"
     return _user_page(request, page, user_id, message=done)
 
 

@@ -308,6 +308,36 @@ def test_secret_access_needs_the_heads_approval(c: TestClient) -> None:
         assert a in actions, a
 
 
+def test_the_approvers_role_cannot_be_given_around_the_head(c: TestClient) -> None:
+    """Without this, one administrator could approve their own secret grant: create a second account holding the
+    director's role (or reset the director's password), sign in as it, approve. The director's role and a director's
+    password reset wait for an existing director like the secret ones."""
+    admin, director = login(c, "admin"), login(c, "director")
+    r = c.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "puppet", "password": "ม้าลายกินหญ้า 42", "roles": [{"unit": "office", "role": "director"}]},
+    )
+    assert r.status_code == 201, r.text
+    (grant_id,) = r.json()["pending_requests"]
+    puppet = login(c, "puppet", "ม้าลายกินหญ้า 42")
+    assert c.get("/api/v1/me", headers=puppet).json()["roles"] == []
+    assert c.get("/api/v1/grant-requests?pending=true", headers=puppet).status_code == 403
+    assert c.post(f"/api/v1/grant-requests/{grant_id}/approve", headers=puppet).status_code == 403
+    # the director's own password is not the administrator's to reset alone
+    director_id = next(u["id"] for u in c.get("/api/v1/users", headers=admin).json() if u["username"] == "director")
+    r = c.post(f"/api/v1/users/{director_id}/password", headers=admin, json={"password": "hijacked-password-9"})
+    assert r.status_code == 202 and r.json()["reset"] is False, r.text
+    assert (
+        c.post("/api/v1/auth/token", data={"username": "director", "password": "hijacked-password-9"}).status_code
+        == 401
+    )
+    # an existing director approves the role: only then it takes effect
+    assert c.post(f"/api/v1/grant-requests/{grant_id}/approve", headers=director).json()["state"] == "approved"
+    roles = c.get("/api/v1/me", headers=login(c, "puppet", "ม้าลายกินหญ้า 42")).json()["roles"]
+    assert [x["role"] for x in roles] == ["director"]
+
+
 def test_the_head_approves_on_the_web(c: TestClient) -> None:
     import re
 

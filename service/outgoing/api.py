@@ -89,6 +89,7 @@ def issue(request: Request, letter_id: Id, actor: ActorDep, body: IssueIn | None
 
 
 @router.post("/outgoing/{letter_id}/send")
+@idempotent(status=200)
 def send(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
     return flow.send(app_of(request), actor=actor, letter_id=letter_id, where=where(request))
 

@@ -13,7 +13,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Engine, create_engine, event, make_url
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Dialect,
+    Engine,
+    Integer,
+    Subquery,
+    Text,
+    create_engine,
+    event,
+    func,
+    literal,
+    make_url,
+    select,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -177,6 +192,19 @@ class Prepared:
                     cursor.execute(c.sql, self._args(c, p))
             else:
                 cursor.executemany(c.sql, [self._args(c, p) for p in params])
+
+
+def json_elements(dialect: str, array_json: str, kind: type[int] | type[str]) -> Subquery:
+    """The elements of a JSON array (passed as one text parameter) as rows of one column ``value``: thousands of
+    values in one statement, on SQLite (``json_each``) and PostgreSQL (``json_array_elements_text``) alike — where
+    an ``executemany`` of a row each cost seconds and an ``IN`` list of 30,000 parameters most of a second."""
+    param = literal(array_json, Text)
+    if dialect == "postgresql":
+        rows = func.json_array_elements_text(sql_cast(param, JSON)).table_valued("value")
+    else:
+        rows = func.json_each(param).table_valued("value")
+    value = sql_cast(rows.c.value, Integer) if kind is int else sql_cast(rows.c.value, Text)
+    return select(value.label("value")).select_from(rows).subquery()
 
 
 class UnitOfWork:

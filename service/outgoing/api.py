@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import PDF
-from service.edge.idempotent import idempotent
+from service.edge.idempotent import idempotent, run_once
 from service.edge.params import year_param
 from service.kit.errors import InvalidInput
 from service.kit.fields import BeYear, Id, OfficeDateTime, Text
@@ -89,15 +89,25 @@ def issue(request: Request, letter_id: Id, actor: ActorDep, body: IssueIn | None
 
 
 @router.post("/outgoing/{letter_id}/send")
-def send(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
-    return flow.send(app_of(request), actor=actor, letter_id=letter_id, where=where(request))
+def send(request: Request, letter_id: Id, actor: ActorDep) -> Response:
+    # A circular to 30,000 schools answers 30,000 deliveries: plain JSON values written as they are (FastAPI's
+    # jsonable_encoder walks each one and took longer than the send's own statements).
+    answer = run_once(
+        request,
+        actor,
+        None,
+        lambda: flow.send(app_of(request), actor=actor, letter_id=letter_id, where=where(request)),
+        status=200,
+    )
+    return answer if isinstance(answer, Response) else JSONResponse(answer)
 
 
 @router.get("/outgoing/{letter_id}/deliveries")
-def deliveries(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
+def deliveries(request: Request, letter_id: Id, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
-        return delivery_status(uow.session, actor, letter_id, tz=app.settings.timezone)
+        status = delivery_status(uow.session, actor, letter_id, tz=app.settings.timezone)
+    return JSONResponse(status)  # one row a recipient, thousands of them: as for the send, not through the encoder
 
 
 # ---------------------------------------------------------------------------------------------- numbers

@@ -290,7 +290,8 @@ class Writer:
         self.events = 0
 
     def row(self, table: str, *values: object) -> None:
-        self.bufs[table].write("\t".join("\\N" if v is None else str(v) for v in values) + "\n")
+        self.bufs[table].write("\t".join(["\\N" if v is None else v if v.__class__ is str else str(v) for v in values]))
+        self.bufs[table].write("\n")
 
     def event(
         self, at: datetime, actor: int, name: str, action: str, otype: str, oid: int, letter: int, **detail: Any
@@ -311,7 +312,8 @@ class Writer:
         }
         values["hash"] = self.prev = event_hash(_hashed_fields(values))
         values["mac"] = checkpoint(self.key, self.seq, self.prev)
-        self.row("auditevent", *(json_safe(values[c]) for c in AUDIT_COLUMNS))
+        values["detail"] = values["detail"].replace("\\", "\\\\")  # COPY's text format
+        self.row("auditevent", *[values[c] for c in AUDIT_COLUMNS])
         self.events += 1
 
     def flush(self, conn: psycopg.Connection[Any]) -> None:
@@ -323,11 +325,6 @@ class Writer:
                     while chunk := buf.read(1 << 20):
                         cp.write(chunk)
         self.bufs = {t: io.StringIO() for t in COLUMNS}
-
-
-def json_safe(v: object) -> object:
-    """A value for COPY's text format (the detail JSON may hold a backslash)."""
-    return v.replace("\\", "\\\\") if isinstance(v, str) else v
 
 
 AUDIT_COLUMNS = (
@@ -607,6 +604,9 @@ def build_database(admin_url: str, size: int, work: Path, key: bytes) -> str:
 # ---------------------------------------------------------------------------------------------- the index
 
 
+BUILT = "scale-bench-built"  # written beside a replica once its build is complete (--reuse keeps it)
+
+
 def build_index(url: str, index_dir: Path, work: Path, *, procs: int) -> tuple[int, float]:
     """The node's replica built from the database: ``indexer.build_docs`` in batches into ``add_new`` (one bulk
     commit). Returns (documents, seconds)."""
@@ -632,6 +632,7 @@ def build_index(url: str, index_dir: Path, work: Path, *, procs: int) -> tuple[i
     index.add_new(docs())
     took = time.perf_counter() - t0
     app.engine.dispose()
+    (index_dir / BUILT).write_text(f"{len(ids)}\n")
     return len(ids), took
 
 
@@ -728,6 +729,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the databases and indexes")
     ap.add_argument("--reuse", action="store_true", help="measure the databases (and indexes) kept by --keep")
+    ap.add_argument("--build-only", action="store_true", help="build (with --reuse: complete) and keep; no measures")
     args = ap.parse_args()
     sizes, search_sizes = _sizes(args.sizes), set(_sizes(args.search_sizes))
     os.environ["SARABAN_AUDIT_KEY"] = key = os.environ.get("SARABAN_AUDIT_KEY", "scale-bench-audit-key")
@@ -745,7 +747,7 @@ def main() -> None:
                 url = database_url(args.database_url, size)
             node = Node(size, url, work)
             if size in search_sizes:
-                if not args.reuse or not any((work / "index").glob("*.toc")):
+                if not args.reuse or not (work / "index" / BUILT).exists():
                     docs, took = build_index(url, work / "index", work, procs=args.procs)
                     print(
                         f"  replica of {docs:,} letters built in {took:.0f} s ({docs / took:,.0f} letters/s, "
@@ -758,6 +760,8 @@ def main() -> None:
                 node.registered = int(conn.execute("SELECT count(*) FROM letter").fetchone()[0])  # type: ignore[index]
             node.year_be = datetime.now(UTC).year + 543
             nodes.append(node)
+        if args.build_only:
+            return
         for node in nodes:
             node.server = Server(database_url=node.url, data_dir=node.work, workers=args.workers)
         for r in range(args.rounds):
@@ -768,11 +772,12 @@ def main() -> None:
         for node in nodes:
             if node.server is not None:
                 node.server.stop()
-        if not args.keep:
+        if not (args.keep or args.build_only):
             for node in nodes:
                 drop_database(args.database_url, node.url)
             shutil.rmtree(root, ignore_errors=True)
-    report(nodes)
+    if not args.build_only:
+        report(nodes)
 
 
 def report(nodes: list[Node]) -> None:

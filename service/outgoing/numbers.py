@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from service import audit
@@ -306,14 +307,17 @@ def number_report(
     assert registry.id is not None
     counter = session.get(NumberCounter, (registry.id, year))
     last = counter.last_number if counter is not None else 0
-    users = {u.id: u.username for u in session.exec(select(User))}
-    regs: dict[int, list[tuple[Registration, Letter]]] = defaultdict(list)
-    for found, found_letter in session.exec(
-        select(Registration, Letter)
-        .join(Letter, col(Letter.id) == Registration.letter_id)
-        .where(Registration.registry_id == registry.id, Registration.year == year)
+    # the few columns the report shows, not whole rows: a busy register's year is tens of thousands of numbers
+    regs: dict[int, list[Any]] = defaultdict(list)
+    reg_t, letter_t = Registration.__table__, Letter.__table__  # type: ignore[attr-defined]
+    for found in session.connection().execute(
+        sql_select(
+            reg_t.c.number, reg_t.c.letter_id, reg_t.c.registered_by, reg_t.c.registered_at, letter_t.c.letter_no
+        )
+        .join(letter_t, letter_t.c.id == reg_t.c.letter_id)
+        .where(reg_t.c.registry_id == registry.id, reg_t.c.year == year)
     ):
-        regs[found.number].append((found, found_letter))
+        regs[found.number].append(found)
     reservations = {
         r.number: r
         for r in session.exec(
@@ -331,6 +335,11 @@ def number_report(
         )
     }
 
+    # only the people named in this report: an installation of every area office and school has many thousands
+    people = {reg.registered_by for entries in regs.values() for reg in entries}
+    people |= {r.reserved_by for r in reservations.values()} | {c.cancelled_by for c in cancellations.values()}
+    users = dict(session.exec(select(User.id, User.username).where(col(User.id).in_(sorted(people)))).all())
+
     def when(moment: datetime | None) -> str | None:
         return None if moment is None else local(moment, tz).isoformat()
 
@@ -338,10 +347,9 @@ def number_report(
     numbers, duplicates = [], []
     for n in sorted(held):
         entries, res, canc = regs.get(n, []), reservations.get(n), cancellations.get(n)
-        if len(entries) > 1 or (res is not None and entries and res.letter_id != entries[0][0].letter_id):
+        if len(entries) > 1 or (res is not None and entries and res.letter_id != entries[0].letter_id):
             duplicates.append(n)
-        reg: Registration | None = entries[0][0] if entries else None
-        letter: Letter | None = entries[0][1] if entries else None
+        reg = entries[0] if entries else None
         if canc is not None:
             status = "cancelled"
         elif reg is not None:
@@ -355,7 +363,7 @@ def number_report(
                 "number": n,
                 "status": status,
                 "letter_id": reg.letter_id if reg is not None else None,
-                "letter_no": letter.letter_no if letter is not None else None,
+                "letter_no": reg.letter_no if reg is not None else None,
                 "issued_by": users.get(reg.registered_by) if reg is not None else None,
                 "issued_at": when(reg.registered_at) if reg is not None else None,
                 "reserved_by": users.get(res.reserved_by) if res is not None else None,

@@ -28,6 +28,7 @@ from service.edge.errors import (
     saraban_error_handler,
     validation_error_handler,
 )
+from service.edge.gate import WriteGate
 from service.edge.limits import install_input_limits
 from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
@@ -104,12 +105,13 @@ def create_app(saraban: Saraban) -> FastAPI:
         description="ระบบสารบรรณ — Thai government document registry",
     )
     app.state.saraban = saraban
-    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(SarabanError, saraban_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     install_input_limits(app)  # JSON shape, control characters: inside BodyLimit, which bounds the bytes first
     app.add_middleware(BodyLimit)  # forms and JSON bounded as they arrive (uploads bound themselves)
+    app.add_middleware(WriteGate)  # the right from the path and the token, before any of the above reads a byte
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -34,6 +34,7 @@ from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
 from service.indexing import web as indexing_web
 from service.kit.errors import SarabanError
+from service.kit.uploads import MAX_FIELD_BYTES, MAX_FIELDS
 from service.letters import api as letters_api
 from service.letters import web as letters_web
 from service.outgoing import api as outgoing_api
@@ -102,6 +103,9 @@ def create_app(saraban: Saraban) -> FastAPI:
         title="Saraban",
         version="0.1.0",
         lifespan=lifespan,
+        # the forms FastAPI parses (``Form()`` parameters): bounded as they stream, a second line behind
+        # ``edge.limits`` (which checks the same fields first, with Thai answers)
+        form_limits={"max_fields": MAX_FIELDS, "max_files": 0, "max_part_size": MAX_FIELD_BYTES},
         description="ระบบสารบรรณ — Thai government document registry",
     )
     app.state.saraban = saraban

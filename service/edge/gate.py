@@ -80,7 +80,7 @@ def _route_step(app: Saraban, actor: Actor, params: Mapping[str, str]) -> None:
 
 
 def _case(app: Saraban, actor: Actor, params: Mapping[str, str]) -> None:
-    precheck_opener(actor)
+    """The case first (a case one may not see does not exist: 404, as the route answers), then the work on it."""
     case_id = _id(params, "case_id")
     if case_id is not None:
         with app.tx(readonly=True) as uow:

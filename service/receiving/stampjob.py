@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -163,7 +164,7 @@ def _settle(app: Saraban, job: StampJob, status: str, action: str, reason: str) 
             return
         att.stamp_status = status
         uow.session.add(att)
-        detail = {"reason": reason[:500]} if reason else {}
+        detail: dict[str, Any] = {"reason": reason[:500]} if reason else {}
         audit.record(
             uow.session,
             at=app.clock(),

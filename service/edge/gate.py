@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from fastapi import Request
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -286,7 +287,9 @@ def _route_of(scope: Scope) -> tuple[str, dict[str, str]] | None:
     for route in leaves:
         match, child = route.matches(scope)
         if match is Match.FULL:
-            path = getattr(route, "path", "")
+            if not isinstance(route, APIRoute):  # static files, the docs: no body is read there
+                return None
+            path = route.path
             params = {k: str(v) for k, v in child.get("path_params", {}).items()}
             return f"{scope['method']} {path}", params
     return None

@@ -77,7 +77,11 @@ def _route_step(app: Saraban, actor: Actor, params: Mapping[str, str]) -> None:
     route_id = _id(params, "route_id")
     if route_id is not None:
         with app.tx(readonly=True) as uow:
-            precheck_route(uow.session, actor, route_id)
+            precheck_route(uow.session, actor, route_id, recall=params.get("step") == "recall")
+
+
+def _route_recall(app: Saraban, actor: Actor, params: Mapping[str, str]) -> None:
+    _route_step(app, actor, {**params, "step": "recall"})
 
 
 def _case(app: Saraban, actor: Actor, params: Mapping[str, str]) -> None:
@@ -131,7 +135,7 @@ RIGHTS: dict[str, Check | None] = {
     "POST /api/v1/routes/{route_id}/acknowledge": _route_step,
     "POST /api/v1/routes/{route_id}/return": _route_step,
     "POST /api/v1/routes/{route_id}/complete": _route_step,
-    "POST /api/v1/routes/{route_id}/recall": _route_step,
+    "POST /api/v1/routes/{route_id}/recall": _route_recall,
     "POST /api/v1/routes/{route_id}/forward": _route_step,
     "POST /routes/{route_id}/{step}": _route_step,
     "POST /api/v1/letters/{letter_id}/instructions": could(A.INSTRUCT),

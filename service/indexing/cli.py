@@ -16,6 +16,7 @@ from service.context import from_env
 from service.indexing.indexer import reindex as rebuild
 from service.indexing.indexer import run_worker
 from service.kit.console import out
+from service.receiving.stampjob import start_stamp_job
 
 
 def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add what is missing.")] = False) -> None:
@@ -46,7 +47,8 @@ def worker(
     """Index pending letters (for SARABAN_INDEX_MODE=worker, where servers do not index themselves).
 
     Indexing is background work: on a machine it shares with the server it yields the CPU to registrations
-    (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it.
+    (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it. A thread
+    runs the stamp job (``saraban stamp-job``) beside it.
     """
     if nice:
         os.nice(nice)
@@ -57,6 +59,8 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     out.print("indexing worker started" + (" (once)" if once else ""))
+    if not once:  # letters registered over the request's stamp budgets: stamped by bounded child processes
+        start_stamp_job(app, stop)
     try:
         done = run_worker(app, index, once=once, stop=stop)
     except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 """The stamp made later: a bounded background job for main documents registered "not stamped: too complex".
 
 A request stamps within the request budgets (``SARABAN_STAMP_MAX_*``); a letter over them is registered unstamped
-(``stamp_status = "too_complex"``). This job (``saraban stamp-job``, a supervised child of ``saraban serve``) takes
+(``stamp_status = "too_complex"``). This job (a thread of the index worker, ``saraban worker``, which ``saraban
+serve`` supervises; or ``saraban stamp-job`` on its own) takes
 such attachments a few at a time and tries each once more with the larger job budgets (``SARABAN_STAMP_JOB_*``),
 in a child process of its own that the kernel bounds as well: CPU time (``RLIMIT_CPU``) and address space
 (``RLIMIT_AS``), and a wall-clock timeout after which it is killed. A bomb therefore costs one bounded child, never
@@ -83,6 +84,14 @@ def job_of(session: Session, att: Attachment) -> StampJob | None:
     return StampJob(att.id, att.sha256, kind_of(att.media_type), name, reg.number, reg.registered_at)
 
 
+def start_stamp_job(app: Saraban, stop: threading.Event) -> threading.Thread:
+    """The job as a thread of a long-running process (the index worker): it only waits on its children."""
+    thread = threading.Thread(target=run_stamp_job, args=(app,), kwargs={"once": False, "stop": stop}, daemon=True)
+    thread.name = "stamp job"
+    thread.start()
+    return thread
+
+
 def stamp_waiting(app: Saraban, *, limit: int = 5, stop: threading.Event | None = None) -> JobReport:
     """One round: up to ``limit`` waiting attachments, each in its own bounded child process."""
     report = JobReport()
@@ -117,7 +126,9 @@ def run_stamp_job(app: Saraban, *, once: bool, stop: threading.Event | None = No
 
 
 def _limits(settings: Settings) -> None:
-    """In the child before exec: the kernel's bounds (CPU seconds, then SIGXCPU/SIGKILL; the address space)."""
+    """The child's first act: the kernel's bounds on itself (CPU seconds, then SIGXCPU/SIGKILL; the address
+    space), before it opens the file. Set there rather than between fork and exec, which is unsafe in the job's
+    thread (``saraban worker``)."""
     cpu = int(settings.stamp_job_seconds) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     memory = settings.stamp_job_memory_mb * MIB
@@ -134,7 +145,6 @@ def _run_child(app: Saraban, attachment_id: int) -> str:
             input=s.model_dump_json().encode(),
             capture_output=True,
             timeout=timeout,
-            preexec_fn=lambda: _limits(s),
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -182,6 +192,7 @@ def _settle(app: Saraban, job: StampJob, status: str, action: str, reason: str) 
 def child_main(attachment_id: int) -> None:
     """The child: the app from the settings on stdin, one stamp within the job budgets; prints why not."""
     settings = Settings.model_validate_json(sys.stdin.buffer.read())
+    _limits(settings)
     app = build(settings, with_indexer=False)
     with app.tx(readonly=True) as uow:
         att = uow.session.get(Attachment, attachment_id)

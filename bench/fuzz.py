@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=300, help="at most this many cases per operation and mode")
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--database-url", default="", help="a PostgreSQL server's URL (default: SQLite)")
+    parser.add_argument("--database-prefix", default="saraban_fuzz", help="the fresh PostgreSQL database's prefix")
     parser.add_argument(
         "--users", default="central,records,group,director", help="demo users to fuzz as, the time shared among them"
     )
@@ -55,7 +56,7 @@ def main() -> int:
     admin = None
     url = ""
     if args.database_url:
-        name = f"saraban_fuzz_{uuid.uuid4().hex[:8]}"
+        name = f"{args.database_prefix}_{uuid.uuid4().hex[:8]}"
         admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

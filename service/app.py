@@ -29,12 +29,14 @@ from service.edge.errors import (
     saraban_error_handler,
     validation_error_handler,
 )
+from service.edge.gate import WriteGate
 from service.edge.limits import install_input_limits
 from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
 from service.indexing import web as indexing_web
 from service.indexing.searching import node_health
 from service.kit.errors import SarabanError
+from service.kit.uploads import MAX_FIELD_BYTES, MAX_FIELDS
 from service.letters import api as letters_api
 from service.letters import web as letters_web
 from service.outgoing import api as outgoing_api
@@ -103,15 +105,19 @@ def create_app(saraban: Saraban) -> FastAPI:
         title="Saraban",
         version="0.1.0",
         lifespan=lifespan,
+        # the forms FastAPI parses (``Form()`` parameters): bounded as they stream, a second line behind
+        # ``edge.limits`` (which checks the same fields first, with Thai answers)
+        form_limits={"max_fields": MAX_FIELDS, "max_files": 0, "max_part_size": MAX_FIELD_BYTES},
         description="ระบบสารบรรณ — Thai government document registry",
     )
     app.state.saraban = saraban
-    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(SarabanError, saraban_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     install_input_limits(app)  # JSON shape, control characters: inside BodyLimit, which bounds the bytes first
     app.add_middleware(BodyLimit)  # forms and JSON bounded as they arrive (uploads bound themselves)
+    app.add_middleware(WriteGate)  # the right from the path and the token, before any of the above reads a byte
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -26,6 +26,7 @@ from service.kit.console import err, out
 from service.kit.errors import SarabanError
 from service.outgoing.cli import numbers
 from service.procedures.cli import cli as procedures_cli
+from service.receiving.cli import stamp_job
 from service.routing.cli import inbox
 from service.serving import default_workers, serve_supervised
 from service.users.cli import cli as user_cli
@@ -42,6 +43,7 @@ cli.command()(reindex)
 cli.command()(worker)
 cli.command()(numbers)
 cli.command()(inbox)
+cli.command("stamp-job")(stamp_job)
 
 
 @db_cli.command("upgrade")

@@ -64,11 +64,20 @@ class Settings(BaseSettings):
     duplicate_check: bool = True
     # Budgets of one receive stamp (README "Upload safety"): page 1's decoded content streams, the operators parsed
     # in them, an image's pixels (far below Pillow's 89 million) and the time spent. A main document over any of
-    # them is registered unstamped ("too_complex"); `saraban verify --repair` tries again with the same budgets.
+    # them is registered unstamped ("too_complex"), for the stamp job below; `saraban verify --repair` tries again too.
     stamp_max_content_mb: int = 8
     stamp_max_operators: int = 300_000
     stamp_max_pixels: int = 25_000_000
     stamp_max_seconds: float = 5.0
+    # The background stamp job (`saraban stamp-job`, started by `saraban serve`): a main document registered
+    # "too_complex" is tried once more with these larger budgets, in a child process the kernel bounds too (CPU
+    # seconds: the budget's + 5; address space: STAMP_JOB_MEMORY_MB); what still fails is marked "stamp_failed".
+    stamp_job_content_mb: int = 64
+    stamp_job_operators: int = 3_000_000
+    stamp_job_pixels: int = 100_000_000
+    stamp_job_seconds: float = 60.0
+    stamp_job_memory_mb: int = 1536
+    stamp_job_interval: float = 30.0  # seconds between rounds when nothing is waiting
     timezone: str = "Asia/Bangkok"
 
     # Follow-up of routed letters: working days to act by urgency (ด่วนที่สุด 4 … ปกติ 1; 0 = the same working

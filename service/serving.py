@@ -2,8 +2,9 @@
 
 One listening socket is opened here and inherited by every server process (the kernel hands each connection to
 one of them); the index worker indexes what the servers mark pending (the database is the queue, so a worker that
-dies loses nothing: its successor takes the same letters). The supervisor restarts a child that dies, and on
-SIGINT/SIGTERM stops them all and waits for them. Children are told to die with the supervisor (Linux
+dies loses nothing: its successor takes the same letters); in a thread it runs the stamp job, which stamps what
+was registered over the request's stamp budgets (``service.receiving.stampjob``). The supervisor restarts a child
+that dies, and on SIGINT/SIGTERM stops them all and waits for them. Children are told to die with the supervisor (Linux
 ``PR_SET_PDEATHSIG``), so even a supervisor killed outright leaves no process behind.
 
     python -m service.serving server --fd N     one server process on an inherited socket (started by the supervisor)

@@ -424,6 +424,69 @@ def require(actor: Actor, action: str, target: Target = OFFICE) -> None:
         raise Forbidden(detail, thai=thai, reason=why)
 
 
+_ALL_KINDS = tuple(sorted(RECEIVE_KINDS | SEND_KINDS))
+
+
+def _some_targets(actor: Actor, kind: type) -> Iterable[Target]:
+    """The targets an act could have for this actor: built from the actor's own units and id, every registry
+    kind and secrecy. The rules compare a target's units and people with the actor's, so an act the actor may do
+    to some real target they may do to one of these (``could``)."""
+    units = sorted({u for u, _ in actor.roles}) or [0]
+    if kind is OfficeTarget:
+        yield OFFICE
+    elif kind is RegistryTarget:
+        for unit in units:
+            for k in _ALL_KINDS:
+                for secrecy in range(4):
+                    yield RegistryTarget(kind=k, unit_id=unit, ancestors=tuple(units), secrecy=secrecy)
+    elif kind is LetterTarget:
+        for unit in units:
+            for k in _ALL_KINDS:
+                for secrecy in range(4):
+                    yield LetterTarget(
+                        secrecy=secrecy,
+                        holders={unit: k},
+                        routed_units=frozenset(units),
+                        routed_users=frozenset({actor.id}),
+                    )
+    elif kind is RouteTarget:
+        for unit in units:
+            yield RouteTarget(from_user_id=actor.id, from_unit_id=unit, to_unit_id=unit, to_user_id=actor.id)
+            yield RouteTarget(from_user_id=actor.id, from_unit_id=unit, to_unit_id=unit)
+    elif kind is CaseTarget:
+        for unit in units:
+            yield CaseTarget(unit_id=unit, ancestors=tuple(units))
+            yield CaseTarget(unit_id=unit, confidential=True, member_ids=frozenset({actor.id}))
+    elif kind is GrantTarget:
+        yield GrantTarget(requested_by=0, office_units=frozenset(units))
+    elif kind is LoanTarget:
+        yield LoanTarget(approvers=frozenset(r for _, r in actor.roles))
+
+
+def could(actor: Actor, action: str) -> str | None:
+    """Why ``actor`` may not do ``action`` to anything at all, or ``None`` when some target exists they may do it
+    to. Asked from the token alone, before a request's body is read (``service.edge.gate``): the right to the
+    very target is ``may``'s, asked again when the target is known."""
+    entry = RULES.get(action)
+    if entry is None:
+        return "no_rule"
+    kind, rule = entry
+    why: str | None = "no_rule"
+    for target in _some_targets(actor, kind):
+        why = rule(actor, target)
+        if why is None:
+            return None
+    return why
+
+
+def require_could(actor: Actor, action: str) -> None:
+    """Raise ``Forbidden`` (403) when ``could`` refuses."""
+    why = could(actor, action)
+    if why is not None:
+        detail, thai = REFUSALS.get(why, (f"not allowed ({why})", "ท่านไม่มีสิทธิ์ทำรายการนี้"))
+        raise Forbidden(detail, thai=thai, reason=why)
+
+
 def may_register(actor: Actor, *, registry_kind: str, registry_unit_id: int, secrecy: int) -> str | None:
     """``may(actor, REGISTER, …)`` spelled out: why the actor may not register a letter of this secrecy here."""
     return may(actor, Action.REGISTER, RegistryTarget(kind=registry_kind, unit_id=registry_unit_id, secrecy=secrecy))

@@ -25,6 +25,7 @@ from service.kit.db import UnitOfWork
 from service.kit.errors import Forbidden, InvalidInput, SarabanError
 from service.kit.fields import Id, read_date
 from service.kit.thai import local
+from service.kit.uploads import FORM_LIMITS
 
 router = APIRouter()
 
@@ -96,7 +97,7 @@ def archive_page(request: Request, page: PageDep) -> HTMLResponse:
 
 @router.post("/archive/file")
 async def file_post(request: Request, page: PageDep) -> RedirectResponse:
-    form = await request.form()
+    form = await request.form(**FORM_LIMITS)
     csrf = str(form.get("csrf", ""))
     app = app_of(request)
 
@@ -373,7 +374,7 @@ def destruction_list_page(request: Request, list_id: Id, page: PageDep) -> HTMLR
 
 @router.post("/archive/destruction/{list_id}/committee")
 async def committee_post(request: Request, list_id: Id, page: PageDep) -> RedirectResponse:
-    form = await request.form()
+    form = await request.form(**FORM_LIMITS)
     app = app_of(request)
     members = [
         Member(
@@ -405,7 +406,7 @@ async def committee_post(request: Request, list_id: Id, page: PageDep) -> Redire
 
 @router.post("/archive/destruction/{list_id}/decisions")
 async def decisions_post(request: Request, list_id: Id, page: PageDep) -> RedirectResponse:
-    form = await request.form()
+    form = await request.form(**FORM_LIMITS)
     app = app_of(request)
     decisions = []
     for key, value in form.items():

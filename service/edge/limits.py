@@ -1,11 +1,12 @@
 """Bodies and query strings bounded before FastAPI or pydantic parses them (README "Input limits").
 
-One ASGI middleware for the whole app, before any route, dependency or permission check:
+One ASGI middleware for the whole app, before any route or dependency (after the right, ``edge.gate``):
 - the query string, and a body that is JSON or an urlencoded form (read whole, at most ``JSON_MAX_BYTES``), may
   hold no NUL or other control character in any value (tab and line breaks allowed);
 - a JSON body's depth and number sizes are bounded (``service.kit.fields.check_json_shape``);
+- a multipart form's text fields (routes that do not stream uploads themselves) are counted, bounded and checked
+  for control characters as they arrive (``kit.uploads.FormScanner``; the upload routes do the same as they read);
 and are handed on unchanged. A refusal is a problem+json 422 (413 when too large) with a Thai ``detail_th``.
-Multipart bodies (files) pass untouched: their text fields are checked by the models that read them.
 """
 
 from __future__ import annotations
@@ -14,23 +15,31 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from python_multipart.multipart import parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.edge.bodylimit import UPLOAD_ROUTES
 from service.edge.templates import render_error_page
-from service.kit.errors import InvalidInput, TooLarge
+from service.kit.errors import InvalidInput, SarabanError, TooLarge
 from service.kit.fields import JSON_MAX_BYTES, InputError, check_form_text, check_json_shape, check_json_text
+from service.kit.uploads import FormScanner
 
 
-def _body_kind(scope: Scope) -> str:
+def _body_kind(scope: Scope) -> tuple[str, bytes]:
+    """What the body is to be checked as, and a multipart body's boundary."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            kind = value.split(b";", 1)[0].strip().lower()
+            kind, params = parse_options_header(value)
+            kind = kind.lower()
             if kind == b"application/json" or kind.endswith(b"+json"):
-                return "json"
+                return "json", b""
             if kind == b"application/x-www-form-urlencoded":
-                return "form"
-            return ""
-    return ""
+                return "form", b""
+            if kind == b"multipart/form-data" and not UPLOAD_ROUTES.match(str(scope.get("path", ""))):
+                # the upload routes stream their own parts (``kit.uploads.read_upload``, the same limits)
+                return "multipart", params.get(b"boundary", b"")
+            return "", b""
+    return "", b""
 
 
 def _refusal(scope: Scope, status: int, code: str, detail: str, thai: str) -> Response:
@@ -63,10 +72,16 @@ class JsonLimits:
         except InputError as exc:
             await _refusal(scope, 422, "invalid_request", f"query: {exc}", exc.thai)(scope, receive, send)
             return
-        kind = _body_kind(scope)
+        kind, boundary = _body_kind(scope)
         if not kind:
             await self.app(scope, receive, send)
             return
+        if kind == "multipart" and not boundary:
+            await _refusal(scope, 422, "invalid_request", "multipart/form-data without a boundary", "รูปแบบคำขอไม่ถูกต้อง")(
+                scope, receive, send
+            )
+            return
+        scanner = FormScanner(boundary) if kind == "multipart" else None
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -80,7 +95,15 @@ class JsonLimits:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > JSON_MAX_BYTES:
+            if scanner is not None:  # fields counted and checked as they arrive; the body bounded by BodyLimit
+                try:
+                    scanner.write(chunk)
+                    if not message.get("more_body", False):
+                        scanner.finish()
+                except SarabanError as exc:
+                    await _refusal(scope, exc.status, exc.code, exc.detail, exc.thai)(scope, receive, send)
+                    return
+            elif size > JSON_MAX_BYTES:
                 await _refusal(
                     scope,
                     413,
@@ -96,7 +119,7 @@ class JsonLimits:
             if kind == "json":
                 check_json_shape(body)
                 check_json_text(body)
-            else:
+            elif kind == "form":
                 check_form_text(body)
         except InputError as exc:
             await _refusal(scope, 422, "invalid_request", str(exc), exc.thai)(scope, receive, send)

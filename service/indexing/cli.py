@@ -18,6 +18,7 @@ from service.indexing.indexer import reindex as rebuild
 from service.indexing.indexer import run_worker
 from service.indexing.replica import read_state
 from service.kit.console import out
+from service.receiving.stampjob import start_stamp_job
 
 
 def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add what is missing.")] = False) -> None:
@@ -52,7 +53,8 @@ def worker(
     the index is empty), for SARABAN_INDEX_MODE=worker, where servers do not index themselves.
 
     Indexing is background work: on a machine it shares with the server it yields the CPU to registrations
-    (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it.
+    (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it. A thread
+    runs the stamp job (``saraban stamp-job``) beside it.
     """
     if nice:
         os.nice(nice)
@@ -71,6 +73,8 @@ def worker(
             shown[0] = now
             out.print(f"rebuilding the search index: {done:,}/{total:,} letter(s)")
 
+    if not once:  # letters registered over the request's stamp budgets: stamped by bounded child processes
+        start_stamp_job(app, stop)
     try:
         done = run_worker(app, index, once=once, stop=stop, progress=rebuilding)
     except KeyboardInterrupt:

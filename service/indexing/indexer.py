@@ -77,7 +77,7 @@ def attachment_text(
 ) -> tuple[str, str, ExtractedText | None]:
     """The text of one attachment: its kept ``text`` rendition, or extracted now (and stored, to be recorded)."""
     assert att.id is not None
-    if att.stamp_status == "too_complex":  # over the stamp's budgets: not handed to pdftotext or OCR either
+    if att.stamp_status in ("too_complex", "stamp_failed"):  # over the stamp's budgets: nor to pdftotext or OCR
         return "", "no-text", None
     if cached is not None and store.exists(cached.sha256):
         with store.open(cached.sha256) as fh:

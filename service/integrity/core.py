@@ -90,7 +90,7 @@ def _check_stamps(app: Saraban, report: StoreReport) -> None:
         label = f"attachment {att_id} ({att.filename}) of letter {att.letter_id}"
         copy = stamped_of.get(att_id or 0)
         if copy is None or not app.store.exists(copy.sha256):
-            if att.stamp_status in ("too_complex", "unstampable"):
+            if att.stamp_status in ("too_complex", "unstampable", "stamp_failed"):
                 report.unstamped.append(f"{label}: not stamped ({att.stamp_status})")
             else:
                 report.problems.append(f"{label}: the main document lacks its receive stamp (verify --repair)")

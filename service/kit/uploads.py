@@ -6,7 +6,7 @@ import re
 import sys
 import unicodedata
 import warnings
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +16,7 @@ from PIL import Image
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from service.kit.errors import InvalidFile, InvalidInput, TooLarge, disk_full
+from service.kit.fields import InputError, check_text
 from service.pdf.reading import InvalidPdf, PasswordProtectedPdf, active_content, pdf_page_count
 from storage import MediaInfo, SizeLimitExceeded, StagedFile, Staging, sniff
 
@@ -26,6 +27,8 @@ MAX_FORM_BYTES = 1024 * 1024
 """All form fields together; counted as the bytes arrive, chunked or not."""
 MAX_PART_HEADER_BYTES = 16 * 1024
 """The headers of one part."""
+FORM_LIMITS = {"max_fields": MAX_FIELDS, "max_files": 0, "max_part_size": MAX_FIELD_BYTES}
+"""``request.form(**FORM_LIMITS)`` where a page reads its form itself (one file: ``max_files=1``)."""
 
 
 class Body(Protocol):
@@ -113,6 +116,114 @@ def _too_big(limit: int) -> TooLarge:
     return TooLarge(f"a file is larger than {mb} MB", thai=f"ไฟล์มีขนาดเกิน {mb} เมกะไบต์")
 
 
+def field_text(name: str, raw: bytes) -> str:
+    """A form field's value (or, with ``name`` empty, a part's name) as text: UTF-8 without NUL or another control
+    character (tab and line breaks allowed; a single-line field's type refuses those too). ``InvalidInput`` (422,
+    Thai, naming the field) otherwise."""
+    what, what_th = (f"field {name!r}", f"ช่อง {name}") if name else ("a field's name", "ชื่อช่องข้อมูล")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{what} is not valid UTF-8", thai=f"{what_th}: ข้อความไม่ใช่ UTF-8 (อักษรไทยเสีย) กรุณาตรวจสอบการเข้ารหัส"
+        ) from exc
+    try:
+        return check_text(text, multiline=True)
+    except InputError as exc:
+        raise InvalidInput(f"{what} {exc}", thai=f"{what_th}: {exc.thai}") from exc
+
+
+class FormScanner:
+    """Checks a multipart form's text fields as its bytes arrive, without keeping them: at most ``MAX_FIELDS``
+    fields of ``MAX_FIELD_BYTES`` each and ``MAX_FORM_BYTES`` together, part headers within
+    ``MAX_PART_HEADER_BYTES``, every name and value UTF-8 without control characters (:func:`field_text`). File
+    parts pass unread (the route that takes them bounds them). For the forms of routes that do not stream uploads
+    themselves (``service.edge.limits``); ``read_upload`` applies the same limits to the upload routes."""
+
+    def __init__(self, boundary: bytes) -> None:
+        self._fields = self._field_bytes = self._header_bytes = 0
+        self._header = [b"", b""]
+        self._disposition = b""
+        self._name = ""
+        self._value: bytearray | None = None
+        self._parser = MultipartParser(
+            boundary,
+            callbacks={
+                "on_part_begin": self._begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._data,
+                "on_part_end": self._end,
+            },
+        )
+
+    def write(self, chunk: bytes) -> None:
+        self._guard(self._parser.write, chunk)
+
+    def finish(self) -> None:
+        self._guard(self._parser.finalize)
+
+    @staticmethod
+    def _guard(step: Callable[..., object], *args: bytes) -> None:
+        try:
+            step(*args)
+        except (InvalidInput, TooLarge):
+            raise
+        except Exception as exc:
+            raise InvalidInput(f"malformed multipart body: {exc}", thai="ข้อมูลที่ส่งมาไม่สมบูรณ์") from exc
+
+    def _begin(self) -> None:
+        self._header_bytes, self._disposition, self._value = 0, b"", None
+
+    def _count_header(self, n: int) -> None:
+        self._header_bytes += n
+        if self._header_bytes > MAX_PART_HEADER_BYTES:
+            raise TooLarge("a part's headers are too large", thai="ข้อมูลที่ส่งมามีส่วนหัวยาวเกินไป")
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
+        self._header[0] += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
+        self._header[1] += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._header[0].lower() == b"content-disposition":
+            self._disposition = self._header[1]
+        self._header = [b"", b""]
+
+    def _headers_finished(self) -> None:
+        _, disp = parse_options_header(self._disposition)
+        self._name = field_text("", disp.get(b"name", b""))
+        if b"filename" in disp or _filename_star(self._disposition) is not None:
+            return  # a file: the route bounds it
+        self._fields += 1
+        if self._fields > MAX_FIELDS:
+            raise TooLarge(
+                f"more than {MAX_FIELDS} form fields", thai=f"แบบฟอร์มมีช่องข้อมูลมากเกินไป (ไม่เกิน {MAX_FIELDS} ช่อง)"
+            )
+        self._value = bytearray()
+
+    def _data(self, data: bytes, start: int, end: int) -> None:
+        if self._value is None:
+            return
+        self._value += data[start:end]
+        self._field_bytes += end - start
+        if len(self._value) > MAX_FIELD_BYTES or self._field_bytes > MAX_FORM_BYTES:
+            raise TooLarge(
+                f"form field {self._name!r} is too long",
+                thai=f"ช่อง {self._name}: ข้อความยาวเกินไป (ไม่เกิน {MAX_FIELD_BYTES // 1024} KiB ต่อช่อง)",
+            )
+
+    def _end(self) -> None:
+        if self._value is not None:
+            field_text(self._name, bytes(self._value))
+            self._value = None
+
+
 async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_bytes: int) -> Upload:
     """Parse a multipart body chunk by chunk; on any error every temp file is removed."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
@@ -155,7 +266,7 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
     def on_headers_finished() -> None:
         raw_disposition = headers.get(b"content-disposition", b"")
         _, disp = parse_options_header(raw_disposition)
-        name = disp.get(b"name", b"").decode("utf-8", "replace")
+        name = field_text("", disp.get(b"name", b""))
         state["name"] = name
         star = _filename_star(raw_disposition)
         if b"filename" in disp or star is not None:
@@ -191,14 +302,8 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
             upload.files.append(IncomingFile(filename=shown, staged=staged, original=sent if sent != shown else ""))
             state.pop("staging")
         elif isinstance(buffer := state.get("buffer"), bytearray):
-            raw = bytes(buffer)
-            try:
-                upload.fields[str(state["name"])] = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InvalidInput(
-                    f"field {state['name']!r} is not valid UTF-8",
-                    thai="ข้อความไม่ใช่ UTF-8 (อักษรไทยเสีย) กรุณาตรวจสอบการเข้ารหัส",
-                ) from exc
+            name = str(state["name"])
+            upload.fields[name] = field_text(name, bytes(buffer))
 
     parser = MultipartParser(
         params[b"boundary"],

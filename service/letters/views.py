@@ -107,6 +107,7 @@ STAMP_STATUS_TH = {
     "too_complex": "ไม่ได้ประทับตรา: เอกสารซับซ้อนเกินไป",
     "unstampable": "ไม่ได้ประทับตรา: ไฟล์นี้ประทับตราไม่ได้",
     "deferred": "ยังไม่ได้ประทับตรา: ไฟล์ใหญ่ จะประทับตราภายหลัง",
+    "stamp_failed": "ไม่ได้ประทับตรา: เอกสารซับซ้อนเกินกว่าจะประทับตราได้ (ลองประทับตราภายหลังแล้วไม่สำเร็จ)",
 }
 ACTIVE_CONTENT_TH = {
     "javascript": "JavaScript",
@@ -118,7 +119,7 @@ ACTIVE_CONTENT_TH = {
 
 def attachment_view(a: Attachment, stamped: Rendition | None, faults: frozenset[str] = frozenset()) -> dict[str, Any]:
     """An attachment as plain values. ``stamp_status``: "stamped", why the main document carries no stamp
-    ("too_complex", "unstampable", "deferred"), or None (not the main document, or not stamped yet);
+    ("too_complex", "unstampable", "deferred", "stamp_failed"), or None (not the main document, or not stamped yet);
     ``active_content``: what a PDF would do when opened; ``altered``: its stored bytes no longer match."""
     status = "stamped" if stamped else (a.stamp_status or None)
     active = [k for k in a.active_content.split(",") if k]

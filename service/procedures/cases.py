@@ -262,6 +262,22 @@ def _require_worker(session: Session, actor: Actor, case: ProcedureCase) -> None
     require(actor, Action.RUN_CASE, case_target(session, unit_id=case.unit_id, confidential=case.confidential))
 
 
+def precheck_opener(actor: Actor) -> None:
+    """Before a byte of the body is read: the actor works in a unit that runs processes (a case is opened for the
+    actor's own group; whether this process's cases are theirs is asked once the process is known)."""
+    _home_unit(actor)
+
+
+def precheck_register_keeper(session: Session, actor: Actor) -> None:
+    """Before a byte of the body is read: the actor keeps the registers of their own group's processes."""
+    require(actor, Action.RUN_CASE, case_target(session, unit_id=_home_unit(actor), confidential=False))
+
+
+def precheck_case(session: Session, actor: Actor, case_id: int) -> None:
+    """Before a byte of the body is read: the case exists for the actor and the actor works on it."""
+    _require_worker(session, actor, get_visible_case(session, actor, case_id))
+
+
 def attach_letter(
     session: Session,
     actor: Actor,

@@ -18,6 +18,7 @@ from service.edge.templates import render
 from service.kit.errors import Forbidden, InvalidInput, NotFound, SarabanError, Unauthenticated
 from service.kit.fields import Id
 from service.kit.thai import to_arabic_digits
+from service.kit.uploads import FORM_LIMITS
 from service.letters.views import letter_view
 from service.outgoing.views import recipient_groups
 from service.procedures import cases, flow, registers
@@ -36,7 +37,7 @@ DONE_TH = {
 
 
 async def _fields(request: Request, page: Page) -> dict[str, str]:
-    form = await request.form()
+    form = await request.form(**FORM_LIMITS)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     check_csrf(page, fields.get("csrf"))
     return fields
@@ -306,7 +307,7 @@ def register_page(request: Request, register: str, page: PageDep, done: str = ""
 
 @router.post("/procedure-registers/{register}/import", response_model=None)
 async def register_import(request: Request, register: str, page: PageDep) -> Response:
-    form = await request.form()
+    form = await request.form(**{**FORM_LIMITS, "max_files": 1})
     csrf = form.get("csrf")
     check_csrf(page, csrf if isinstance(csrf, str) else None)
     upload = form.get("file")
@@ -363,7 +364,7 @@ def admin_export(request: Request, page: PageDep) -> Response:
 
 @router.post("/admin/procedures/import", response_model=None)
 async def admin_import(request: Request, page: PageDep) -> Response:
-    form = await request.form()
+    form = await request.form(**{**FORM_LIMITS, "max_files": 1})
     csrf = form.get("csrf")
     check_csrf(page, csrf if isinstance(csrf, str) else None)
     upload = form.get("file")

@@ -298,16 +298,17 @@ def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, 
     return None
 
 
-def stamp_attachment(app: Saraban, job: StampJob) -> StampOutcome:
+def stamp_attachment(app: Saraban, job: StampJob, *, budget: Budget | None = None) -> StampOutcome:
     """Produce and record the stamped copy within the stamp's budgets; idempotent, so `saraban verify --repair`
     can re-run it (with the same budgets).
 
     The copy is written to a staged temp file (hashed as it is written) and stored from there: neither the
     original nor the copy is held in memory. A file over a budget (:class:`TooComplex`) or one that cannot take
     a stamp (a damaged image or PDF) is left unstamped, its attachment marked with why (``stamp_status``).
+    ``budget``: other budgets than a request's (the background job's, ``receiving.stampjob``).
     """
     try:
-        with metered(stamp_budget(app)):
+        with metered(budget or stamp_budget(app)):
             rendition = _make_stamped(app, job)
     except TooComplex as exc:
         log.warning("attachment %s not stamped, over a budget: %s", job.attachment_id, exc.what)
@@ -379,7 +380,7 @@ def main_documents(session: Session) -> list[tuple[Attachment, Registration, Reg
             first_seen.add(att.letter_id)  # stamped (its recipients' arrivals register the sender's files)
             if registry.kind not in RECEIVE_KINDS:
                 letters_done.add(att.letter_id)
-        if att.letter_id in letters_done or _kind_of(att.media_type) not in STAMPABLE:
+        if att.letter_id in letters_done or kind_of(att.media_type) not in STAMPABLE:
             continue
         letters_done.add(att.letter_id)
         found.append((att, reg, registry))
@@ -413,7 +414,7 @@ def restamp_missing(app: Saraban) -> RestampReport:
                 StampJob(
                     att.id,
                     att.sha256,
-                    _kind_of(att.media_type),
+                    kind_of(att.media_type),
                     (unit.short_name or unit.name) if unit else "",
                     reg.number,
                     reg.registered_at,
@@ -433,5 +434,5 @@ def restamp_missing(app: Saraban) -> RestampReport:
     return report
 
 
-def _kind_of(media_type: str) -> str:
+def kind_of(media_type: str) -> str:
     return {"application/pdf": "pdf", "image/jpeg": "jpeg", "image/png": "png", "image/gif": "gif"}.get(media_type, "")

@@ -90,7 +90,12 @@ def registries(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 @router.get(
     "/registries/{registry_id}/entries",
     response_model=None,
-    responses=file_responses("application/json", "text/csv", "application/pdf"),
+    responses=file_responses(
+        "application/json",
+        "text/csv",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
 )
 def entries(
     request: Request,

@@ -19,6 +19,7 @@ from service.edge.templates import render
 from service.kit.errors import InvalidInput
 from service.kit.fields import Id
 from service.kit.thai import be_year, local
+from service.kit.uploads import FORM_LIMITS
 from service.models import Registration, Unit
 from service.registers.corrections import cancel_registration, correct_registration
 from service.registers.entries import (
@@ -185,7 +186,7 @@ CORRECTION_FIELDS = ("letter_no", "letter_date", "sender", "recipient", "subject
 async def correct_submit(request: Request, registration_id: Id, page: PageDep) -> Response:
     """The clerk's correction form on the letter page; the earlier values stay in the letter's history."""
     app = app_of(request)
-    form = await request.form()
+    form = await request.form(**FORM_LIMITS)
     check_csrf(page, str(form.get("csrf") or ""))
     changes = {k: str(form[k]) for k in CORRECTION_FIELDS if k in form}
     if changes.get("letter_date") == "":
@@ -214,7 +215,7 @@ async def correct_submit(request: Request, registration_id: Id, page: PageDep) -
 async def cancel_submit(request: Request, registration_id: Id, page: PageDep) -> Response:
     """Cancel the receive number with a reason: it stays in the register, marked, never issued again."""
     app = app_of(request)
-    form = await request.form()
+    form = await request.form(**FORM_LIMITS)
     check_csrf(page, str(form.get("csrf") or ""))
     with app.tx() as uow:
         cancellation = cancel_registration(

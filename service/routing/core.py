@@ -375,6 +375,17 @@ def _relations(actor: Actor, route: Routing) -> set[Relation]:
     return found
 
 
+def precheck_route(session: Session, actor: Actor, route_id: int, *, recall: bool = False) -> None:
+    """Before a byte of the body is read: the route exists for the actor (404 otherwise, as for every step) and
+    the actor is its recipient or its sender (403 otherwise, with the reason the step would give); which step is
+    allowed is ``_next``'s answer."""
+    route, _ = _load(session, actor, route_id)
+    if not _relations(actor, route):
+        why = "not_sender" if recall else "not_recipient"
+        detail, thai = REFUSALS[why]
+        raise Forbidden(detail, thai=thai, reason=why)
+
+
 def _outcome(actor: Actor, route: Routing, step: Step) -> State | Refusal:
     kind = rules.kind_of(to_unit_id=route.to_unit_id)
     return rules.transition(kind, State(route.state), step, _relations(actor, route))

@@ -250,8 +250,9 @@ def test_the_web_receive_form_refuses_someone_without_the_right(client: TestClie
 
 
 def test_a_large_form_is_refused_before_it_is_read(client: TestClient) -> None:
-    """Forms and JSON parsed by the framework (the archive's forms, sign-in, routing) are bounded too."""
-    client.post("/login", data={"username": "auditor", "password": "saraban-demo"})
+    """Forms and JSON parsed by the framework (the archive's forms, sign-in, routing) are bounded too (for someone
+    with the right: the others are refused before the body, ``tests/web/test_write_gate.py``)."""
+    client.post("/login", data={"username": "records", "password": "saraban-demo"})
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     r = client.post("/archive/file", content=b"a=" + b"x" * (2 * 1024 * 1024), headers=form)
     assert r.status_code == 413
@@ -263,7 +264,7 @@ def test_a_large_form_is_refused_before_it_is_read(client: TestClient) -> None:
 
 
 def test_a_large_form_sent_chunked_is_cut_off(client: TestClient) -> None:
-    client.post("/login", data={"username": "auditor", "password": "saraban-demo"})
+    client.post("/login", data={"username": "records", "password": "saraban-demo"})
 
     def chunks() -> Any:
         for _ in range(40):

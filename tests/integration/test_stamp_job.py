@@ -1,0 +1,131 @@
+"""The background stamp job (issue 10: "the stamp made later by a bounded background job — never an unbounded
+request"): letters registered "not stamped: too complex" are tried once more with the job's larger budgets, each
+in a child process the kernel bounds; the outcome is kept and audited, and a true bomb is marked and left.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from service.app import create_app
+from service.context import Saraban
+from service.models import Attachment, AuditEvent, Rendition
+from service.receiving.flow import restamp_missing
+from service.receiving.stampjob import STAMP_FAILED, run_stamp_job, stamp_waiting
+from tests.bombs import flate_bomb_pdf, pixel_bomb_png
+from tests.conftest import MakeSaraban, login, registry_id
+
+BUDGETS: dict[str, Any] = {
+    # a request: 8 MiB of content, 50,000 operators, 25 million pixels, 5 s
+    "stamp_max_operators": 50_000,
+    # the job: 16 MiB of content, 2 million operators, 200 million pixels, 60 s (and the kernel's 1.5 GB)
+    "stamp_job_content_mb": 16,
+    "stamp_job_operators": 2_000_000,
+    "stamp_job_pixels": 200_000_000,
+    "stamp_job_seconds": 60.0,
+}
+
+
+def register(client: TestClient, h: dict[str, str], name: str, data: bytes, media: str) -> dict[str, Any]:
+    meta = {"sender": "สพฐ.", "subject": f"ทดสอบ {name}", "letter_type": "external"}
+    r = client.post(
+        f"/api/v1/registries/{registry_id(client, h, 'central')}/receive",
+        headers=h,
+        files=[("meta", (None, json.dumps(meta, ensure_ascii=False))), ("files", (name, data, media))],
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def status_of(app: Saraban, attachment_id: int) -> tuple[str, int]:
+    with app.tx(readonly=True) as uow:
+        att = uow.session.get(Attachment, attachment_id)
+        assert att is not None
+        copies = uow.session.exec(
+            select(Rendition).where(Rendition.attachment_id == attachment_id, Rendition.kind == "stamped")
+        ).all()
+        return att.stamp_status, len(copies)
+
+
+def events(app: Saraban, action: str) -> list[AuditEvent]:
+    with app.tx(readonly=True) as uow:
+        return list(uow.session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+
+def test_the_job_stamps_what_fits_its_budget_and_marks_the_bombs(make_saraban: MakeSaraban) -> None:
+    app = make_saraban(**BUDGETS)
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        # ~2 MB of path operators (about 280,000): over a request's 50,000, within the job's 2 million
+        heavy = register(client, h, "heavy.pdf", flate_bomb_pdf(2), "application/pdf")["attachments"][0]
+        # ~150 MB of operators: over the job's 16 MiB of content too
+        bomb_letter = register(client, h, "bomb.pdf", flate_bomb_pdf(150), "application/pdf")
+        bomb = bomb_letter["attachments"][0]
+        # 169 million pixels: over a request's 25 million, within the job's 200 million
+        pixels = register(client, h, "pixels.png", pixel_bomb_png(13000), "image/png")["attachments"][0]
+        for att in (heavy, bomb, pixels):
+            assert att["stamp_status"] == "too_complex", att
+
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.monotonic()
+        report = stamp_waiting(app, limit=10)
+        took = time.monotonic() - started
+        grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+
+        assert report.stamped == [heavy["id"], pixels["id"]], report
+        assert len(report.failed) == 1, report
+        assert status_of(app, heavy["id"]) == ("", 1)
+        assert status_of(app, pixels["id"]) == ("", 1)
+        assert status_of(app, bomb["id"]) == (STAMP_FAILED, 0)
+        (failed,) = events(app, "stamp_failed")
+        assert failed.object_id == str(bomb["id"]) and failed.actor == "stamp_job"
+        assert "decodes to more than allowed" in json.loads(failed.detail)["reason"], failed.detail
+        completed = events(app, "stamp_completed")
+        assert sorted(e.object_id for e in completed) == sorted([str(heavy["id"]), str(pixels["id"])])
+        # the job itself stayed small and bounded: the bombs were opened in the children, within their timeouts
+        assert grown_mb < 64, grown_mb
+        assert took < 3 * (2 * BUDGETS["stamp_job_seconds"] + 30), took
+
+        # the letter says why there is no stamp
+        letter = client.get(f"/api/v1/letters/{bomb_letter['letter_id']}", headers=h).json()
+        (shown,) = [a for a in letter["attachments"] if a["id"] == bomb["id"]]
+        assert shown["stamp_status"] == STAMP_FAILED and "ไม่ได้ประทับตรา" in shown["stamp_status_th"]
+
+        # the outcome is permanent: nothing is waiting, a second run tries nothing
+        again = run_stamp_job(app, once=True)
+        assert again.stamped == [] and again.failed == []
+        assert len(events(app, "stamp_failed")) == 1
+
+
+def test_the_kernel_bounds_a_child_that_outgrows_its_memory(make_saraban: MakeSaraban) -> None:
+    """Within every budget but not within the address space the job gives its child (450 MB: the interpreter
+    and its libraries take most of it): the child dies of it, the attachment is marked, the job goes on."""
+    app = make_saraban(**{**BUDGETS, "stamp_job_memory_mb": 450})
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        pixels = register(client, h, "pixels.png", pixel_bomb_png(13000), "image/png")["attachments"][0]
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = stamp_waiting(app)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024 < 64
+    assert report.stamped == [] and len(report.failed) == 1, report
+    assert status_of(app, pixels["id"]) == (STAMP_FAILED, 0)
+    (failed,) = events(app, "stamp_failed")
+    assert "MemoryError" in json.loads(failed.detail)["reason"], failed.detail
+
+
+def test_verify_lists_a_failed_stamp_as_unstamped_for_a_reason(make_saraban: MakeSaraban) -> None:
+    app = make_saraban(**{**BUDGETS, "stamp_job_content_mb": 1})
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        att = register(client, h, "heavy.pdf", flate_bomb_pdf(2), "application/pdf")["attachments"][0]
+    assert stamp_waiting(app).failed
+    assert status_of(app, att["id"]) == (STAMP_FAILED, 0)
+    # `verify --repair` still tries it on demand, with the request's budgets: it stays unstamped, reported
+    assert restamp_missing(app).failed

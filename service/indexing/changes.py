@@ -32,6 +32,7 @@ NUMBER = "number"
 SEND = "send"
 ARRIVE = "arrive"
 ATTACH = "attach"
+STAMPED = "stamped"  # stamped late by the stamp job: its text can now be extracted
 
 _LOG = IndexChange.__table__  # type: ignore[attr-defined]
 # compiled once: a registration runs it under the write lock (``service.receiving.record``)

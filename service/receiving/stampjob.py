@@ -32,7 +32,8 @@ from sqlmodel import Session, col, select
 from service import audit
 from service.config import Settings
 from service.context import Saraban, build
-from service.models import Attachment, Registration, Registry, Rendition, Unit
+from service.indexing.changes import STAMPED, record_change
+from service.models import Attachment, Letter, Registration, Registry, Rendition, Unit
 from service.pdf.budget import Budget
 from service.receiving.flow import TOO_COMPLEX, StampJob, kind_of, stamp_attachment
 
@@ -174,6 +175,9 @@ def _settle(app: Saraban, job: StampJob, status: str, action: str, reason: str) 
             return
         att.stamp_status = status
         uow.session.add(att)
+        if not status:  # stamped: the text that was skipped while it was too complex is indexed now
+            letter = uow.session.get(Letter, att.letter_id)
+            record_change(uow.session, [letter] if letter is not None else [], STAMPED)
         detail: dict[str, Any] = {"reason": reason[:500]} if reason else {}
         audit.record(
             uow.session,

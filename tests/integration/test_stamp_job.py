@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from service.app import create_app
 from service.context import Saraban
-from service.models import Attachment, AuditEvent, Rendition
+from service.models import Attachment, AuditEvent, IndexChange, Rendition
 from service.receiving.flow import restamp_missing
 from service.receiving.stampjob import STAMP_FAILED, run_stamp_job, stamp_waiting
 from tests.bombs import flate_bomb_pdf, pixel_bomb_png
@@ -89,6 +89,10 @@ def test_the_job_stamps_what_fits_its_budget_and_marks_the_bombs(make_saraban: M
         assert "decodes to more than allowed" in json.loads(failed.detail)["reason"], failed.detail
         completed = events(app, "stamp_completed")
         assert sorted(e.object_id for e in completed) == sorted([str(heavy["id"]), str(pixels["id"])])
+        # what was stamped late goes back to the index (its text was skipped while too complex); the bomb does not
+        with app.tx() as uow:
+            relogged = uow.session.exec(select(IndexChange.letter_id).where(IndexChange.reason == "stamped")).all()
+        assert len(relogged) == 2 and bomb_letter["letter_id"] not in relogged, relogged
         # the job itself stayed small and bounded: the bombs were opened in the children, within their timeouts
         assert grown_mb < 64, grown_mb
         assert took < 3 * (2 * BUDGETS["stamp_job_seconds"] + 30), took

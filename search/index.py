@@ -484,6 +484,9 @@ POSTINGS_CACHE_UNITS = 4_000_000
 #: budget of the per-generation cache of doc maps (allowed documents per principals / filter, terms), in bytes (a
 #: map takes one byte per document of the index)
 MAP_CACHE_BYTES = 64_000_000
+#: a doc set is *dense* when it holds at least 1/this of the index: then passes over whole per-document columns
+#: (``compress``) beat one look-up per document
+DENSE_SHARE = 32
 #: a phrase's candidates are the AND of its rarest pair terms; a further (commoner) pair is AND-ed in only while its
 #: document frequency is at most this many times the candidates left (reading a long list costs more than checking
 #: a few candidates' atom sequences)
@@ -705,6 +708,8 @@ class _View:
         through :meth:`filter_map`). Built from each segment's map (:meth:`_Engine.segment_map`, cached)."""
 
         def make() -> int:
+            if self.doc_frequency(fieldname, text) * DENSE_SHARE < self.doc_count_all:  # rare: from its ids
+                return _doc_map(self.postings(fieldname, text).ids, self.doc_count_all)
             return int.from_bytes(
                 b"".join(self.engine.segment_map(seg, fieldname, text) for seg in self.segments), "little"
             )
@@ -1023,7 +1028,6 @@ class _Engine:
         computed column-wise with C-level ``map``s over lists aligned with the candidates (the same float
         operations, in the same order, as one ``c * w / (w + norm)`` per document and alternative)."""
         n = view.doc_count_all
-        marks = _map_bytes(cands, n)
         docs = _map_docs(cands, n)
         scores: list[float] = [0.0] * len(docs)
         norms: list[float] | None = None
@@ -1035,23 +1039,28 @@ class _Engine:
                     continue
                 a = st.alt
                 every = st.docs == cands
-                mine, mine_marks = (docs, marks) if every else (_map_docs(st.docs, n), _map_bytes(st.docs, n))
+                mine = docs if every else _map_docs(st.docs, n)
+                dense = len(mine) * DENSE_SHARE >= n  # many: passes over whole columns; few: a look-up each
+                marks = _map_bytes(st.docs, n) if dense else b""
                 if st.runs is not None:  # a phrase: its occurrences, weighted like its pairs together
                     tfs = list(map(float, map(st.runs.__getitem__, mine)))
                     idf = sum(view.idf(df) for df in st.dfs)
                 else:
-                    tfs = view.postings(a.field, a.terms[0]).weights_of(
-                        mine, mine_marks, _map_bytes(view.term_map(a.field, a.terms[0]), n)
-                    )
+                    p = view.postings(a.field, a.terms[0])
+                    if dense and len(mine) * 16 >= p.df:
+                        tfs = p.weights_in(marks, _map_bytes(view.term_map(a.field, a.terms[0]), n), len(mine))
+                    else:
+                        tfs = p.weights_at(mine)
                     idf = view.idf(st.dfs[0])
                 if a.field in ("body", "pair"):
                     c = a.boost * idf * (BM25_K1 + 1)
-                    if every:
-                        if norms is None:
-                            norms = list(map(norm.__getitem__, compress(lengths, marks)))
+                    if every and norms is not None:
                         dn = norms
                     else:
-                        dn = list(map(norm.__getitem__, compress(lengths, mine_marks)))
+                        lbs = compress(lengths, marks) if dense else map(lengths.__getitem__, mine)
+                        dn = list(map(norm.__getitem__, lbs))
+                        if every:
+                            norms = dn
                     part: Iterable[float] = map(truediv, map(mul, repeat(c), tfs), map(add, tfs, dn))
                 else:  # keyword fields are not scorable: the weight times the boost
                     part = map(mul, repeat(a.boost), tfs)

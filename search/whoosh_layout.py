@@ -146,25 +146,28 @@ class Postings:
         """Index after the last posting of block ``bi``."""
         return self.blocks[bi + 1][0] if bi + 1 < len(self.blocks) else self.df
 
-    def weights_of(self, docs: Sequence[int], marks: bytes, list_marks: bytes) -> list[float]:
-        """The weight of each of ``docs`` (ascending, every one in this list), in that order. ``marks`` and
-        ``list_marks`` mark (byte ``d`` = 1) ``docs`` and this list's documents: ``compress(marks, list_marks)``
-        says which postings are in ``docs`` without a call per posting. Few docs: a binary search each."""
+    def weights_at(self, docs: Sequence[int]) -> list[float]:
+        """The weight of each of ``docs`` (every one in this list), in that order: a binary search each."""
         ids, ws = self.ids, self.weights
         n = len(ids)
-        if len(docs) * 16 < n:
-            out: list[float] = []
-            for d in docs:
-                i = bisect_left(ids, d)
-                if i == n or ids[i] != d:
-                    raise ValueError(f"doc {d} is not in the posting list")
-                out.append(1.0 if ws is None else ws[i])
-            return out
-        if len(list_marks) != len(marks) or list_marks.count(1) != n:
+        out: list[float] = []
+        for d in docs:
+            i = bisect_left(ids, d)
+            if i == n or ids[i] != d:
+                raise ValueError(f"doc {d} is not in the posting list")
+            out.append(1.0 if ws is None else ws[i])
+        return out
+
+    def weights_in(self, marks: bytes, list_marks: bytes, count: int) -> list[float]:
+        """The weights of the ``count`` documents marked in ``marks`` (byte ``d`` = 1; every one in this list), in
+        doc order. ``list_marks`` marks this list's documents the same way: ``compress(marks, list_marks)`` says
+        which postings are marked without a call per posting."""
+        ws = self.weights
+        if len(list_marks) != len(marks) or list_marks.count(1) != len(self.ids):
             raise ValueError("list_marks do not mark this list")
-        out = [1.0] * len(docs) if ws is None else list(compress(ws, compress(marks, list_marks)))
-        if len(out) != len(docs):
-            raise ValueError("docs that are not in the posting list")
+        out = [1.0] * count if ws is None else list(compress(ws, compress(marks, list_marks)))
+        if len(out) != count:
+            raise ValueError("marked docs that are not in the posting list")
         return out
 
 

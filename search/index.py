@@ -32,7 +32,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from heapq import heappush, heapreplace, nlargest, nsmallest
 from itertools import compress, islice, repeat
-from operator import add, mul, neg, truediv
+from operator import add, mul, neg, not_, truediv
 from pathlib import Path
 from typing import Any
 
@@ -626,12 +626,13 @@ class _View:
             deque(map(marks.__setitem__, map(add, part, repeat(off)) if off else part, repeat(1)), maxlen=0)
         return int.from_bytes(marks, "little")
 
-    def count_runs(self, docs: Sequence[int], pattern: bytes) -> dict[int, int]:
-        """For each of ``docs`` (ascending) whose ``atoms`` column holds ``pattern`` (a phrase's atom hashes, whole
-        atoms only): how many times. Counted per segment by :meth:`whoosh_layout.BytesColumn.counts` (C-level)."""
-        out: dict[int, int] = {}
+    def count_runs(self, docs: Sequence[int], pattern: bytes) -> list[int]:
+        """How many times the ``atoms`` column of each of ``docs`` (ascending) holds ``pattern`` (a phrase's atom
+        hashes, whole atoms only), in that order. Counted per segment by :meth:`whoosh_layout.BytesColumn.counts`
+        (C-level)."""
+        out: list[int] = []
         if not pattern or not docs:
-            return out
+            return [0] * len(docs)
         offsets = self._offsets
         with self.engine.read_lock:
             for si, seg in enumerate(self.segments):
@@ -642,8 +643,7 @@ class _View:
                 ds = docs[lo:hi]
                 off = offsets[si]
                 col = self.engine.segment_column(seg, "atoms", _atoms_column)
-                ns = col.counts(list(map(add, ds, repeat(-off))) if off else ds, pattern)
-                out.update(compress(zip(ds, ns, strict=True), ns))
+                out += col.counts(list(map(add, ds, repeat(-off))) if off else ds, pattern)
         return out
 
     # -- posting lists and doc sets ---------------------------------------------------------------------------
@@ -830,7 +830,7 @@ class _AltState:
     alt: Alt
     dfs: list[int]
     docs: int = 0  # a doc map
-    runs: dict[int, int] | None = None  # phrase checked on atom sequences: doc -> occurrences
+    runs: tuple[list[int], list[int]] | None = None  # phrase checked on atom sequences: docs, occurrences
 
 
 class _Engine:
@@ -1007,11 +1007,13 @@ class _Engine:
                     if o is not st:
                         others |= o.docs & cands
                 check = st.docs if sort == "relevance" else st.docs & ~others
-                runs = view.count_runs(_map_docs(check, n), atom_hashes(st.alt.atoms))
-                failed = check & ~_doc_map(runs, n)
-                st.docs &= ~failed
-                st.runs = runs
-                cands &= ~(failed & ~others)
+                checked = _map_docs(check, n)
+                counts = view.count_runs(checked, atom_hashes(st.alt.atoms))
+                st.runs = (checked, counts)
+                if not all(counts):
+                    failed = _doc_map(compress(checked, map(not_, counts)), n)
+                    st.docs &= ~failed
+                    cands &= ~(failed & ~others)
         for sts in states:
             for st in sts:
                 st.docs &= cands
@@ -1030,6 +1032,7 @@ class _Engine:
         n = view.doc_count_all
         docs = _map_docs(cands, n)
         scores: list[float] = [0.0] * len(docs)
+        fresh = True  # every score still 0.0
         norms: list[float] | None = None
         pos: dict[int, int] | None = None
         norm, lengths = view.norm, view.lengths
@@ -1043,7 +1046,11 @@ class _Engine:
                 dense = len(mine) * DENSE_SHARE >= n  # many: passes over whole columns; few: a look-up each
                 marks = _map_bytes(st.docs, n) if dense else b""
                 if st.runs is not None:  # a phrase: its occurrences, weighted like its pairs together
-                    tfs = list(map(float, map(st.runs.__getitem__, mine)))
+                    checked, counts = st.runs
+                    if len(checked) == len(mine):  # (mine is a subset of checked)
+                        tfs = list(map(float, counts))
+                    else:
+                        tfs = list(map(float, map(dict(zip(checked, counts, strict=True)).__getitem__, mine)))
                     idf = sum(view.idf(df) for df in st.dfs)
                 else:
                     p = view.postings(a.field, a.terms[0])
@@ -1064,24 +1071,27 @@ class _Engine:
                     part: Iterable[float] = map(truediv, map(mul, repeat(c), tfs), map(add, tfs, dn))
                 else:  # keyword fields are not scorable: the weight times the boost
                     part = map(mul, repeat(a.boost), tfs)
-                if every:
+                if every and fresh:  # 0.0 + x is x
+                    scores = list(part)
+                elif every:
                     scores = list(map(add, scores, part))
                 else:
                     if pos is None:
                         pos = dict(zip(docs, range(len(docs)), strict=True))
                     for i, x in zip(map(pos.__getitem__, mine), part, strict=True):
                         scores[i] += x
+                fresh = False
         return docs, scores
 
 
 def _top_k(scored: tuple[list[int], list[float]], limit: int) -> list[tuple[int, float]]:
     """The best ``limit`` (doc, score) of the aligned lists, best first; ties: the lower doc number (as Whoosh).
-    The ``limit``-th best score is found on the floats alone; only the documents scoring at least that are
-    ranked with their doc numbers."""
+    Many scores: the ``limit``-th best of an evenly spaced sample is at most the ``limit``-th best of all, so only
+    the scores at least that high (C-level ``compress``) are ranked."""
     docs, scores = scored
-    if len(scores) > 4 * limit:
-        kth = nlargest(limit, scores)[-1]
-        keep = list(compress(range(len(scores)), map(kth.__le__, scores)))
+    if len(scores) > 128 * limit:
+        floor = nlargest(limit, scores[:: len(scores) // (64 * limit)])[-1]
+        keep = list(compress(range(len(scores)), map(floor.__le__, scores)))
         docs, scores = [docs[i] for i in keep], [scores[i] for i in keep]
     top = nlargest(limit, zip(scores, map(neg, docs), strict=True))
     return [(-nd, sc) for sc, nd in top]

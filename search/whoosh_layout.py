@@ -33,13 +33,13 @@ import sys
 import threading
 import zlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from itertools import accumulate, compress, repeat
-from operator import add
+from operator import add, le, sub
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3Segment, W3TermInfo, W3TermsReader
@@ -55,7 +55,9 @@ VERIFIED_WHOOSH = "2.7.5"
 BLOCK_LIMIT = 256
 #: first bytes of a Whoosh 3 posting list (``whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC``)
 _W3_MAGIC = b"W3Bl"
-_INT = struct.Struct("!i")  # a block's length: big-endian int, negative for the last block
+_INT = struct.Struct("!i")
+#: bytes of a bytes column copied at a time when many documents' values are counted (:meth:`BytesColumn.counts`)
+COUNT_CHUNK = 4 << 20  # a block's length: big-endian int, negative for the last block
 
 
 def installed_whoosh() -> str | None:
@@ -302,7 +304,7 @@ class BytesColumn:
         leaf = segment.leaf
         self._reader: Any = leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
         self.fast = False
-        self._copy: bytes | None = None
+        self._sequential = False  # values stored in doc order, back to back (what counts() chunks on)
         if self._reader is None:
             return
         why = segment.problem
@@ -312,6 +314,8 @@ class BytesColumn:
                 self._buf, self._base = r._dbfile._buf, int(r._basepos)
                 self._lengths, self._offsets = r._lengths, r._offsets
                 self.fast = self._buf is not None
+                offs = self._offsets
+                self._sequential = len(offs) == len(self._lengths) and all(map(le, offs, offs[1:]))
                 why = None if self.fast else "bytes column: the segment file is not in memory"
             except _LAYOUT_ERRORS as e:
                 why = f"bytes column: {e!r}"
@@ -332,25 +336,26 @@ class BytesColumn:
 
     def counts(self, docnums: Sequence[int], pattern: bytes) -> list[int]:
         """How often ``pattern`` occurs (non-overlapping) in the value of each of ``docnums`` (segment doc
-        numbers). Fast: one C-level ``map`` of ``bytes.count`` over the column's values, which are copied out of
-        the segment file once (:meth:`_data`), instead of one ``bytes`` object per document."""
+        numbers, ascending). Many docs: the values are copied out of the segment file a chunk (at most
+        :data:`COUNT_CHUNK` bytes, plus one value) at a time and counted with one C-level ``map`` of
+        ``bytes.count`` per chunk — no ``bytes`` object per document, no copy of the whole column kept; few: one
+        value at a time."""
         if self._reader is None:
             return [0] * len(docnums)
-        if self.fast:
-            data = self._data()
-            starts = list(map(self._offsets.__getitem__, docnums))
-            ends = map(add, starts, map(self._lengths.__getitem__, docnums))
-            return list(map(data.count, repeat(pattern), starts, ends))
-        return [v.count(pattern) for v in self.values(docnums)]
-
-    def _data(self) -> bytes:
-        """The column's values back to back (each document's at its offset), as one ``bytes``."""
-        data = self._copy
-        if data is None:
-            n = len(self._lengths)
-            size = int(self._offsets[n - 1] + self._lengths[n - 1]) if n else 0
-            data = self._copy = bytes(self._buf[self._base : self._base + size])
-        return data
+        if not (self.fast and self._sequential) or len(docnums) * 8 < len(self._lengths):
+            return [v.count(pattern) for v in self.values(docnums)]
+        buf, base = self._buf, self._base
+        starts = list(map(self._offsets.__getitem__, docnums))
+        ends = list(map(add, starts, map(self._lengths.__getitem__, docnums)))
+        out: list[int] = []
+        i, n = 0, len(starts)
+        while i < n:
+            lo = starts[i]
+            j = bisect_right(starts, lo + COUNT_CHUNK, i)
+            chunk = bytes(buf[base + lo : base + ends[j - 1]])
+            out += map(chunk.count, repeat(pattern), map(sub, starts[i:j], repeat(lo)), map(sub, ends[i:j], repeat(lo)))
+            i = j
+        return out
 
 
 class Segment:

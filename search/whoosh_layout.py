@@ -33,12 +33,13 @@ import sys
 import threading
 import zlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from itertools import accumulate, compress, repeat
+from operator import add, le, sub
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3Segment, W3TermInfo, W3TermsReader
@@ -54,7 +55,9 @@ VERIFIED_WHOOSH = "2.7.5"
 BLOCK_LIMIT = 256
 #: first bytes of a Whoosh 3 posting list (``whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC``)
 _W3_MAGIC = b"W3Bl"
-_INT = struct.Struct("!i")  # a block's length: big-endian int, negative for the last block
+_INT = struct.Struct("!i")
+#: bytes of a bytes column copied at a time when many documents' values are counted (:meth:`BytesColumn.counts`)
+COUNT_CHUNK = 4 << 20  # a block's length: big-endian int, negative for the last block
 
 
 def installed_whoosh() -> str | None:
@@ -145,22 +148,29 @@ class Postings:
         """Index after the last posting of block ``bi``."""
         return self.blocks[bi + 1][0] if bi + 1 < len(self.blocks) else self.df
 
-    def weights_for(self, docs: set[int]) -> dict[int, float]:
-        """Weight of each of ``docs`` that is in this list."""
-        ids = self.ids
-        if self.weights is None:
-            return dict.fromkeys(docs.intersection(ids), 1.0)
-        ws = self.weights
+    def weights_at(self, docs: Sequence[int]) -> list[float]:
+        """The weight of each of ``docs`` (every one in this list), in that order: a binary search each."""
+        ids, ws = self.ids, self.weights
         n = len(ids)
-        if len(docs) * 8 < n:  # few docs: binary search each
-            out: dict[int, float] = {}
-            for d in docs:
-                i = bisect_left(ids, d)
-                if i < n and ids[i] == d:
-                    out[d] = ws[i]
-            return out
-        mask = list(map(docs.__contains__, ids))
-        return dict(zip(compress(ids, mask), compress(ws, mask), strict=True))
+        out: list[float] = []
+        for d in docs:
+            i = bisect_left(ids, d)
+            if i == n or ids[i] != d:
+                raise ValueError(f"doc {d} is not in the posting list")
+            out.append(1.0 if ws is None else ws[i])
+        return out
+
+    def weights_in(self, marks: bytes, list_marks: bytes, count: int) -> list[float]:
+        """The weights of the ``count`` documents marked in ``marks`` (byte ``d`` = 1; every one in this list), in
+        doc order. ``list_marks`` marks this list's documents the same way: ``compress(marks, list_marks)`` says
+        which postings are marked without a call per posting."""
+        ws = self.weights
+        if len(list_marks) != len(marks) or list_marks.count(1) != len(self.ids):
+            raise ValueError("list_marks do not mark this list")
+        out = [1.0] * count if ws is None else list(compress(ws, compress(marks, list_marks)))
+        if len(out) != count:
+            raise ValueError("marked docs that are not in the posting list")
+        return out
 
 
 EMPTY = Postings(array("I"), None, [])
@@ -294,6 +304,7 @@ class BytesColumn:
         leaf = segment.leaf
         self._reader: Any = leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
         self.fast = False
+        self._sequential = False  # values stored in doc order, back to back (what counts() chunks on)
         if self._reader is None:
             return
         why = segment.problem
@@ -303,6 +314,8 @@ class BytesColumn:
                 self._buf, self._base = r._dbfile._buf, int(r._basepos)
                 self._lengths, self._offsets = r._lengths, r._offsets
                 self.fast = self._buf is not None
+                offs = self._offsets
+                self._sequential = len(offs) == len(self._lengths) and all(map(le, offs, offs[1:]))
                 why = None if self.fast else "bytes column: the segment file is not in memory"
             except _LAYOUT_ERRORS as e:
                 why = f"bytes column: {e!r}"
@@ -320,6 +333,29 @@ class BytesColumn:
             buf, base, lengths, offsets = self._buf, self._base, self._lengths, self._offsets
             return [bytes(buf[base + offsets[d] : base + offsets[d] + lengths[d]]) for d in docnums]
         return [bytes(self._reader[d]) for d in docnums]
+
+    def counts(self, docnums: Sequence[int], pattern: bytes) -> list[int]:
+        """How often ``pattern`` occurs (non-overlapping) in the value of each of ``docnums`` (segment doc
+        numbers, ascending). Many docs: the values are copied out of the segment file a chunk (at most
+        :data:`COUNT_CHUNK` bytes, plus one value) at a time and counted with one C-level ``map`` of
+        ``bytes.count`` per chunk — no ``bytes`` object per document, no copy of the whole column kept; few: one
+        value at a time."""
+        if self._reader is None:
+            return [0] * len(docnums)
+        if not (self.fast and self._sequential) or len(docnums) * 8 < len(self._lengths):
+            return [v.count(pattern) for v in self.values(docnums)]
+        buf, base = self._buf, self._base
+        starts = list(map(self._offsets.__getitem__, docnums))
+        ends = list(map(add, starts, map(self._lengths.__getitem__, docnums)))
+        out: list[int] = []
+        i, n = 0, len(starts)
+        while i < n:
+            lo = starts[i]
+            j = bisect_right(starts, lo + COUNT_CHUNK, i)
+            chunk = bytes(buf[base + lo : base + ends[j - 1]])
+            out += map(chunk.count, repeat(pattern), map(sub, starts[i:j], repeat(lo)), map(sub, ends[i:j], repeat(lo)))
+            i = j
+        return out
 
 
 class Segment:

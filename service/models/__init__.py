@@ -17,7 +17,7 @@ from service.models.archive import (
     TransferList,
 )
 from service.models.audit import AuditEvent, AuditHead
-from service.models.integrity import IdempotencyRecord, ObjectFault
+from service.models.integrity import IdempotencyRecord, ObjectFault, PublicIdKey
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
 from service.models.outgoing import (
     Delivery,
@@ -76,6 +76,7 @@ __all__ = [
     "Procedure",
     "ProcedureCase",
     "ProcedureStep",
+    "PublicIdKey",
     "RecipientGroup",
     "RecipientGroupMember",
     "RegisterEntry",

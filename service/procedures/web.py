@@ -17,6 +17,7 @@ from service.edge.params import year_param
 from service.edge.templates import render
 from service.kit.errors import Forbidden, InvalidInput, NotFound, SarabanError, Unauthenticated
 from service.kit.fields import Id
+from service.kit.publicids import decode_letter_value
 from service.kit.thai import to_arabic_digits
 from service.letters.views import letter_view
 from service.outgoing.views import recipient_groups
@@ -45,6 +46,11 @@ async def _fields(request: Request, page: Page) -> dict[str, str]:
 def _refused(request: Request, page: Page, exc: SarabanError) -> None:
     if isinstance(exc, Forbidden):
         record_failure(app_of(request), request, action="permission_denied", actor=page.actor, reason=exc.detail)
+
+
+def _letter(raw: str | None) -> int:
+    """A letter typed or chosen on a form, by its public id: the internal key."""
+    return int(str(decode_letter_value(_int(raw, "เลขหนังสือในระบบ"))))
 
 
 def _int(raw: str | None, what: str) -> int:
@@ -81,7 +87,8 @@ def _procedure_page(
         raw = (form or {}).get("from_letter_id", "")
         if raw.isdigit():
             try:
-                replying = letter_view(uow.session, get_visible_letter(uow.session, page.actor, int(raw)))
+                letter = get_visible_letter(uow.session, page.actor, int(str(decode_letter_value(raw))))
+                replying = letter_view(uow.session, letter)
             except NotFound:
                 replying = None
     year = str(cases.this_year(app.clock(), app.settings.timezone))
@@ -111,7 +118,7 @@ async def open_case_submit(request: Request, procedure_id: Id, page: PageDep) ->
     try:
         year = year_param(fields.get("year"), app.clock())
         raw_letter = to_arabic_digits(fields.get("from_letter_id", "")).strip()
-        from_letter = _int(raw_letter, "เลขหนังสือในระบบ") if raw_letter else None
+        from_letter = _letter(raw_letter) if raw_letter else None
         incident = {k: fields.get(k, "") for k in cases.INCIDENT_FIELDS}
         view = await run_in_threadpool(
             flow.open_case,
@@ -203,7 +210,7 @@ async def attach_submit(request: Request, case_id: Id, step_id: Id, page: PageDe
     fields = await _fields(request, page)
 
     async def work() -> None:
-        letter_id = _int(fields.get("letter_id"), "เลขหนังสือในระบบ")
+        letter_id = _letter(fields.get("letter_id"))
         try:
             await run_in_threadpool(
                 flow.attach,
@@ -321,7 +328,15 @@ async def register_import(request: Request, register: str, page: PageDep) -> Res
 
         def work() -> None:
             with app.tx() as uow:
-                registers.import_csv(uow.session, page.actor, register, text, now=app.clock(), where=where(request))
+                registers.import_csv(
+                    uow.session,
+                    page.actor,
+                    register,
+                    text,
+                    now=app.clock(),
+                    where=where(request),
+                    public_ids=app.public_ids,
+                )
 
         await run_in_threadpool(work)
     except (Unauthenticated, CsrfFailed, NotFound):

@@ -15,6 +15,7 @@ past the database's keys (answered without a query).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -29,12 +30,18 @@ os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
 from fastapi.testclient import TestClient  # noqa: E402
+from sqlmodel import Session, col, select  # noqa: E402
 
+from service.access.queries import actor_principals, get_visible_letter  # noqa: E402
+from service.access.rule import Actor  # noqa: E402
 from service.app import create_app  # noqa: E402
+from service.auth.core import load_actor  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.context import build  # noqa: E402
 from service.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
+from service.kit.errors import NotFound  # noqa: E402
 from service.kit.migrate import upgrade  # noqa: E402
+from service.models import Letter, LetterAccess, User  # noqa: E402
 
 
 def login(c: TestClient, user: str) -> dict[str, str]:
@@ -53,6 +60,45 @@ def receive(c: TestClient, h: dict[str, str], code: str, **meta: object) -> int:
     )
     r.raise_for_status()
     return int(r.json()["letter_id"])
+
+
+def two_queries(session: Session, actor: Actor, letter_id: int) -> Letter:
+    """The reading rule's single-letter check as it was before finding 11: the letter, then its access row."""
+    letter = session.get(Letter, letter_id)
+    if letter is None:
+        raise NotFound("letter not found")
+    principals = sorted(actor_principals(actor))
+    hit = session.exec(
+        select(LetterAccess.letter_id).where(
+            LetterAccess.letter_id == letter_id, col(LetterAccess.principal).in_(principals)
+        )
+    ).first()
+    if hit is None:
+        raise NotFound("letter not found")
+    return letter
+
+
+def check_alone(app: object, secret: int, missing: int, n: int) -> None:
+    """The check by itself, old and new, secret and missing, interleaved: CPU time per call."""
+    saraban = app  # a Saraban
+    times: dict[str, list[float]] = {}
+    with saraban.tx() as uow:  # type: ignore[attr-defined]
+        user = uow.session.exec(select(User).where(User.username == "auditor")).one()
+        actor = load_actor(uow.session, user)
+        for _ in range(n):
+            for how, check in (("two queries", two_queries), ("one query", get_visible_letter)):
+                for name, lid in (("secret", secret), ("missing", missing)):
+                    uow.session.expunge_all()
+                    t0 = time.process_time()
+                    with contextlib.suppress(NotFound):
+                        check(uow.session, actor, lid)
+                    times.setdefault(f"{how:<11} {name}", []).append(time.process_time() - t0)
+    print(f"the reading rule's check alone (CPU, {n} each, interleaved)")
+    for key, values in times.items():
+        print(f"  {key:<20} mean {statistics.mean(values) * 1e6:7.1f} µs")
+    for how in ("two queries", "one query"):
+        d = statistics.mean(times[f"{how:<11} secret"]) - statistics.mean(times[f"{how:<11} missing"])
+        print(f"  {how}: secret - missing {d * 1e6:+.1f} µs")
 
 
 def main() -> None:
@@ -92,6 +138,7 @@ def main() -> None:
                     cpu[name].append(time.process_time() - c0)
                     wall[name].append(time.perf_counter() - t0)
                     assert r.status_code == 404, r.text
+        check_alone(app, ids.decode(secret) or 0, ids.decode(missing) or 0, args.requests)
     print(f"GET /api/v1/letters/{{id}} as auditor, {args.requests} each, interleaved; load {os.getloadavg()}")
     for name in cases:
         w, p = wall[name], cpu[name]

@@ -27,7 +27,7 @@ LETTER_KEYS = frozenset(
     {"letter_id", "replies_to_letter_id", "from_letter_id", "filter_letter_id", "replies_to_id", "reply_to"}
 )
 ATTACHMENT_KEYS = frozenset({"attachment_id"})
-LETTER_LIST_KEYS = frozenset({"letter_ids"})
+LETTER_LIST_KEYS = frozenset({"letter_ids", "destroyed"})  # "destroyed": the letters a destruction list destroyed
 ATTACHMENT_LIST_KEYS = frozenset({"attachment_ids"})
 
 

@@ -23,6 +23,8 @@ def schema_of_every_route() -> dict[str, Any]:
 
 def _integers(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if isinstance(node, dict):
+        if "in" in node and "name" in node:  # a parameter: its name in the walk
+            where = f"{where}[{node['name']}]"
         if node.get("type") == "integer":
             yield where, node
         for key, value in node.items():

@@ -446,7 +446,9 @@ def test_the_whole_journey_over_the_api(office: Office) -> None:
         assert journey_completed_on(uow.session, internal_id(o.app, letter)) is not None
         assert (
             uow.session.exec(
-                select(func.count()).select_from(Registration).where(col(Registration.letter_id) == letter)
+                select(func.count())
+                .select_from(Registration)
+                .where(col(Registration.letter_id) == internal_id(o.app, letter))
             ).one()
             == 2
         )

@@ -119,7 +119,7 @@ def main() -> None:
             for i in range(20):
                 receive(c, central, "central", subject=f"หนังสือ {i}")
             secret = receive(c, login(c, "secret"), "secret", subject="เรื่องลับ", secrecy="ลับ")
-            ids = app.public_ids
+            ids = app.public_ids.letters
             inside = ids.decode(secret)
             assert inside is not None
             missing = ids.encode(inside + 1000)

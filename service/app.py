@@ -29,7 +29,7 @@ from service.edge.errors import (
     validation_error_handler,
 )
 from service.edge.limits import install_input_limits
-from service.edge.publicids import PublicIds, PublicJSONResponse
+from service.edge.publicids import PublicIdScope, PublicJSONResponse
 from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
 from service.indexing import web as indexing_web
@@ -113,7 +113,7 @@ def create_app(saraban: Saraban) -> FastAPI:
     install_input_limits(app)  # JSON shape, control characters: inside BodyLimit, which bounds the bytes first
     app.add_middleware(BodyLimit)  # forms and JSON bounded as they arrive (uploads bound themselves)
     # outermost: paths, bodies, answers and error pages of a request all use this app's public ids
-    app.add_middleware(PublicIds, codec=lambda: saraban.public_ids)
+    app.add_middleware(PublicIdScope, codec=lambda: saraban.public_ids)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -17,7 +17,7 @@ from service.indexing.indexer import Indexer
 from service.kit.clock import Clock, system_clock
 from service.kit.db import UnitOfWork, make_engine, transaction
 from service.kit.migrate import upgrade
-from service.kit.publicids import IdCodec
+from service.kit.publicids import PublicIds
 from service.models import AuditHead, PublicIdKey
 from storage import ObjectStore, open_store
 
@@ -33,7 +33,7 @@ class Saraban:
 
     read_engine: Engine | None = None
     audit_key: bytes = b""
-    _public_ids: IdCodec | None = field(default=None, repr=False)
+    _public_ids: PublicIds | None = field(default=None, repr=False)
 
     @contextmanager
     def tx(self, *, readonly: bool = False) -> Iterator[UnitOfWork]:
@@ -52,7 +52,7 @@ class Saraban:
         return self._index
 
     @property
-    def public_ids(self) -> IdCodec:
+    def public_ids(self) -> PublicIds:
         """The installation's public id permutation (``service.kit.publicids``), its key read once from the database
         (every process and node sharing the database shares it)."""
         if self._public_ids is None:
@@ -60,7 +60,7 @@ class Saraban:
                 row = uow.session.get(PublicIdKey, 1)
             if row is None:
                 raise RuntimeError("the database has no public id key: run `saraban db upgrade`")
-            self._public_ids = IdCodec(bytes.fromhex(row.key))
+            self._public_ids = PublicIds(bytes.fromhex(row.key))
         return self._public_ids
 
     @property

@@ -65,7 +65,7 @@ def file_letters(
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     # the letters as people see them (public ids); one naming nothing is not found like any unseen letter
-    internal = [app.public_ids.decode(i) or NOWHERE for i in letter_ids]
+    internal = [app.public_ids.letters.decode(i) or NOWHERE for i in letter_ids]
     with app.tx() as uow:
         s = uow.session
         fcode = s.exec(select(FileCode).where(FileCode.code == file_code)).first()
@@ -83,7 +83,8 @@ def file_letters(
         uow.after_commit(lambda: stamp_items(app, ids))
         result = [(i.id, i.letter_id, i.keep_until_year) for i in made]
     for item_id, letter_id, year in result:
-        out.print(f"letter {app.public_ids.encode(letter_id)} filed as item {item_id}, kept until {year or 'ห้ามทำลาย'}")
+        shown = app.public_ids.letters.encode(letter_id)
+        out.print(f"letter {shown} filed as item {item_id}, kept until {year or 'ห้ามทำลาย'}")
 
 
 @cli.command("destruction-list")

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.kit.publicids import CURRENT, IdCodec, current
+from service.kit.publicids import CURRENT, IdCodec, PublicIds, current
 
 LETTER_KEYS = frozenset(
     {"letter_id", "replies_to_letter_id", "from_letter_id", "filter_letter_id", "replies_to_id", "reply_to"}
@@ -51,42 +51,48 @@ def _encode(codec: IdCodec, value: object) -> object:
     return value
 
 
-def publish(value: Any, codec: IdCodec) -> Any:
-    """``value`` (JSON-like: dicts, lists, scalars; other objects untouched) with the ids of letters and attachments
-    replaced by their public ids. A new structure; ``value`` is not changed."""
+def publish(value: Any, ids: PublicIds) -> Any:
+    """``value`` (JSON-like: dicts, lists, scalars; dataclasses copied; other objects untouched) with the ids of
+    letters and attachments replaced by their public ids. A new structure; ``value`` is not changed."""
     if isinstance(value, Mapping):
         kind = _kind_of_id(value)
         object_kind = value.get("object_type") if "object_id" in value else None
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            if k in LETTER_KEYS or k in ATTACHMENT_KEYS:
-                out[k] = _encode(codec, v) if not isinstance(v, str) else v
-            elif (k in LETTER_LIST_KEYS or k in ATTACHMENT_LIST_KEYS) and isinstance(v, list):
-                out[k] = [_encode(codec, i) if _is_id(i) else i for i in v]
-            elif (k == "id" and kind) or (k == "object_id" and object_kind in ("letter", "attachment")):
-                out[k] = _encode(codec, v)
+            if k in LETTER_KEYS:
+                out[k] = _encode(ids.letters, v) if not isinstance(v, str) else v
+            elif k in ATTACHMENT_KEYS:
+                out[k] = _encode(ids.attachments, v) if not isinstance(v, str) else v
+            elif k in LETTER_LIST_KEYS and isinstance(v, list):
+                out[k] = [_encode(ids.letters, i) if _is_id(i) else i for i in v]
+            elif k in ATTACHMENT_LIST_KEYS and isinstance(v, list):
+                out[k] = [_encode(ids.attachments, i) if _is_id(i) else i for i in v]
+            elif k == "id" and kind:
+                out[k] = _encode(ids.letters if kind == "letter" else ids.attachments, v)
+            elif k == "object_id" and object_kind in ("letter", "attachment"):
+                out[k] = _encode(ids.letters if object_kind == "letter" else ids.attachments, v)
             else:
-                out[k] = publish(v, codec)
+                out[k] = publish(v, ids)
         return out
     if isinstance(value, list | tuple):
-        return [publish(v, codec) for v in value]
+        return [publish(v, ids) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _publish_record(value, codec)
+        return _publish_record(value, ids)
     return value
 
 
-def _publish_record(record: Any, codec: IdCodec) -> Any:
+def _publish_record(record: Any, ids: PublicIds) -> Any:
     """A dataclass (a register's entry, an inbox item) shown on a page: a copy with its letter fields published."""
     changes: dict[str, Any] = {}
     for f in dataclasses.fields(record):
         v = getattr(record, f.name)
         if f.name in LETTER_KEYS or f.name in ATTACHMENT_KEYS:
             if _is_id(v):
-                changes[f.name] = codec.encode(v)
+                changes[f.name] = (ids.letters if f.name in LETTER_KEYS else ids.attachments).encode(v)
         elif isinstance(v, dict | list) or (dataclasses.is_dataclass(v) and not isinstance(v, type)):
-            changes[f.name] = publish(v, codec)
+            changes[f.name] = publish(v, ids)
         elif isinstance(v, tuple) and v:
-            changes[f.name] = tuple(publish(list(v), codec))
+            changes[f.name] = tuple(publish(list(v), ids))
     if not changes:
         return record
     out = copy.copy(record)
@@ -96,12 +102,12 @@ def _publish_record(record: Any, codec: IdCodec) -> Any:
 
 
 def public_letter(internal: int) -> int:
-    """A letter's public id, for an URL built by hand (a redirect, a CLI line goes through ``IdCodec`` itself)."""
-    return current().encode(internal)
+    """A letter's public id, for an URL built by hand (a redirect)."""
+    return current().letters.encode(internal)
 
 
 def public_attachment(internal: int) -> int:
-    return current().encode(internal)
+    return current().attachments.encode(internal)
 
 
 class PublicJSONResponse(JSONResponse):
@@ -113,7 +119,7 @@ class PublicJSONResponse(JSONResponse):
         return super().render(publish(content, codec) if codec is not None else content)
 
 
-class PublicIds:
+class PublicIdScope:
     """ASGI middleware: the request works with its own app's codec (two apps in one process keep their keys)."""
 
     def __init__(self, app: ASGIApp, codec: Any) -> None:

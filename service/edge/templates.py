@@ -15,7 +15,7 @@ from service.access.roles import ROLE_TH, SECRECY_LABELS, URGENCY_LABELS
 from service.audit.vocab import action_th, object_th
 from service.edge.publicids import publish
 from service.kit.errors import SarabanError
-from service.kit.publicids import CURRENT, current
+from service.kit.publicids import CURRENT
 from service.kit.thai import format_thai_date, format_thai_datetime
 from service.letters.vocab import CHANNELS, LETTER_TYPES
 
@@ -38,17 +38,6 @@ templates.env.filters["action_th"] = action_th
 templates.env.filters["object_th"] = object_th
 templates.env.filters["thai_dt"] = lambda v: format_thai_datetime(datetime.fromisoformat(v)) if v else ""
 templates.env.filters["thai_d"] = lambda v: format_thai_date(date.fromisoformat(v), thai_digits=False) if v else ""
-
-
-def _public_id(internal: object) -> object:
-    """``{{ x.id | public_id }}``: a letter's or an attachment's public id where the page holds a record, not the
-    plain values ``render`` publishes itself."""
-    if isinstance(internal, int) and not isinstance(internal, bool) and internal > 0:
-        return current().encode(internal)
-    return internal
-
-
-templates.env.filters["public_id"] = _public_id
 
 
 def render(request: Request, name: str, page: Page | None, status: int = 200, **ctx: Any) -> HTMLResponse:

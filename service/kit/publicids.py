@@ -39,10 +39,10 @@ class IdCodec:
     """The keyed permutation of one installation. ``encode`` an internal key (1 ..= 2**31-1) to its public id;
     ``decode`` any public id to the internal key it stands for, or ``None`` when that key cannot exist."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, tweak: bytes = b"") -> None:
         if len(key) < 16:
             raise ValueError("the public id key must have at least 16 bytes")
-        self._keys = [hashlib.blake2b(key + bytes([r]), digest_size=32).digest() for r in range(ROUNDS)]
+        self._keys = [hashlib.blake2b(bytes([r]) + tweak, key=key[:64], digest_size=32).digest() for r in range(ROUNDS)]
 
     def _f(self, r: int, half: int) -> int:
         digest = hashlib.blake2b(half.to_bytes(3, "big"), key=self._keys[r], digest_size=3).digest()
@@ -72,11 +72,20 @@ class IdCodec:
         return internal if internal <= INTERNAL_MAX else None
 
 
-#: the codec of the app serving the current request (set by ``service.edge.publicids``)
-CURRENT: ContextVar[IdCodec | None] = ContextVar("saraban_public_ids", default=None)
+class PublicIds:
+    """An installation's two permutations, one per kind: a letter and an attachment with the same key get unrelated
+    public ids."""
+
+    def __init__(self, key: bytes) -> None:
+        self.letters = IdCodec(key, b"letter")
+        self.attachments = IdCodec(key, b"attachment")
 
 
-def current() -> IdCodec:
+#: the public ids of the app serving the current request (set by ``service.edge.publicids``)
+CURRENT: ContextVar[PublicIds | None] = ContextVar("saraban_public_ids", default=None)
+
+
+def current() -> PublicIds:
     codec = CURRENT.get()
     if codec is None:
         raise RuntimeError("no public id codec for this request (service.edge.publicids sets it)")
@@ -84,14 +93,14 @@ def current() -> IdCodec:
 
 
 def _decode_letter(public: int) -> int:
-    internal = current().decode(public)
+    internal = current().letters.decode(public)
     if internal is None:  # names nothing that can exist: the same 404 as any letter one may not see
         raise NotFound("letter not found", thai="ไม่พบหนังสือนี้")
     return internal
 
 
 def _decode_attachment(public: int) -> int:
-    internal = current().decode(public)
+    internal = current().attachments.decode(public)
     if internal is None:
         raise NotFound("attachment not found", thai="ไม่พบไฟล์แนบนี้")
     return internal
@@ -115,14 +124,14 @@ def decode_letter_value(raw: object) -> object:
             return NOWHERE
         raw = int(text)
     if isinstance(raw, int):
-        internal = current().decode(raw)  # None also for 0, negatives and past 2**48
+        internal = current().letters.decode(raw)  # None also for 0, negatives and past 2**48
         return NOWHERE if internal is None else internal
     return raw
 
 
 def _decode_letter_in_body(public: int) -> int:
     """In a body or a query a letter id that names nothing decodes to :data:`NOWHERE`."""
-    internal = current().decode(public)
+    internal = current().letters.decode(public)
     return NOWHERE if internal is None else internal
 
 

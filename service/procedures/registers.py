@@ -18,7 +18,7 @@ from service.access.rule import Actor
 from service.kit.clock import to_db
 from service.kit.errors import InvalidInput, NotFound
 from service.kit.fields import InputError, check_text
-from service.kit.publicids import NOWHERE, IdCodec
+from service.kit.publicids import NOWHERE, PublicIds
 from service.kit.thai import clean_text, to_arabic_digits
 from service.models import Letter, Procedure, RegisterEntry
 from service.procedures.cases import MAX_YEAR, MIN_YEAR, _home_unit, case_target
@@ -88,7 +88,7 @@ def add_entry(
     now: datetime,
     where: audit.Where | None = None,
     record: bool = True,
-    public_ids: IdCodec | None = None,
+    public_ids: PublicIds | None = None,
 ) -> RegisterEntry:
     """One entry; ``public_ids``: the letter is named as people see it (a form, a CSV), by its public id."""
     procedure = procedure_of(session, register)
@@ -107,7 +107,7 @@ def add_entry(
     if raw_letter:
         if not raw_letter.isdigit():
             raise InvalidInput("letter_id must be a number", thai="เลขหนังสือในระบบไม่ถูกต้อง")
-        key = int(raw_letter) if public_ids is None else (public_ids.decode(int(raw_letter)) or NOWHERE)
+        key = int(raw_letter) if public_ids is None else (public_ids.letters.decode(int(raw_letter)) or NOWHERE)
         try:
             letter_id = get_visible_letter(session, actor, key).id
         except NotFound as exc:
@@ -149,7 +149,7 @@ def import_csv(
     *,
     now: datetime,
     where: audit.Where | None = None,
-    public_ids: IdCodec | None = None,
+    public_ids: PublicIds | None = None,
 ) -> int:
     """Rows of a CSV with the heading ``year,name,school,detail,letter_id`` (Thai headings ปี,ชื่อ,โรงเรียน,
     รายละเอียด,หนังสือ also read); all or nothing — a bad row names its line and nothing is added. The letters are

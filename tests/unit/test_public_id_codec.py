@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from service.kit.publicids import INTERNAL_MAX, PUBLIC_ID_MAX, IdCodec
+from service.kit.publicids import INTERNAL_MAX, PUBLIC_ID_MAX, IdCodec, PublicIds
 
 
 @pytest.fixture
@@ -28,6 +28,11 @@ def test_consecutive_keys_give_unrelated_ids(codec: IdCodec) -> None:
     steps = [b - a for a, b in itertools.pairwise(ids)]
     assert sum(1 for s in steps if s > 0) in range(400, 600), "about half go up, half down: no order"
     assert max(ids) > 2**46 and min(ids) < 2**46, "spread over the whole range"
+
+
+def test_letters_and_attachments_have_their_own_permutations() -> None:
+    ids = PublicIds(bytes(range(32)))
+    assert all(ids.letters.encode(i) != ids.attachments.encode(i) for i in range(1, 1001))
 
 
 def test_another_key_another_permutation(codec: IdCodec) -> None:

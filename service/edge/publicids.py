@@ -106,6 +106,15 @@ def public_letter(internal: int) -> int:
     return current().letters.encode(internal)
 
 
+def with_letter_url(item: dict[str, Any]) -> dict[str, Any]:
+    """An inbox item with the address of its letter's page (public id, and the route as the anchor) when its source
+    gave none: the use-case knows only the internal key."""
+    if item.get("url") or not item.get("letter_id"):
+        return item
+    anchor = f"#route-{item['route_id']}" if item.get("route_id") else ""
+    return {**item, "url": f"/letters/{public_letter(int(item['letter_id']))}{anchor}"}
+
+
 def public_attachment(internal: int) -> int:
     return current().attachments.encode(internal)
 

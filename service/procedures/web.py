@@ -147,7 +147,9 @@ def new_case_page(request: Request, page: PageDep, from_letter: str = "") -> HTM
         letter = None
         raw = to_arabic_digits(from_letter).strip()
         if raw.isdigit():
-            letter = letter_view(uow.session, get_visible_letter(uow.session, page.actor, int(raw)))
+            letter = letter_view(
+                uow.session, get_visible_letter(uow.session, page.actor, int(str(decode_letter_value(raw))))
+            )
     return render(request, "case_new.html", page, items=items, letter=letter)
 
 

@@ -18,6 +18,7 @@ from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import PDF
 from service.edge.files import file_response
 from service.edge.idempotent import idempotent
+from service.edge.publicids import with_letter_url
 from service.kit.db import UnitOfWork
 from service.kit.errors import NotFound
 from service.kit.fields import Count, Days, Id, Line, OfficeDateTime, Text
@@ -255,7 +256,7 @@ def my_inbox(
         "view": page.view,
         "total": page.total,
         "counts": page.counts,
-        "items": [row.as_dict(now=now, tz=app.settings.timezone) for row in page.rows],
+        "items": [with_letter_url(row.as_dict(now=now, tz=app.settings.timezone)) for row in page.rows],
         "holders": [
             {
                 "name": h.name,

@@ -15,7 +15,7 @@ from service.access.queries import get_visible_letter
 from service.context import Saraban
 from service.edge.deps import PageDep, app_of, check_csrf, where
 from service.edge.files import file_response
-from service.edge.publicids import public_letter
+from service.edge.publicids import public_letter, with_letter_url
 from service.edge.templates import render, templates
 from service.kit.db import UnitOfWork
 from service.kit.errors import NotFound
@@ -105,7 +105,7 @@ def inbox_page(request: Request, page: PageDep, view: str = "all", days: Days = 
         "inbox.html",
         page,
         box=box,
-        items=[row.as_dict(now=now, tz=tz) for row in box.rows],
+        items=[with_letter_url(row.as_dict(now=now, tz=tz)) for row in box.rows],
         view=view,
         days=days,
         start=start,

@@ -31,6 +31,7 @@ from service.edge.errors import (
 )
 from service.edge.gate import WriteGate
 from service.edge.limits import install_input_limits
+from service.edge.publicids import PublicIdScope, PublicJSONResponse
 from service.edge.security import SecurityHeaders
 from service.indexing import api as indexing_api
 from service.indexing import web as indexing_web
@@ -109,6 +110,7 @@ def create_app(saraban: Saraban) -> FastAPI:
         # ``edge.limits`` (which checks the same fields first, with Thai answers)
         form_limits={"max_fields": MAX_FIELDS, "max_files": 0, "max_part_size": MAX_FIELD_BYTES},
         description="ระบบสารบรรณ — Thai government document registry",
+        default_response_class=PublicJSONResponse,  # ids of letters and attachments leave as public ids
     )
     app.state.saraban = saraban
     app.add_exception_handler(SarabanError, saraban_error_handler)
@@ -117,6 +119,8 @@ def create_app(saraban: Saraban) -> FastAPI:
     install_input_limits(app)  # JSON shape, control characters: inside BodyLimit, which bounds the bytes first
     app.add_middleware(BodyLimit)  # forms and JSON bounded as they arrive (uploads bound themselves)
     app.add_middleware(WriteGate)  # the right from the path and the token, before any of the above reads a byte
+    # paths, bodies, answers and error pages of a request (the gate's refusals too) all use this app's public ids
+    app.add_middleware(PublicIdScope, codec=lambda: saraban.public_ids)
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
 
     @app.get("/healthz")

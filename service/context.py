@@ -18,7 +18,8 @@ from service.indexing.replica import LagCache
 from service.kit.clock import Clock, system_clock
 from service.kit.db import UnitOfWork, make_engine, transaction
 from service.kit.migrate import upgrade
-from service.models import AuditHead
+from service.kit.publicids import PublicIds
+from service.models import AuditHead, PublicIdKey
 from storage import ObjectStore, open_store
 
 
@@ -34,6 +35,7 @@ class Saraban:
     read_engine: Engine | None = None
     audit_key: bytes = b""
     lag_cache: LagCache = field(default_factory=LagCache, repr=False)
+    _public_ids: PublicIds | None = field(default=None, repr=False)
 
     @contextmanager
     def tx(self, *, readonly: bool = False) -> Iterator[UnitOfWork]:
@@ -50,6 +52,18 @@ class Saraban:
         if self._index is None:
             self._index = SearchIndex(self.settings.index_path)
         return self._index
+
+    @property
+    def public_ids(self) -> PublicIds:
+        """The installation's public id permutation (``service.kit.publicids``), its key read once from the database
+        (every process and node sharing the database shares it)."""
+        if self._public_ids is None:
+            with self.tx(readonly=True) as uow:
+                row = uow.session.get(PublicIdKey, 1)
+            if row is None:
+                raise RuntimeError("the database has no public id key: run `saraban db upgrade`")
+            self._public_ids = PublicIds(bytes.fromhex(row.key))
+        return self._public_ids
 
     @property
     def tmp_dir(self) -> Path:

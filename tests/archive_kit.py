@@ -13,6 +13,7 @@ from sqlmodel import select
 from service.context import Saraban
 from service.models import Routing, User
 from tests.conftest import login, registry_id
+from tests.publicids import internal_id
 from tests.samples import thai_letter_pdf
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -70,7 +71,9 @@ def receive(
 
 
 def complete_journey(app: Saraban, letter_id: int, on: date) -> None:
-    """The journey's end as the routing branch records it: a route in state ``completed`` with its time."""
+    """The journey's end as the routing branch records it: a route in state ``completed`` with its time.
+    ``letter_id`` is the public id the API answered."""
+    letter_id = internal_id(app, letter_id)
     with app.tx() as uow:
         s = uow.session
         user = s.exec(select(User).where(User.username == "central")).one()
@@ -89,6 +92,7 @@ def complete_journey(app: Saraban, letter_id: int, on: date) -> None:
 
 
 def open_journey(app: Saraban, letter_id: int) -> None:
+    letter_id = internal_id(app, letter_id)  # the API's public id
     with app.tx() as uow:
         s = uow.session
         user = s.exec(select(User).where(User.username == "central")).one()

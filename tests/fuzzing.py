@@ -9,6 +9,7 @@ that showed it, as a curl command, so the run can be read without re-running it.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from service.kit.publicids import PublicIds
 
 CHECKS = [
     not_a_server_error,
@@ -90,7 +93,8 @@ def run(
         if left <= 0:
             break
         until = time.monotonic() + left / (len(plan) - index)
-        one = _runner(op, op.as_strategy(generation_mode=mode).map(_near_ids), until, headers, report, examples)
+        near = functools.partial(_near_ids, codec=_codec_of(app))
+        one = _runner(op, op.as_strategy(generation_mode=mode).map(near), until, headers, report, examples)
 
         try:
             one()
@@ -102,14 +106,23 @@ def run(
     return report
 
 
-def _near_ids(case: Any) -> Any:
+def _codec_of(app: Any) -> PublicIds | None:
+    saraban = getattr(getattr(app, "state", None), "saraban", None)
+    return saraban.public_ids if saraban is not None else None
+
+
+def _near_ids(case: Any, codec: PublicIds | None = None) -> Any:
     """Point half the integer path ids at rows the demo office and earlier cases made (1–8), so cases reach past
-    404 into the operations' work; the other half keep what was generated (edges such as 2^31−1)."""
+    404 into the operations' work; the other half keep what was generated (edges such as 2^31−1). Letters and
+    attachments are named by their public ids."""
     params = getattr(case, "path_parameters", None)
     if params:
         for name, value in params.items():
             if isinstance(value, int) and not isinstance(value, bool) and value > 8 and value % 2 == 0:
-                params[name] = value % 8 + 1
+                near = value % 8 + 1
+                if codec is not None and name in ("letter_id", "attachment_id"):
+                    near = (codec.letters if name == "letter_id" else codec.attachments).encode(near)
+                params[name] = near
     return case
 
 

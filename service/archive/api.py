@@ -19,6 +19,7 @@ from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import PDF, file_responses
 from service.edge.files import file_response
 from service.kit.fields import BeYear, Count, Id, Text, Years, read_date
+from service.kit.publicids import LetterField
 from service.kit.thai import local
 
 router = APIRouter(prefix="/api/v1")
@@ -84,7 +85,7 @@ def add_file_code(request: Request, actor: ActorDep, body: FileCodeIn) -> dict[s
 
 
 class FilingIn(BaseModel):
-    letter_ids: list[Id] = Field(min_length=1, max_length=10000)
+    letter_ids: list[LetterField] = Field(min_length=1, max_length=10000)
     file_code_id: Id
     retention_class_id: Id
     location: Text = ""

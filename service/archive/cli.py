@@ -18,6 +18,7 @@ from service.auth.core import load_actor
 from service.context import Saraban, from_env
 from service.kit.console import out
 from service.kit.errors import InvalidInput, NotFound
+from service.kit.publicids import NOWHERE
 from service.kit.thai import local, parse_date
 from service.models import FileCode, RetentionClass, User
 
@@ -63,6 +64,8 @@ def file_letters(
         done_on = parse_date(completed_on) if completed_on else None
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
+    # the letters as people see them (public ids); one naming nothing is not found like any unseen letter
+    internal = [app.public_ids.letters.decode(i) or NOWHERE for i in letter_ids]
     with app.tx() as uow:
         s = uow.session
         fcode = s.exec(select(FileCode).where(FileCode.code == file_code)).first()
@@ -72,7 +75,7 @@ def file_letters(
         made = filing.file_letters(
             s,
             actor=actor,
-            filing=filing.Filing(letter_ids, fcode.id, cls.id, location=location, completed_on=done_on),
+            filing=filing.Filing(internal, fcode.id, cls.id, location=location, completed_on=done_on),
             now=app.clock(),
             tz=app.settings.timezone,
         )
@@ -80,7 +83,8 @@ def file_letters(
         uow.after_commit(lambda: stamp_items(app, ids))
         result = [(i.id, i.letter_id, i.keep_until_year) for i in made]
     for item_id, letter_id, year in result:
-        out.print(f"letter {letter_id} filed as item {item_id}, kept until {year or 'ห้ามทำลาย'}")
+        shown = app.public_ids.letters.encode(letter_id)
+        out.print(f"letter {shown} filed as item {item_id}, kept until {year or 'ห้ามทำลาย'}")
 
 
 @cli.command("destruction-list")

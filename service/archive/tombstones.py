@@ -43,7 +43,7 @@ def refuse_if_destroyed(session: Session, letter_id: int, *, tz: str = "Asia/Ban
     tomb = tombstone_view(session, letter_id, tz=tz)
     if tomb is not None:
         raise LetterDestroyed(
-            f"letter {letter_id} was destroyed (destruction list {tomb['destruction_list_id']})",
+            f"the letter was destroyed (destruction list {tomb['destruction_list_id']})",
             thai="หนังสือนี้ถูกทำลายแล้วตามบัญชีหนังสือขอทำลาย",
             tombstone=tomb,
         )

@@ -24,6 +24,7 @@ from service.edge.templates import render
 from service.kit.db import UnitOfWork
 from service.kit.errors import Forbidden, InvalidInput, SarabanError
 from service.kit.fields import Id, read_date
+from service.kit.publicids import decode_letter_value
 from service.kit.thai import local
 from service.kit.uploads import FORM_LIMITS
 
@@ -103,7 +104,7 @@ async def file_post(request: Request, page: PageDep) -> RedirectResponse:
 
     def work(uow: UnitOfWork) -> None:
         try:
-            ids = [int(str(v)) for v in form.getlist("letter_id") if str(v).strip()]
+            ids = [int(str(decode_letter_value(str(v)))) for v in form.getlist("letter_id") if str(v).strip()]
             file_code_id, class_id = int(str(form.get("file_code_id"))), int(str(form.get("retention_class_id")))
             kind = StorageKind(str(form.get("storage_kind", "completed")))
         except (TypeError, ValueError) as exc:

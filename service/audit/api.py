@@ -11,7 +11,8 @@ from service.audit.queries import events_csv, list_events
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import file_responses
 from service.edge.params import day_bound
-from service.kit.fields import Id
+from service.edge.publicids import publish
+from service.kit.publicids import LetterRef
 
 router = APIRouter(prefix="/api/v1")
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1")
 def events(
     request: Request,
     actor: ActorDep,
-    letter_id: Id | None = None,
+    letter_id: LetterRef | None = None,
     since: str | None = None,
     until: str | None = None,
     format: Literal["json", "csv"] = "json",
@@ -39,7 +40,7 @@ def events(
         )
     if format == "csv":
         return Response(
-            events_csv(rows),
+            events_csv(publish(rows, app.public_ids)),  # the CSV shows public ids, as the JSON does
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="audit-events.csv"'},
         )

@@ -12,6 +12,7 @@ from service.audit.queries import events_csv, list_events
 from service.audit.vocab import event_note
 from service.edge.deps import PageDep, app_of, where
 from service.edge.params import day_bound
+from service.edge.publicids import publish
 from service.edge.templates import render
 from service.kit.thai import local
 
@@ -35,6 +36,7 @@ def audit_page(request: Request, page: PageDep, since: str = "", until: str = ""
             limit=500,
             asked={"since": since, "until": until},
         )
+    rows = publish(rows, app.public_ids)  # letters and attachments by their public ids, notes too
     for e in rows:
         e["note"] = event_note(e["action"], e["actor"], e["detail"])
     return render(request, "audit.html", page, events=rows, since=since, until=until)
@@ -54,6 +56,7 @@ def audit_export(request: Request, page: PageDep, since: str = "", until: str = 
             where=where(request),
             asked={"since": since or None, "until": until or None},
         )
+    rows = publish(rows, app.public_ids)
     name = f"audit-{since or 'all'}-{until or 'all'}"
     if format == "json":
         return Response(

@@ -41,6 +41,14 @@ def _db_id(raw: object) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= DB_INT_MAX else None
 
 
+def _internal(app: Saraban, public: object, kind: str) -> str:
+    """A letter's or attachment's public id from a path, as its internal key ("" when it names nothing)."""
+    text = str(public)
+    codec = app.public_ids.letters if kind == "letter_id" else app.public_ids.attachments
+    internal = codec.decode(int(text)) if text.isdigit() and text.isascii() and len(text) <= 16 else None
+    return "" if internal is None else str(internal)
+
+
 def record_failure(
     app: Saraban,
     request: Request,
@@ -58,7 +66,10 @@ def record_failure(
     ``link=False`` (a ``not_found``): the path's ids are not linked (the path itself is kept), so the event reads
     the same to every auditor whether the id is a secret letter or none at all.
     """
-    params = request.path_params if link else {}
+    params = dict(request.path_params) if link else {}
+    for key in ("letter_id", "attachment_id"):  # the path names them by public id; the trail keeps the keys
+        if key in params:
+            params[key] = _internal(app, params[key], key)
     letter_id = params.get("letter_id")
     obj_type, obj_id = "", ""
     for key, kind in (("registry_id", "registry"), ("attachment_id", "attachment"), ("letter_id", "letter")):

@@ -8,12 +8,13 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.edge.deps import SESSION_COOKIE, app_of, record_failure
+from service.edge.publicids import PublicJSONResponse as JSONResponse
 from service.edge.templates import render_error_page
 from service.kit.errors import Forbidden, NotFound, SarabanError, Unauthenticated
 from service.kit.fields import thai_reason

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from service.access.rule import Actor
 from service.edge.deps import app_of
+from service.edge.publicids import PublicJSONResponse as JSONResponse
 from service.integrity import idempotency
 
 

@@ -13,7 +13,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from service.access.roles import ROLE_TH, SECRECY_LABELS, URGENCY_LABELS
 from service.audit.vocab import action_th, object_th
+from service.edge.publicids import publish
 from service.kit.errors import SarabanError
+from service.kit.publicids import CURRENT
 from service.kit.thai import format_thai_date, format_thai_datetime
 from service.letters.vocab import CHANNELS, LETTER_TYPES
 
@@ -39,6 +41,10 @@ templates.env.filters["thai_d"] = lambda v: format_thai_date(date.fromisoformat(
 
 
 def render(request: Request, name: str, page: Page | None, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """A page; the plain values it shows (dicts and lists) carry letters and attachments by their public ids."""
+    codec = CURRENT.get()
+    if codec is not None:
+        ctx = {k: publish(v, codec) if isinstance(v, dict | list | tuple) else v for k, v in ctx.items()}
     return templates.TemplateResponse(
         request, name, {"page": page, "actor": page.actor if page else None, **ctx}, status_code=status
     )

@@ -36,13 +36,14 @@ def verify_store(app: Saraban, *, sample: int | None = None, rng: random.Random 
     """The whole check, or with ``sample`` only the hashes of that many objects picked at random (a quick
     periodic fixity check: no orphans, stamps or leftovers)."""
     report = StoreReport()
+    lid, aid = app.public_ids.letters.encode, app.public_ids.attachments.encode  # as people see them
     with app.tx() as uow:
         atts = [
-            (f"attachment {a.id} ({a.filename}) of letter {a.letter_id}", a.sha256, a.size)
+            (f"attachment {aid(a.id or 0)} ({a.filename}) of letter {lid(a.letter_id)}", a.sha256, a.size)
             for a in uow.session.exec(select(Attachment))
         ]
         rends = [
-            (f"{r.kind} copy {r.id} of attachment {r.attachment_id}", r.sha256, r.size)
+            (f"{r.kind} copy {r.id} of attachment {aid(r.attachment_id)}", r.sha256, r.size)
             for r in uow.session.exec(select(Rendition))
         ]
     objects = atts + rends
@@ -74,6 +75,7 @@ def _check_stamps(app: Saraban, report: StoreReport) -> None:
         s = uow.session
         mains = {att.id: att for att, _reg, _registry in main_documents(s)}
         stamped = list(s.exec(select(Rendition, Attachment).join(Attachment).where(Rendition.kind == "stamped")))
+    lid, aid = app.public_ids.letters.encode, app.public_ids.attachments.encode
     by_letter: dict[int, list[int]] = defaultdict(list)
     stamped_of: dict[int, Rendition] = {}
     for rendition, att in stamped:
@@ -83,11 +85,11 @@ def _check_stamps(app: Saraban, report: StoreReport) -> None:
     for letter_id, att_ids in sorted(by_letter.items()):
         if len(att_ids) > 1:
             report.problems.append(
-                f"letter {letter_id}: {len(att_ids)} files carry a receive stamp "
-                f"(attachments {', '.join(map(str, sorted(att_ids)))}); only its main document should"
+                f"letter {lid(letter_id)}: {len(att_ids)} files carry a receive stamp "
+                f"(attachments {', '.join(str(aid(i)) for i in sorted(att_ids))}); only its main document should"
             )
     for att_id, att in sorted(mains.items(), key=lambda kv: kv[0] or 0):
-        label = f"attachment {att_id} ({att.filename}) of letter {att.letter_id}"
+        label = f"attachment {aid(att_id or 0)} ({att.filename}) of letter {lid(att.letter_id)}"
         copy = stamped_of.get(att_id or 0)
         if copy is None or not app.store.exists(copy.sha256):
             if att.stamp_status in ("too_complex", "unstampable", "stamp_failed"):

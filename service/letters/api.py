@@ -10,7 +10,8 @@ from fastapi.responses import StreamingResponse
 from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import file_responses
 from service.edge.files import file_response
-from service.kit.fields import Count, Id
+from service.kit.fields import Count
+from service.kit.publicids import AttachmentRef, LetterRef
 from service.letters.files import open_attachment
 from service.letters.views import list_letters, read_letter
 
@@ -29,7 +30,7 @@ def letters(
 
 
 @router.get("/letters/{letter_id}")
-def letter(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
+def letter(request: Request, letter_id: LetterRef, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         return read_letter(
@@ -37,7 +38,7 @@ def letter(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
         )
 
 
-def _download(request: Request, actor: ActorDep, attachment_id: Id, *, stamped: bool) -> StreamingResponse:
+def _download(request: Request, actor: ActorDep, attachment_id: AttachmentRef, *, stamped: bool) -> StreamingResponse:
     app = app_of(request)
     with app.tx() as uow:
         ref = open_attachment(uow.session, actor, attachment_id, stamped=stamped, now=app.clock(), where=where(request))
@@ -45,10 +46,10 @@ def _download(request: Request, actor: ActorDep, attachment_id: Id, *, stamped: 
 
 
 @router.get("/attachments/{attachment_id}/content", responses=file_responses("*/*"))
-def content(request: Request, attachment_id: Id, actor: ActorDep) -> StreamingResponse:
+def content(request: Request, attachment_id: AttachmentRef, actor: ActorDep) -> StreamingResponse:
     return _download(request, actor, attachment_id, stamped=False)
 
 
 @router.get("/attachments/{attachment_id}/stamped", responses=file_responses("*/*"))
-def stamped(request: Request, attachment_id: Id, actor: ActorDep) -> StreamingResponse:
+def stamped(request: Request, attachment_id: AttachmentRef, actor: ActorDep) -> StreamingResponse:
     return _download(request, actor, attachment_id, stamped=True)

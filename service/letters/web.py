@@ -12,7 +12,8 @@ from service.edge.deps import PageDep, app_of, where
 from service.edge.files import file_response
 from service.edge.templates import render
 from service.kit.errors import NotFound
-from service.kit.fields import Count, Id
+from service.kit.fields import Count
+from service.kit.publicids import AttachmentRef, LetterRef
 from service.letters.files import open_attachment
 from service.letters.index_status import index_status_th
 from service.letters.views import read_letter
@@ -24,7 +25,7 @@ router = APIRouter()
 
 @router.get("/letters/{letter_id}", response_class=HTMLResponse)
 def letter_page(
-    request: Request, letter_id: Id, page: PageDep, registered: Count = 0, done: str = "", changed: str = ""
+    request: Request, letter_id: LetterRef, page: PageDep, registered: Count = 0, done: str = "", changed: str = ""
 ) -> HTMLResponse:
     app = app_of(request)
     with app.tx() as uow:
@@ -65,7 +66,7 @@ def letter_page(
 
 
 @router.get("/attachments/{attachment_id}/{which}", response_model=None)
-def attachment_file(request: Request, attachment_id: Id, which: str, page: PageDep) -> Response:
+def attachment_file(request: Request, attachment_id: AttachmentRef, which: str, page: PageDep) -> Response:
     if which not in ("content", "stamped"):
         raise NotFound("no such file", thai="ไม่พบไฟล์")
     app = app_of(request)

@@ -18,7 +18,7 @@ from service.models.archive import (
 )
 from service.models.audit import AuditEvent, AuditHead
 from service.models.indexing import IndexChange, IndexNode
-from service.models.integrity import IdempotencyRecord, ObjectFault
+from service.models.integrity import IdempotencyRecord, ObjectFault, PublicIdKey
 from service.models.letters import Attachment, Letter, LetterAccess, Rendition
 from service.models.outgoing import (
     Delivery,
@@ -79,6 +79,7 @@ __all__ = [
     "Procedure",
     "ProcedureCase",
     "ProcedureStep",
+    "PublicIdKey",
     "RecipientGroup",
     "RecipientGroupMember",
     "RegisterEntry",

@@ -33,3 +33,12 @@ class IdempotencyRecord(SQLModel, table=True):
     status: int
     body: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     created_at: datetime
+
+
+class PublicIdKey(SQLModel, table=True):
+    """The installation's key of the public id permutation (``service.kit.publicids``): one row, made at random by
+    migration ``20261210_ids``, the same for every process and node sharing the database."""
+
+    __tablename__ = "public_id_key"
+    id: int = Field(default=1, primary_key=True)
+    key: str = Field(max_length=64)  # 32 random bytes, hex

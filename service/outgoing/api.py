@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
@@ -14,8 +14,10 @@ from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import PDF
 from service.edge.idempotent import idempotent, run_once
 from service.edge.params import year_param
+from service.edge.publicids import PublicJSONResponse as JSONResponse
 from service.kit.errors import InvalidInput
 from service.kit.fields import BeYear, Id, OfficeDateTime, Text
+from service.kit.publicids import LetterRef, decode_letter_value
 from service.kit.thai import local, to_arabic_digits
 from service.kit.uploads import read_upload
 from service.letters.views import letter_view
@@ -39,6 +41,8 @@ def groups(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 @router.post("/outgoing", status_code=201)
 @idempotent()
 def create(request: Request, actor: ActorDep, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+    if isinstance(body, dict) and "replies_to_letter_id" in body:  # the client's public id
+        body = {**body, "replies_to_letter_id": decode_letter_value(body["replies_to_letter_id"])}
     data = parse_outgoing(body)
     return flow.draft(app_of(request), actor=actor, data=data, where=where(request))
 
@@ -53,7 +57,7 @@ def outgoing_list(
 
 
 @router.get("/outgoing/{letter_id}")
-def outgoing_one(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
+def outgoing_one(request: Request, letter_id: LetterRef, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         return outgoing_view(
@@ -62,7 +66,7 @@ def outgoing_one(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, 
 
 
 @router.post("/outgoing/{letter_id}/files", status_code=201)
-async def files(request: Request, letter_id: Id, actor: ActorDep) -> JSONResponse:
+async def files(request: Request, letter_id: LetterRef, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
     # the right first: nothing of the body is read for someone who may not attach files to this letter
@@ -81,7 +85,7 @@ class IssueIn(BaseModel):
 
 @router.post("/outgoing/{letter_id}/issue")
 @idempotent(status=200)
-def issue(request: Request, letter_id: Id, actor: ActorDep, body: IssueIn | None = None) -> dict[str, Any]:
+def issue(request: Request, letter_id: LetterRef, actor: ActorDep, body: IssueIn | None = None) -> dict[str, Any]:
     reservation_id = body.reservation_id if body is not None else None
     return flow.issue(
         app_of(request), actor=actor, letter_id=letter_id, reservation_id=reservation_id, where=where(request)
@@ -89,7 +93,7 @@ def issue(request: Request, letter_id: Id, actor: ActorDep, body: IssueIn | None
 
 
 @router.post("/outgoing/{letter_id}/send")
-def send(request: Request, letter_id: Id, actor: ActorDep) -> Response:
+def send(request: Request, letter_id: LetterRef, actor: ActorDep) -> Response:
     # A circular to 30,000 schools answers 30,000 deliveries: plain JSON values written as they are (FastAPI's
     # jsonable_encoder walks each one and took longer than the send's own statements).
     answer = run_once(
@@ -103,7 +107,7 @@ def send(request: Request, letter_id: Id, actor: ActorDep) -> Response:
 
 
 @router.get("/outgoing/{letter_id}/deliveries")
-def deliveries(request: Request, letter_id: Id, actor: ActorDep) -> JSONResponse:
+def deliveries(request: Request, letter_id: LetterRef, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         status = delivery_status(uow.session, actor, letter_id, tz=app.settings.timezone)
@@ -237,7 +241,7 @@ def give_back(request: Request, delivery_id: Id, actor: ActorDep, body: ReturnIn
 
 
 @router.get("/outgoing/{letter_id}/delivery-book.pdf", response_model=None, responses=PDF)
-def delivery_book(request: Request, letter_id: Id, actor: ActorDep) -> Response:
+def delivery_book(request: Request, letter_id: LetterRef, actor: ActorDep) -> Response:
     """สมุดส่งหนังสือ: the letter's postal addressees, with room for the receiver's signature."""
     app = app_of(request)
     with app.tx(readonly=True) as uow:
@@ -248,7 +252,7 @@ def delivery_book(request: Request, letter_id: Id, actor: ActorDep) -> Response:
 
 
 @router.get("/outgoing/{letter_id}/address-sheet.pdf", response_model=None, responses=PDF)
-def address_sheet(request: Request, letter_id: Id, actor: ActorDep) -> Response:
+def address_sheet(request: Request, letter_id: LetterRef, actor: ActorDep) -> Response:
     """ใบจ่าหน้าซอง: each postal addressee's name and address in large type."""
     app = app_of(request)
     with app.tx(readonly=True) as uow:

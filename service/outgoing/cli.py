@@ -10,6 +10,7 @@ from rich.table import Table
 
 from service.context import from_env
 from service.edge.params import year_param
+from service.edge.publicids import publish
 from service.kit.console import err, out
 from service.outgoing.numbers import number_report, registry_by_code
 
@@ -36,7 +37,7 @@ def numbers(
             uow.session, found, year_param(year, app.clock()), now=app.clock(), tz=app.settings.timezone
         )
     if as_json:
-        out.print_json(json.dumps(report, ensure_ascii=False))
+        out.print_json(json.dumps(publish(report, app.public_ids), ensure_ascii=False))  # public ids
     else:
         table = Table(title=f"{report['registry']['name']} ({report['registry']['code']}) พ.ศ. {report['year']}")
         for heading in ("เลข", "สถานะ", "ที่", "โดย", "เมื่อ", "เหตุผล"):

@@ -116,7 +116,7 @@ def create_draft(session: Session, actor: Actor, data: OutgoingIn, *, now: datet
             replies_to = get_visible_letter(session, actor, data.replies_to_letter_id)
         except NotFound as exc:
             raise InvalidInput(
-                f"letter {data.replies_to_letter_id} to reply to not found",
+                "the letter to reply to was not found",
                 thai="ไม่พบหนังสือที่จะตอบ",
             ) from exc
     sender = sender_name(session, registry.unit_id)
@@ -217,7 +217,7 @@ def outgoing_of(session: Session, actor: Actor, letter_id: int, *, lock: bool = 
     letter = get_visible_letter(session, actor, letter_id)
     outgoing = session.exec(stmt).first()
     if outgoing is None:
-        raise NotFound(f"letter {letter_id} is not an outgoing letter", thai="หนังสือนี้ไม่ใช่หนังสือส่ง")
+        raise NotFound("the letter is not an outgoing letter", thai="หนังสือนี้ไม่ใช่หนังสือส่ง")
     return outgoing, letter
 
 

@@ -69,7 +69,7 @@ def issue_number(
     assert registry.id is not None
     if outgoing.state != "draft":
         raise Conflict(
-            f"letter {letter_id} already has its number ({letter.letter_no or outgoing.state})",
+            f"the letter already has its number ({letter.letter_no or outgoing.state})",
             thai=f"หนังสือนี้ออกเลขแล้ว ({letter.letter_no})" if letter.letter_no else "หนังสือนี้ถูกยกเลิกแล้ว",
         )
     code = letter_code_of(session, registry.unit_id)

@@ -14,9 +14,11 @@ from service.access.queries import get_visible_letter, visible_registry
 from service.access.roles import KIND_TH
 from service.edge.deps import CsrfFailed, Page, PageDep, app_of, check_csrf, record_failure, where
 from service.edge.params import day_bound, year_param
+from service.edge.publicids import public_letter
 from service.edge.templates import render
 from service.kit.errors import Forbidden, InvalidInput, NotFound, SarabanError, Unauthenticated
 from service.kit.fields import Id
+from service.kit.publicids import LetterRef, decode_letter_value
 from service.kit.thai import to_arabic_digits
 from service.kit.uploads import Upload, read_upload
 from service.letters.views import letter_view
@@ -99,7 +101,8 @@ def _draft_page(
         replying = None
         if form.get("replies_to_letter_id", "").isdigit():
             try:
-                replying = letter_view(s, get_visible_letter(s, page.actor, int(form["replies_to_letter_id"])))
+                answered_id = int(str(decode_letter_value(form["replies_to_letter_id"])))
+                replying = letter_view(s, get_visible_letter(s, page.actor, answered_id))
             except NotFound:
                 replying = None
     return render(
@@ -124,7 +127,7 @@ def draft_form(request: Request, page: PageDep, registry_id: str = "", reply_to:
     if reply_to.isdigit():
         with app_of(request).tx(readonly=True) as uow:
             try:
-                answered = get_visible_letter(uow.session, page.actor, int(reply_to))
+                answered = get_visible_letter(uow.session, page.actor, int(str(decode_letter_value(reply_to))))
                 form["subject"] = answered.subject
                 form["recipient"] = answered.sender
             except NotFound:
@@ -167,6 +170,8 @@ async def draft_submit(request: Request, page: PageDep) -> Response:
         body: dict[str, Any] = {k: v for k, v in form.items() if v != "" and k != "outside"}
         body["recipients"] = recipients
         body.setdefault("registry_id", "0")
+        if "replies_to_letter_id" in body:  # the page's public id
+            body["replies_to_letter_id"] = decode_letter_value(body["replies_to_letter_id"])
         data = parse_outgoing(body)
         result = await run_in_threadpool(flow.draft, app_of(request), actor=page.actor, data=data, where=where(request))
     except (Unauthenticated, CsrfFailed):
@@ -175,7 +180,7 @@ async def draft_submit(request: Request, page: PageDep) -> Response:
         _refused_on_form(request, page, exc)
         form.update({k: "on" for k in fields if k.startswith(("group_", "unit_"))})
         return _draft_page(request, page, form, status=exc.status, error=exc)
-    return RedirectResponse(f"/outgoing/{result['letter_id']}?done=drafted", status_code=303)
+    return RedirectResponse(f"/outgoing/{public_letter(result['letter_id'])}?done=drafted", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------------- one letter
@@ -191,7 +196,7 @@ DONE_TH = {
 def _letter_page(
     request: Request,
     page: Page,
-    letter_id: Id,
+    letter_id: LetterRef,
     *,
     status: int = 200,
     done: str = "",
@@ -227,11 +232,11 @@ def _letter_page(
 
 
 @router.get("/outgoing/{letter_id}", response_class=HTMLResponse)
-def letter_page(request: Request, letter_id: Id, page: PageDep, done: str = "") -> HTMLResponse:
+def letter_page(request: Request, letter_id: LetterRef, page: PageDep, done: str = "") -> HTMLResponse:
     return _letter_page(request, page, letter_id, done=done)
 
 
-async def _act(request: Request, page: Page, letter_id: Id, done: str, work: Any) -> Response:
+async def _act(request: Request, page: Page, letter_id: LetterRef, done: str, work: Any) -> Response:
     """Run one act on the letter from its page; a refusal is shown on the page."""
     try:
         await work()
@@ -240,11 +245,11 @@ async def _act(request: Request, page: Page, letter_id: Id, done: str, work: Any
     except SarabanError as exc:
         _refused_on_form(request, page, exc)
         return _letter_page(request, page, letter_id, status=exc.status, error=exc)
-    return RedirectResponse(f"/outgoing/{letter_id}?done={done}", status_code=303)
+    return RedirectResponse(f"/outgoing/{public_letter(letter_id)}?done={done}", status_code=303)
 
 
 @router.post("/outgoing/{letter_id}/issue", response_model=None)
-async def issue_submit(request: Request, letter_id: Id, page: PageDep) -> Response:
+async def issue_submit(request: Request, letter_id: LetterRef, page: PageDep) -> Response:
     upload = await _form(request, page)
     upload.discard()
     raw = to_arabic_digits(upload.fields.get("reservation_id", "")).strip()
@@ -264,7 +269,7 @@ async def issue_submit(request: Request, letter_id: Id, page: PageDep) -> Respon
 
 
 @router.post("/outgoing/{letter_id}/files", response_model=None)
-async def files_submit(request: Request, letter_id: Id, page: PageDep) -> Response:
+async def files_submit(request: Request, letter_id: LetterRef, page: PageDep) -> Response:
     # the right first: nothing of the body is read for someone who may not attach files to this letter
     await run_in_threadpool(flow.check_may_attach, app_of(request), actor=page.actor, letter_id=letter_id)
     upload = await _form(request, page, files=True)
@@ -286,7 +291,7 @@ async def files_submit(request: Request, letter_id: Id, page: PageDep) -> Respon
 
 
 @router.post("/outgoing/{letter_id}/send", response_model=None)
-async def send_submit(request: Request, letter_id: Id, page: PageDep) -> Response:
+async def send_submit(request: Request, letter_id: LetterRef, page: PageDep) -> Response:
     upload = await _form(request, page)
     upload.discard()
 
@@ -297,7 +302,7 @@ async def send_submit(request: Request, letter_id: Id, page: PageDep) -> Respons
 
 
 @router.get("/outgoing/{letter_id}/{paper}.pdf", response_model=None)
-def paper_pdf(request: Request, letter_id: Id, paper: str, page: PageDep) -> Response:
+def paper_pdf(request: Request, letter_id: LetterRef, paper: str, page: PageDep) -> Response:
     """The delivery book page (สมุดส่งหนังสือ) or the envelope address sheet (ใบจ่าหน้าซอง) of the letter."""
     app = app_of(request)
     tz = app.settings.timezone

@@ -13,6 +13,7 @@ from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import PDF
 from service.edge.params import year_param
 from service.kit.fields import BeYear, Id, Text
+from service.kit.publicids import LetterField
 from service.kit.thai import to_arabic_digits
 from service.procedures import cases, flow, registers
 from service.procedures.report import report_pdf
@@ -36,7 +37,7 @@ class CaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     procedure_id: Id
     year: BeYear
-    from_letter_id: Id | None = None
+    from_letter_id: LetterField | None = None
     title: Text = ""
     category: Text = ""
     facts: Text = ""
@@ -96,7 +97,7 @@ def case(request: Request, case_id: Id, actor: ActorDep) -> dict[str, Any]:
 
 class LetterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    letter_id: Id
+    letter_id: LetterField
 
 
 @router.post("/cases/{case_id}/steps/{step_id}/letters")
@@ -171,7 +172,7 @@ class EntryIn(BaseModel):
     name: Text
     school: Text = ""
     detail: Text = ""
-    letter_id: Id | None = None
+    letter_id: LetterField | None = None
 
 
 @router.post("/procedure-registers/{register}", status_code=201)
@@ -190,5 +191,7 @@ async def register_import(request: Request, register: str, actor: ActorDep) -> d
     app = app_of(request)
     text = (await request.body()).decode("utf-8-sig", errors="replace")
     with app.tx() as uow:
-        n = registers.import_csv(uow.session, actor, register, text, now=app.clock(), where=where(request))
+        n = registers.import_csv(
+            uow.session, actor, register, text, now=app.clock(), where=where(request), public_ids=app.public_ids
+        )
     return {"register": register, "imported": n}

@@ -186,7 +186,7 @@ def open_case(
         try:
             letter = get_visible_letter(session, actor, from_letter_id)
         except NotFound as exc:
-            raise InvalidInput(f"letter {from_letter_id} not found", thai="ไม่พบหนังสือที่เปิดเรื่อง") from exc
+            raise InvalidInput("the letter that opened the case was not found", thai="ไม่พบหนังสือที่เปิดเรื่อง") from exc
     fields = {k: "" for k in INCIDENT_FIELDS}
     if incident and procedure.confidential:  # the incident report is the centre's (seeds/004)
         for k in INCIDENT_FIELDS:

@@ -138,5 +138,5 @@ def register_import(
     actor = _actor(app, as_user)
     text = in_file.read_text(encoding="utf-8-sig")
     with app.tx() as uow:
-        n = registers.import_csv(uow.session, actor, register, text, now=app.clock())
+        n = registers.import_csv(uow.session, actor, register, text, now=app.clock(), public_ids=app.public_ids)
     out.print(f"imported {n} row(s) into {register}")

@@ -18,6 +18,7 @@ from service.access.rule import Actor
 from service.kit.clock import to_db
 from service.kit.errors import InvalidInput, NotFound
 from service.kit.fields import InputError, check_text
+from service.kit.publicids import NOWHERE, PublicIds
 from service.kit.thai import clean_text, to_arabic_digits
 from service.models import Letter, Procedure, RegisterEntry
 from service.procedures.cases import MAX_YEAR, MIN_YEAR, _home_unit, case_target
@@ -87,7 +88,9 @@ def add_entry(
     now: datetime,
     where: audit.Where | None = None,
     record: bool = True,
+    public_ids: PublicIds | None = None,
 ) -> RegisterEntry:
+    """One entry; ``public_ids``: the letter is named as people see it (a form, a CSV), by its public id."""
     procedure = procedure_of(session, register)
     require(actor, Action.RUN_CASE, case_target(session, unit_id=_home_unit(actor), confidential=False))
     try:
@@ -104,8 +107,9 @@ def add_entry(
     if raw_letter:
         if not raw_letter.isdigit():
             raise InvalidInput("letter_id must be a number", thai="เลขหนังสือในระบบไม่ถูกต้อง")
+        key = int(raw_letter) if public_ids is None else (public_ids.letters.decode(int(raw_letter)) or NOWHERE)
         try:
-            letter_id = get_visible_letter(session, actor, int(raw_letter)).id
+            letter_id = get_visible_letter(session, actor, key).id
         except NotFound as exc:
             raise InvalidInput(f"letter {raw_letter} not found", thai=f"ไม่พบหนังสือ {raw_letter}") from exc
     assert procedure.id is not None
@@ -138,10 +142,18 @@ def add_entry(
 
 
 def import_csv(
-    session: Session, actor: Actor, register: str, text: str, *, now: datetime, where: audit.Where | None = None
+    session: Session,
+    actor: Actor,
+    register: str,
+    text: str,
+    *,
+    now: datetime,
+    where: audit.Where | None = None,
+    public_ids: PublicIds | None = None,
 ) -> int:
     """Rows of a CSV with the heading ``year,name,school,detail,letter_id`` (Thai headings ปี,ชื่อ,โรงเรียน,
-    รายละเอียด,หนังสือ also read); all or nothing — a bad row names its line and nothing is added."""
+    รายละเอียด,หนังสือ also read); all or nothing — a bad row names its line and nothing is added. The letters are
+    named as people see them (``public_ids``: the installation's public id permutation)."""
     thai = {"ปี": "year", "ชื่อ": "name", "โรงเรียน": "school", "รายละเอียด": "detail", "หนังสือ": "letter_id"}
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"year", "name"} <= {thai.get(f.strip(), f.strip()) for f in reader.fieldnames}:
@@ -154,7 +166,7 @@ def import_csv(
             raise InvalidInput(f"at most {MAX_ROWS} rows", thai=f"นำเข้าได้ไม่เกิน {MAX_ROWS} แถว")
         row = {thai.get((k or "").strip(), (k or "").strip()): v for k, v in raw.items()}
         try:
-            add_entry(session, actor, register, row, now=now, where=where, record=False)
+            add_entry(session, actor, register, row, now=now, where=where, record=False, public_ids=public_ids)
         except InvalidInput as exc:
             raise InvalidInput(f"line {line}: {exc.detail}", thai=f"บรรทัดที่ {line}: {exc.thai}") from exc
         n += 1

@@ -17,6 +17,7 @@ from service.edge.params import year_param
 from service.edge.templates import render
 from service.kit.errors import Forbidden, InvalidInput, NotFound, SarabanError, Unauthenticated
 from service.kit.fields import Id
+from service.kit.publicids import decode_letter_value
 from service.kit.thai import to_arabic_digits
 from service.kit.uploads import FORM_LIMITS
 from service.letters.views import letter_view
@@ -46,6 +47,11 @@ async def _fields(request: Request, page: Page) -> dict[str, str]:
 def _refused(request: Request, page: Page, exc: SarabanError) -> None:
     if isinstance(exc, Forbidden):
         record_failure(app_of(request), request, action="permission_denied", actor=page.actor, reason=exc.detail)
+
+
+def _letter(raw: str | None) -> int:
+    """A letter typed or chosen on a form, by its public id: the internal key."""
+    return int(str(decode_letter_value(_int(raw, "เลขหนังสือในระบบ"))))
 
 
 def _int(raw: str | None, what: str) -> int:
@@ -82,7 +88,8 @@ def _procedure_page(
         raw = (form or {}).get("from_letter_id", "")
         if raw.isdigit():
             try:
-                replying = letter_view(uow.session, get_visible_letter(uow.session, page.actor, int(raw)))
+                letter = get_visible_letter(uow.session, page.actor, int(str(decode_letter_value(raw))))
+                replying = letter_view(uow.session, letter)
             except NotFound:
                 replying = None
     year = str(cases.this_year(app.clock(), app.settings.timezone))
@@ -112,7 +119,7 @@ async def open_case_submit(request: Request, procedure_id: Id, page: PageDep) ->
     try:
         year = year_param(fields.get("year"), app.clock())
         raw_letter = to_arabic_digits(fields.get("from_letter_id", "")).strip()
-        from_letter = _int(raw_letter, "เลขหนังสือในระบบ") if raw_letter else None
+        from_letter = _letter(raw_letter) if raw_letter else None
         incident = {k: fields.get(k, "") for k in cases.INCIDENT_FIELDS}
         view = await run_in_threadpool(
             flow.open_case,
@@ -141,7 +148,9 @@ def new_case_page(request: Request, page: PageDep, from_letter: str = "") -> HTM
         letter = None
         raw = to_arabic_digits(from_letter).strip()
         if raw.isdigit():
-            letter = letter_view(uow.session, get_visible_letter(uow.session, page.actor, int(raw)))
+            letter = letter_view(
+                uow.session, get_visible_letter(uow.session, page.actor, int(str(decode_letter_value(raw))))
+            )
     return render(request, "case_new.html", page, items=items, letter=letter)
 
 
@@ -204,7 +213,7 @@ async def attach_submit(request: Request, case_id: Id, step_id: Id, page: PageDe
     fields = await _fields(request, page)
 
     async def work() -> None:
-        letter_id = _int(fields.get("letter_id"), "เลขหนังสือในระบบ")
+        letter_id = _letter(fields.get("letter_id"))
         try:
             await run_in_threadpool(
                 flow.attach,
@@ -322,7 +331,15 @@ async def register_import(request: Request, register: str, page: PageDep) -> Res
 
         def work() -> None:
             with app.tx() as uow:
-                registers.import_csv(uow.session, page.actor, register, text, now=app.clock(), where=where(request))
+                registers.import_csv(
+                    uow.session,
+                    page.actor,
+                    register,
+                    text,
+                    now=app.clock(),
+                    where=where(request),
+                    public_ids=app.public_ids,
+                )
 
         await run_in_threadpool(work)
     except (Unauthenticated, CsrfFailed, NotFound):

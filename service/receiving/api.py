@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.publicids import PublicJSONResponse as JSONResponse
 from service.integrity import idempotency
 from service.kit.errors import InvalidInput
 from service.kit.fields import Id

@@ -425,10 +425,13 @@ def restamp_missing(app: Saraban) -> RestampReport:
             outcome = stamp_attachment(app, job)
         except Exception as exc:  # one bad file must not stop the others
             log.exception("re-stamping attachment %s failed", job.attachment_id)
-            report.failed.append(f"attachment {job.attachment_id}: {type(exc).__name__}: {exc}")
+            report.failed.append(
+                f"attachment {app.public_ids.attachments.encode(job.attachment_id)}: {type(exc).__name__}: {exc}"
+            )
             continue
         if outcome.rendition is None:
-            report.failed.append(f"attachment {job.attachment_id}: {outcome.status} ({outcome.reason})")
+            shown = app.public_ids.attachments.encode(job.attachment_id)  # as people see it
+            report.failed.append(f"attachment {shown}: {outcome.status} ({outcome.reason})")
         else:
             report.stamped += 1
     return report

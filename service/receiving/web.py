@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from service.access.queries import visible_registry
 from service.access.roles import SECRET_KINDS
 from service.edge.deps import CsrfFailed, PageDep, app_of, check_csrf, record_failure, where
+from service.edge.publicids import public_letter
 from service.edge.templates import render
 from service.kit.errors import Forbidden, NotFound, PossibleDuplicate, SarabanError, Unauthenticated
 from service.kit.fields import Id
@@ -90,4 +91,4 @@ async def receive_submit(request: Request, registry_id: Id, page: PageDep) -> Re
             date_unlikely=isinstance(exc, DateNeedsConfirmation),
             secret=registry.kind in SECRET_KINDS,
         )
-    return RedirectResponse(f"/letters/{result['letter_id']}?registered=1", status_code=303)
+    return RedirectResponse(f"/letters/{public_letter(result['letter_id'])}?registered=1", status_code=303)

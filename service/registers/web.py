@@ -15,6 +15,7 @@ from service.access.policy import Action, may
 from service.access.roles import SECRET_KINDS
 from service.edge.deps import PageDep, app_of, check_csrf, where
 from service.edge.params import int_param, register_filter, year_param
+from service.edge.publicids import public_letter
 from service.edge.templates import render
 from service.kit.errors import InvalidInput
 from service.kit.fields import Id
@@ -208,7 +209,7 @@ async def correct_submit(request: Request, registration_id: Id, page: PageDep) -
             indexer = app.indexer
             uow.after_commit(lambda: indexer.enqueue(letter_id))
     changed = "corrected" if correction is not None else "unchanged"
-    return RedirectResponse(f"/letters/{letter_id}?changed={changed}", status_code=303)
+    return RedirectResponse(f"/letters/{public_letter(letter_id)}?changed={changed}", status_code=303)
 
 
 @router.post("/registrations/{registration_id}/cancel", response_model=None)
@@ -230,4 +231,6 @@ async def cancel_submit(request: Request, registration_id: Id, page: PageDep) ->
         if letter_id is not None and app.indexer is not None:
             indexer = app.indexer
             uow.after_commit(lambda: indexer.enqueue(letter_id))
-    return RedirectResponse(f"/letters/{letter_id}?changed=cancelled", status_code=303)
+    return RedirectResponse(
+        f"/letters/{public_letter(letter_id) if letter_id else letter_id}?changed=cancelled", status_code=303
+    )

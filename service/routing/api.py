@@ -18,9 +18,11 @@ from service.edge.deps import ActorDep, app_of, where
 from service.edge.errors import PDF
 from service.edge.files import file_response
 from service.edge.idempotent import idempotent
+from service.edge.publicids import with_letter_url
 from service.kit.db import UnitOfWork
 from service.kit.errors import NotFound
 from service.kit.fields import Count, Days, Id, Line, OfficeDateTime, Text
+from service.kit.publicids import LetterRef
 from service.kit.thai import local
 from service.models import Registration, Registry, Routing
 from service.routing.core import (
@@ -84,7 +86,7 @@ def _office_time(app: Saraban, moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _reindex(app: Saraban, uow: UnitOfWork, letter_id: Id) -> None:
+def _reindex(app: Saraban, uow: UnitOfWork, letter_id: LetterRef) -> None:
     if app.indexer is not None:
         indexer = app.indexer
         uow.after_commit(lambda: indexer.enqueue(letter_id))
@@ -96,7 +98,7 @@ def _route_json(app: Saraban, uow: UnitOfWork, route: Routing) -> dict[str, Any]
 
 @router.post("/letters/{letter_id}/routes", status_code=201)
 @idempotent()
-def route(request: Request, letter_id: Id, actor: ActorDep, body: RouteIn) -> dict[str, Any]:
+def route(request: Request, letter_id: LetterRef, actor: ActorDep, body: RouteIn) -> dict[str, Any]:
     """Route the letter; 201 ``{"id", "letter_id", "state", "routes": [...]}`` (``id`` and ``state`` of the first)."""
     app = app_of(request)
     with app.tx() as uow:
@@ -254,7 +256,7 @@ def my_inbox(
         "view": page.view,
         "total": page.total,
         "counts": page.counts,
-        "items": [row.as_dict(now=now, tz=app.settings.timezone) for row in page.rows],
+        "items": [with_letter_url(row.as_dict(now=now, tz=app.settings.timezone)) for row in page.rows],
         "holders": [
             {
                 "name": h.name,
@@ -268,7 +270,7 @@ def my_inbox(
 
 
 @router.get("/letters/{letter_id}/timeline")
-def timeline(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
+def timeline(request: Request, letter_id: LetterRef, actor: ActorDep) -> dict[str, Any]:
     """``{"events": [{"at", "actor", "action", "took_seconds", ...}], "routes": [...], "instructions": [...]}``."""
     app = app_of(request)
     with app.tx() as uow:
@@ -288,7 +290,7 @@ def timeline(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]
 
 
 @router.post("/letters/{letter_id}/instructions", status_code=201)
-def instruct(request: Request, letter_id: Id, actor: ActorDep, body: InstructionIn) -> dict[str, Any]:
+def instruct(request: Request, letter_id: LetterRef, actor: ActorDep, body: InstructionIn) -> dict[str, Any]:
     app = app_of(request)
     with app.tx() as uow:
         row = add_instruction(
@@ -306,7 +308,7 @@ def instruct(request: Request, letter_id: Id, actor: ActorDep, body: Instruction
 
 
 @router.get("/letters/{letter_id}/instructions")
-def instructions(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
+def instructions(request: Request, letter_id: LetterRef, actor: ActorDep) -> dict[str, Any]:
     app = app_of(request)
     with app.tx(readonly=True) as uow:
         letter = get_visible_letter(uow.session, actor, letter_id)
@@ -314,7 +316,7 @@ def instructions(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, 
 
 
 @router.get("/letters/{letter_id}/recipients")
-def recipients(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, Any]:
+def recipients(request: Request, letter_id: LetterRef, actor: ActorDep) -> dict[str, Any]:
     """Whom the caller may route the letter to: ``{"units": [...], "people": [...]}`` (empty when they may not)."""
     app = app_of(request)
     with app.tx(readonly=True) as uow:
@@ -324,7 +326,7 @@ def recipients(request: Request, letter_id: Id, actor: ActorDep) -> dict[str, An
 
 
 @router.get("/letters/{letter_id}/instructed", responses=PDF)
-def instructed(request: Request, letter_id: Id, actor: ActorDep) -> StreamingResponse:
+def instructed(request: Request, letter_id: LetterRef, actor: ActorDep) -> StreamingResponse:
     """The receive-stamped copy with the instructions written under the stamp (made on request when stale)."""
     app = app_of(request)
     ref = instructed_copy(app, actor=actor, letter_id=letter_id, where=where(request))

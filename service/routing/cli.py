@@ -56,7 +56,7 @@ def inbox(
         due = f" · กำหนด {format_thai_datetime(row.deadline, tz=tz)}" if row.deadline else ""
         out.print(
             f"{i.route_id or f'{i.source}:{i.item_id}'}  {' · '.join(flags)} · {escape(i.subject)}"
-            f" (หนังสือ {i.letter_id})"
+            f" (หนังสือ {app.public_ids.letters.encode(i.letter_id)})"
             f" — {i.waiting}: {escape(i.from_name)} → {escape(i.to_name)}"
             f" · ส่ง {format_thai_datetime(i.routed_at, tz=tz)}{due}",
             soft_wrap=True,

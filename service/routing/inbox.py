@@ -357,7 +357,7 @@ def _items(session: Session, actor: Actor, condition: Any, *, limit: int | None 
                 from_name=names.get(("unit", r.from_unit_id), "") or names.get(("user", r.from_user_id), ""),
                 to_name=names.get(to_key, ""),
                 state_at=r.state_at,
-                url=f"/letters/{r.letter_id}#route-{r.id}",
+                url="",  # the edge links the letter by its public id, with this route as the anchor
             )
         )
     return items

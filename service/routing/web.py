@@ -15,10 +15,12 @@ from service.access.queries import get_visible_letter
 from service.context import Saraban
 from service.edge.deps import PageDep, app_of, check_csrf, where
 from service.edge.files import file_response
+from service.edge.publicids import public_letter, with_letter_url
 from service.edge.templates import render, templates
 from service.kit.db import UnitOfWork
 from service.kit.errors import NotFound
 from service.kit.fields import Count, Days, Id, read_date
+from service.kit.publicids import LetterRef
 from service.models import Routing
 from service.routing.core import (
     Recipient,
@@ -103,7 +105,7 @@ def inbox_page(request: Request, page: PageDep, view: str = "all", days: Days = 
         "inbox.html",
         page,
         box=box,
-        items=[row.as_dict(now=now, tz=tz) for row in box.rows],
+        items=[with_letter_url(row.as_dict(now=now, tz=tz)) for row in box.rows],
         view=view,
         days=days,
         start=start,
@@ -111,8 +113,8 @@ def inbox_page(request: Request, page: PageDep, view: str = "all", days: Days = 
     )
 
 
-def _back(letter_id: Id, done: str, anchor: str = "journey") -> RedirectResponse:
-    return RedirectResponse(f"/letters/{letter_id}?done={done}#{anchor}", status_code=303)
+def _back(letter_id: int, done: str, anchor: str = "journey") -> RedirectResponse:
+    return RedirectResponse(f"/letters/{public_letter(letter_id)}?done={done}#{anchor}", status_code=303)
 
 
 def _due(app: Saraban, raw: str) -> datetime | None:
@@ -126,7 +128,7 @@ def _due(app: Saraban, raw: str) -> datetime | None:
 @router.post("/letters/{letter_id}/routes", response_model=None)
 def route_form(
     request: Request,
-    letter_id: Id,
+    letter_id: LetterRef,
     page: PageDep,
     csrf: Annotated[str, Form()] = "",
     to_unit_ids: Annotated[list[Id] | None, Form()] = None,
@@ -154,7 +156,7 @@ def route_form(
     return _back(letter_id, "route")
 
 
-def _reindex(app: Saraban, uow: UnitOfWork, letter_id: Id) -> None:
+def _reindex(app: Saraban, uow: UnitOfWork, letter_id: LetterRef) -> None:
     if app.indexer is not None:
         indexer = app.indexer
         uow.after_commit(lambda: indexer.enqueue(letter_id))
@@ -208,7 +210,7 @@ def step_form(
 @router.post("/letters/{letter_id}/instructions", response_model=None)
 def instruction_form(
     request: Request,
-    letter_id: Id,
+    letter_id: LetterRef,
     page: PageDep,
     csrf: Annotated[str, Form()] = "",
     text: Annotated[str, Form(max_length=2000)] = "",
@@ -233,7 +235,7 @@ def instruction_form(
 
 
 @router.get("/letters/{letter_id}/instructed", response_model=None)
-def instructed_file(request: Request, letter_id: Id, page: PageDep) -> Response:
+def instructed_file(request: Request, letter_id: LetterRef, page: PageDep) -> Response:
     app = app_of(request)
     ref = instructed_copy(app, actor=page.actor, letter_id=letter_id, where=where(request))
     return file_response(app.store, ref, request=request)

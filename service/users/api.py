@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth.core import MAX_PASSWORD
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.publicids import PublicJSONResponse as JSONResponse
 from service.kit.fields import BeYear, Clearance, Id, Line, Text
 from service.users.core import create_user, reset_password, unit_list, user_by_id, user_list
 from service.users.grants import decide, grant_requests, pending_of

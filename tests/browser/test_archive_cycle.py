@@ -27,6 +27,7 @@ from storage import S3Store
 from tests.archive_kit import MovableClock, complete_journey, use_clock
 from tests.browser.conftest import Api, NewPage, sign_in
 from tests.conftest import LiveServer
+from tests.publicids import internal_id
 from tests.samples import thai_letter_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.s3]
@@ -51,6 +52,8 @@ def saraban(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def objects_of(app: Saraban, letter_ids: list[int]) -> set[str]:
+    """The stored objects of the letters the API named (public ids)."""
+    letter_ids = [internal_id(app, i) for i in letter_ids]
     with app.tx() as uow:
         s = uow.session
         atts = s.exec(select(Attachment).where(col(Attachment.letter_id).in_(letter_ids))).all()

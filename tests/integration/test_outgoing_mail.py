@@ -18,6 +18,7 @@ from sqlmodel import select
 from service.app import create_app
 from service.models import AuditEvent, OutgoingRecipient
 from tests.conftest import MakeSaraban, free_port, login, registry_id
+from tests.publicids import internal_id
 from tests.samples import thai_letter_pdf
 
 
@@ -118,7 +119,9 @@ def test_a_server_that_is_down_is_a_recorded_failure_retried_later(make_saraban:
         [mail] = sent["outside"]
         assert mail["state"] == "failed" and mail["message_id"] is None and "Error" in mail["error"]
         with app.tx() as uow:
-            row = uow.session.exec(select(OutgoingRecipient).where(OutgoingRecipient.letter_id == letter_id)).one()
+            row = uow.session.exec(
+                select(OutgoingRecipient).where(OutgoingRecipient.letter_id == internal_id(app, letter_id))
+            ).one()
             assert row.state == "failed" and row.error
         inbox = Inbox()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)

@@ -16,6 +16,7 @@ from service.app import create_app
 from service.context import Saraban
 from tests.cli import run_saraban
 from tests.conftest import MakeSaraban, login, need, registry_id
+from tests.publicids import internal_id
 from tests.samples import scanned_letter_pdf, thai_letter_pdf
 
 TOPICS = ["ทุนการศึกษา", "การป้องกันการจมน้ำ", "การประเมินผล", "กองทุนเงินให้กู้ยืมเพื่อการศึกษา", "ลูกเสือ"]
@@ -90,7 +91,8 @@ def test_lost_index_is_rebuilt_with_the_same_results(make_saraban: MakeSaraban) 
         assert resumed.returncode == 0 and "indexed 0 letter" in resumed.stdout
     rebuilt = make_saraban_index_client(app)
     for q in queries:
-        expected = sorted(set(before[q]) | ({late} if q == "ทุน" else set()))
+        # the API answered public ids; the index holds the internal keys
+        expected = sorted(internal_id(app, i) for i in set(before[q]) | ({late} if q == "ทุน" else set()))
         assert rebuilt(q) == expected, q
 
 
@@ -125,12 +127,12 @@ def test_worker_mode_indexes_what_servers_leave_pending(make_saraban: MakeSaraba
         h = login(client, "central")
         reg = registry_id(client, h, "central")
         ids = [_receive(client, h, reg, {"sender": "สพฐ.", "subject": f"ทุนการศึกษา รอบที่ {i}"}, None) for i in range(3)]
-        assert pending_letters(app) == ids
+        assert pending_letters(app) == [internal_id(app, i) for i in ids]  # the worker's queue holds keys
         index = SearchIndex(app.settings.index_path)
         assert run_worker(app, index, once=True) == 3
         index.close()
         assert pending_letters(app) == []
-        assert _results(client, h, "ทุน") == ids
+        assert _results(client, h, "ทุน") == sorted(ids)  # public ids: sorted, not in registration order
 
 
 def test_index_of_an_older_layout_asks_for_reindex(make_saraban: MakeSaraban) -> None:
@@ -155,7 +157,7 @@ def test_index_of_an_older_layout_asks_for_reindex(make_saraban: MakeSaraban) ->
         assert app.indexer.wait_idle(60)
         assert reindex(app, app.search_index(), resume=True) == 2  # not "resumed": everything, new layout
         assert (Path(app.settings.index_path) / VERSION_FILE).read_text().strip() == str(SCHEMA_VERSION)
-        assert _results(client, h, "ทุน") == [first, second]
+        assert _results(client, h, "ทุน") == sorted([first, second])  # public ids reveal no order
 
 
 def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSaraban, monkeypatch: Any) -> None:
@@ -178,7 +180,7 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
         real_build = indexing.build_docs
 
         def slow_build(session: Any, store: Any, letter_ids: list[int], *, ocr: bool) -> Any:
-            if first in letter_ids:
+            if internal_id(app, first) in letter_ids:
                 other = threading.Thread(
                     target=lambda: registered_meanwhile.append(
                         _receive(client, h, reg, {"sender": "สพฐ.", "subject": "ระหว่างทำดัชนี"}, None)
@@ -187,7 +189,7 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
                 other.start()
                 other.join(timeout=20)  # blocks (and the list stays empty) if indexing held the write lock
                 with app.tx() as uow:  # what routing does to a letter: its readers changed, index it again
-                    row = uow.session.get(Letter, second)
+                    row = uow.session.get(Letter, internal_id(app, second))
                     assert row is not None
                     row.index_status = "pending"
                     uow.session.add(row)
@@ -196,9 +198,9 @@ def test_indexing_holds_no_write_lock_and_loses_no_change(make_saraban: MakeSara
         monkeypatch.setattr(indexing, "build_docs", slow_build)
         index = SearchIndex(app.settings.index_path)
         try:
-            assert index_letters(app, index, [first, second]) == 2
+            assert index_letters(app, index, [internal_id(app, first), internal_id(app, second)]) == 2
         finally:
             index.close()
         assert len(registered_meanwhile) == 1
-        assert pending_letters(app) == [second, registered_meanwhile[0]]
+        assert pending_letters(app) == [internal_id(app, second), internal_id(app, registered_meanwhile[0])]
         assert client.get(f"/api/v1/letters/{first}", headers=h).json()["index_status"] == "indexed"

@@ -20,6 +20,7 @@ from service.models import Attachment
 from storage import Staging
 from tests.archive_kit import complete_journey, file_letters, receive, use_clock
 from tests.conftest import MakeSaraban, login
+from tests.publicids import internal_id
 
 SIZE_MB = int(os.environ.get("SARABAN_TEST_PACKAGE_MB", "2048"))
 GROWTH_LIMIT_MB = 64  # over the process's high-water mark before writing (its imports, the database, the store)
@@ -43,7 +44,7 @@ def test_a_2_gb_package_is_written_with_bounded_memory(make_saraban: MakeSaraban
         with app.tx() as uow:
             uow.session.add(
                 Attachment(
-                    letter_id=letter["letter_id"],
+                    letter_id=internal_id(app, letter["letter_id"]),
                     position=1,
                     filename="scan.bin",
                     sha256=staged.sha256,

@@ -22,6 +22,7 @@ from service.models import Attachment, Rendition
 from service.receiving.stamp import ReceiveStamp, stamp_pdf_to
 from tests.conftest import MakeSaraban, login, registry_id
 from tests.integration.test_verify import verify
+from tests.publicids import internal_attachment_id
 from tests.samples import letter_png, thai_letter_pdf
 
 
@@ -56,7 +57,8 @@ def app(make_saraban: MakeSaraban) -> Saraban:
 
 
 def _drop_stamp(app: Saraban, attachment_id: int) -> None:
-    """As a crash between the commit and the stamp leaves it."""
+    """As a crash between the commit and the stamp leaves it (``attachment_id``: the API's public id)."""
+    attachment_id = internal_attachment_id(app, attachment_id)
     with app.tx() as uow:
         for r in uow.session.exec(select(Rendition).where(Rendition.attachment_id == attachment_id)):
             uow.session.delete(r)
@@ -79,7 +81,9 @@ def test_a_stamped_copy_with_two_stamps_is_a_problem(app: Saraban, tmp_path: Pat
         stamp_pdf_to(once, twice, ReceiveStamp("สพป.", 2, app.clock()))
     sha = app.store.put_bytes(twice.getvalue())
     with app.tx() as uow:
-        rendition = uow.session.exec(select(Rendition).where(Rendition.attachment_id == letter.attachment_id)).one()
+        rendition = uow.session.exec(
+            select(Rendition).where(Rendition.attachment_id == internal_attachment_id(app, letter.attachment_id))
+        ).one()
         rendition.sha256, rendition.size = sha, len(twice.getvalue())
         uow.session.add(rendition)
     app.store.delete(letter.stamped_sha256)
@@ -101,7 +105,7 @@ def test_repair_goes_on_past_a_file_it_cannot_stamp(app: Saraban, tmp_path: Path
     signature = b"\x89PNG\r\n\x1a\n"
     sha = app.store.put_bytes(signature)
     with app.tx() as uow:
-        att = uow.session.get(Attachment, bad.attachment_id)
+        att = uow.session.get(Attachment, internal_attachment_id(app, bad.attachment_id))
         assert att is not None
         att.sha256, att.size = sha, len(signature)
         uow.session.add(att)

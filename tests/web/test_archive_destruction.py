@@ -24,6 +24,7 @@ from service.integrity.core import verify_store
 from service.models import ArchiveItem, Attachment, AuditEvent, CommitteeMember, Rendition
 from tests.archive_kit import complete_journey, file_letters, receive, use_clock
 from tests.conftest import MakeSaraban, login
+from tests.publicids import internal_id
 from tests.samples import thai_letter_pdf
 
 COMMITTEE = [
@@ -241,13 +242,16 @@ def test_the_whole_cycle_with_every_refusal(office: Office) -> None:
     # the window has passed: executed
     with o.app.tx() as uow:
         s = uow.session
-        a_objects = {x.sha256 for x in s.exec(select(Attachment).where(Attachment.letter_id == a["letter_id"]))}
+        a_objects = {
+            x.sha256
+            for x in s.exec(select(Attachment).where(Attachment.letter_id == internal_id(o.app, a["letter_id"])))
+        }
         a_objects |= {
             x.sha256
             for x in s.exec(
                 select(Rendition)
                 .join(Attachment, col(Attachment.id) == Rendition.attachment_id)
-                .where(Attachment.letter_id == a["letter_id"])
+                .where(Attachment.letter_id == internal_id(o.app, a["letter_id"]))
             )
         }
         b_renditions = {
@@ -255,7 +259,7 @@ def test_the_whole_cycle_with_every_refusal(office: Office) -> None:
             for x in s.exec(
                 select(Rendition)
                 .join(Attachment, col(Attachment.id) == Rendition.attachment_id)
-                .where(Attachment.letter_id == b["letter_id"], Rendition.kind != "text")
+                .where(Attachment.letter_id == internal_id(o.app, b["letter_id"]), Rendition.kind != "text")
             )
         }
     assert len(a_objects) >= 3  # the original, the receive-stamped copy, the keep-until copy (and extracted text)

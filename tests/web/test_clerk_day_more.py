@@ -19,6 +19,7 @@ from service.letters.index_status import FILE_STATUS_TH, index_status_th
 from service.models import Letter, User
 from service.receiving.dates import unlikely_date
 from tests.conftest import MakeSaraban, login, registry_id
+from tests.publicids import internal_id
 from tests.samples import thai_letter_pdf
 
 
@@ -210,7 +211,7 @@ def test_the_letter_page_shows_the_index_status_in_thai(make_saraban: MakeSaraba
         r = _receive(client, h, registry_id(client, h, "central"), "หนังสือสแกน")
         lid = r.json()["letter_id"]
         with app.tx() as uow:
-            letter = uow.session.get(Letter, lid)
+            letter = uow.session.get(Letter, internal_id(app, lid))
             assert letter is not None
             letter.index_status = "indexed; scan_dengue.pdf: ocr-unavailable; notes.docx: no-text"
             uow.session.add(letter)

@@ -17,6 +17,7 @@ from service.context import Saraban
 from service.demo import DEMO_PASSWORD
 from service.models import AuditEvent, Letter, NumberCounter
 from tests.conftest import MakeSaraban, login, registry_id
+from tests.publicids import internal_id
 from tests.samples import thai_letter_pdf
 
 PDF = thai_letter_pdf(subject="ขอความอนุเคราะห์ข้อมูล")
@@ -73,7 +74,13 @@ def test_same_letter_no_from_the_same_sender(make_saraban: MakeSaraban, any_db: 
         with app.tx() as uow:
             (event,) = uow.session.exec(select(AuditEvent).where(AuditEvent.action == "duplicate_confirmed")).all()
         assert json.loads(event.detail)["earlier"] == [
-            {"letter_id": first.json()["letter_id"], "number": number, "year": problem["year"], "match": "letter_no"}
+            # the trail keeps the internal key; the API answered its public id
+            {
+                "letter_id": internal_id(app, first.json()["letter_id"]),
+                "number": number,
+                "year": problem["year"],
+                "match": "letter_no",
+            }
         ]
 
 

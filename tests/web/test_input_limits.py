@@ -18,6 +18,7 @@ from service.context import Saraban
 from service.demo import DEMO_PASSWORD
 from service.models import Letter, Routing
 from tests.conftest import MakeSaraban, login, registry_id
+from tests.publicids import internal_id
 from tests.web.test_auth import web_login
 
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
@@ -101,10 +102,11 @@ def test_a_stored_out_of_range_moment_does_not_break_the_letter(make_saraban: Ma
         c.post(
             f"/api/v1/letters/{letter_id}/routes", headers=h, json={"to_unit_id": units[0]["id"], "instruction": "x"}
         )
+        key = internal_id(app, letter_id)  # the database's own key behind the public id
         with app.tx() as uow:
             far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
-            uow.session.execute(update(Letter).where(Letter.id == letter_id).values(deliver_by=far))
-            uow.session.execute(update(Routing).where(Routing.letter_id == letter_id).values(due_at=far))
+            uow.session.execute(update(Letter).where(Letter.id == key).values(deliver_by=far))
+            uow.session.execute(update(Routing).where(Routing.letter_id == key).values(due_at=far))
         assert c.get(f"/api/v1/letters/{letter_id}", headers=h).status_code == 200
         assert c.get(f"/api/v1/letters/{letter_id}/timeline", headers=h).status_code == 200
         for view in ("all", "overdue", "following"):

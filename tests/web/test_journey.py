@@ -28,6 +28,7 @@ from service.demo import seed_demo
 from service.kit.migrate import upgrade
 from service.models import LetterAccess, Registration, Unit, User
 from tests.conftest import login
+from tests.publicids import internal_id
 from tests.samples import thai_letter_pdf
 
 
@@ -174,7 +175,7 @@ def test_two_groups_each_register_it_under_their_own_number(office_any_db: Offic
     assert first["year"] == second["year"] == 2569
 
     with o.app.tx() as uow:
-        regs = uow.session.exec(select(Registration).where(Registration.letter_id == letter)).all()
+        regs = uow.session.exec(select(Registration).where(Registration.letter_id == internal_id(o.app, letter))).all()
     assert sorted(r.registry_id for r in regs) == sorted(
         o.registry[c] for c in ("central", "promotion-receive", "policy-receive")
     )
@@ -242,9 +243,11 @@ def test_a_returned_letter_is_back_in_the_central_inbox_with_its_reason(office: 
 def _snapshot(o: Office, letter: int) -> Any:
     with o.app.tx() as uow:
         regs = uow.session.exec(
-            select(func.count()).select_from(Registration).where(Registration.letter_id == letter)
+            select(func.count()).select_from(Registration).where(Registration.letter_id == internal_id(o.app, letter))
         ).one()
-        readers = sorted(uow.session.exec(select(LetterAccess.principal).where(LetterAccess.letter_id == letter)))
+        readers = sorted(
+            uow.session.exec(select(LetterAccess.principal).where(LetterAccess.letter_id == internal_id(o.app, letter)))
+        )
     journey = o.timeline("central", letter)
     for r in journey["routes"]:
         r.pop("held_seconds")  # grows with the clock
@@ -440,10 +443,12 @@ def test_the_whole_journey_over_the_api(office: Office) -> None:
     from service.routing.queries import journey_completed_on
 
     with o.app.tx() as uow:
-        assert journey_completed_on(uow.session, letter) is not None
+        assert journey_completed_on(uow.session, internal_id(o.app, letter)) is not None
         assert (
             uow.session.exec(
-                select(func.count()).select_from(Registration).where(col(Registration.letter_id) == letter)
+                select(func.count())
+                .select_from(Registration)
+                .where(col(Registration.letter_id) == internal_id(o.app, letter))
             ).one()
             == 2
         )

@@ -14,6 +14,7 @@ from service.app import create_app
 from service.demo import DEMO_PASSWORD
 from service.models import Routing, Unit
 from tests.conftest import MakeSaraban, login, registry_id
+from tests.publicids import internal_id
 
 
 def _web(app: object, username: str) -> TestClient:
@@ -51,7 +52,7 @@ def test_inbox_first_and_the_letter_page_forms(make_saraban: MakeSaraban) -> Non
     r = central.post(f"/letters/{letter}/routes", data={"to_unit_ids": [promotion], "instruction": "ดำเนินการ"})
     assert r.status_code == 403  # no CSRF token: refused, nothing routed
     with app.tx() as uow:
-        assert uow.session.exec(select(Routing).where(Routing.letter_id == letter)).first() is None
+        assert uow.session.exec(select(Routing).where(Routing.letter_id == internal_id(app, letter))).first() is None
     r = central.post(
         f"/letters/{letter}/routes",
         data={"csrf": _csrf(page), "to_unit_ids": [promotion], "instruction": "ดำเนินการ", "due_date": "๒๕ มี.ค. ๒๕๖๙"},
@@ -59,7 +60,7 @@ def test_inbox_first_and_the_letter_page_forms(make_saraban: MakeSaraban) -> Non
     )
     assert r.status_code == 303 and r.headers["location"] == f"/letters/{letter}?done=route#journey"
     with app.tx() as uow:
-        route = uow.session.exec(select(Routing).where(Routing.letter_id == letter)).one()
+        route = uow.session.exec(select(Routing).where(Routing.letter_id == internal_id(app, letter))).one()
     assert route.due_at is not None and route.due_at.isoformat().startswith("2026-03-25T09:30")  # 16.30 Bangkok
 
     # the group clerk lands on the inbox, registers from the letter page

@@ -20,6 +20,7 @@ from service.receiving.flow import restamp_missing
 from service.receiving.stampjob import STAMP_FAILED, run_stamp_job, stamp_waiting
 from tests.bombs import flate_bomb_pdf, pixel_bomb_png
 from tests.conftest import MakeSaraban, login, registry_id
+from tests.publicids import internal_attachment_id, internal_id
 
 BUDGETS: dict[str, Any] = {
     # a request: 8 MiB of content, 50,000 operators, 25 million pixels, 5 s
@@ -32,7 +33,8 @@ BUDGETS: dict[str, Any] = {
 }
 
 
-def register(client: TestClient, h: dict[str, str], name: str, data: bytes, media: str) -> dict[str, Any]:
+def register(app: Saraban, client: TestClient, h: dict[str, str], name: str, data: bytes, media: str) -> dict[str, Any]:
+    """The receive answer, with each attachment's ``id`` the internal key the job reports (``public_id`` kept)."""
     meta = {"sender": "สพฐ.", "subject": f"ทดสอบ {name}", "letter_type": "external"}
     r = client.post(
         f"/api/v1/registries/{registry_id(client, h, 'central')}/receive",
@@ -41,6 +43,8 @@ def register(client: TestClient, h: dict[str, str], name: str, data: bytes, medi
     )
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
+    for att in body["attachments"]:
+        att["public_id"], att["id"] = att["id"], internal_attachment_id(app, att["id"])
     return body
 
 
@@ -64,12 +68,12 @@ def test_the_job_stamps_what_fits_its_budget_and_marks_the_bombs(make_saraban: M
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
         # ~2 MB of path operators (about 280,000): over a request's 50,000, within the job's 2 million
-        heavy = register(client, h, "heavy.pdf", flate_bomb_pdf(2), "application/pdf")["attachments"][0]
+        heavy = register(app, client, h, "heavy.pdf", flate_bomb_pdf(2), "application/pdf")["attachments"][0]
         # ~150 MB of operators: over the job's 16 MiB of content too
-        bomb_letter = register(client, h, "bomb.pdf", flate_bomb_pdf(150), "application/pdf")
+        bomb_letter = register(app, client, h, "bomb.pdf", flate_bomb_pdf(150), "application/pdf")
         bomb = bomb_letter["attachments"][0]
         # 169 million pixels: over a request's 25 million, within the job's 200 million
-        pixels = register(client, h, "pixels.png", pixel_bomb_png(13000), "image/png")["attachments"][0]
+        pixels = register(app, client, h, "pixels.png", pixel_bomb_png(13000), "image/png")["attachments"][0]
         for att in (heavy, bomb, pixels):
             assert att["stamp_status"] == "too_complex", att
 
@@ -92,14 +96,14 @@ def test_the_job_stamps_what_fits_its_budget_and_marks_the_bombs(make_saraban: M
         # what was stamped late goes back to the index (its text was skipped while too complex); the bomb does not
         with app.tx() as uow:
             relogged = uow.session.exec(select(IndexChange.letter_id).where(IndexChange.reason == "stamped")).all()
-        assert len(relogged) == 2 and bomb_letter["letter_id"] not in relogged, relogged
+        assert len(relogged) == 2 and internal_id(app, bomb_letter["letter_id"]) not in relogged, relogged
         # the job itself stayed small and bounded: the bombs were opened in the children, within their timeouts
         assert grown_mb < 64, grown_mb
         assert took < 3 * (2 * BUDGETS["stamp_job_seconds"] + 30), took
 
         # the letter says why there is no stamp
         letter = client.get(f"/api/v1/letters/{bomb_letter['letter_id']}", headers=h).json()
-        (shown,) = [a for a in letter["attachments"] if a["id"] == bomb["id"]]
+        (shown,) = [a for a in letter["attachments"] if a["id"] == bomb["public_id"]]
         assert shown["stamp_status"] == STAMP_FAILED and "ไม่ได้ประทับตรา" in shown["stamp_status_th"]
 
         # the outcome is permanent: nothing is waiting, a second run tries nothing
@@ -114,7 +118,7 @@ def test_the_kernel_bounds_a_child_that_outgrows_its_memory(make_saraban: MakeSa
     app = make_saraban(**{**BUDGETS, "stamp_job_memory_mb": 450})
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
-        pixels = register(client, h, "pixels.png", pixel_bomb_png(13000), "image/png")["attachments"][0]
+        pixels = register(app, client, h, "pixels.png", pixel_bomb_png(13000), "image/png")["attachments"][0]
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report = stamp_waiting(app)
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024 < 64
@@ -128,7 +132,7 @@ def test_verify_lists_a_failed_stamp_as_unstamped_for_a_reason(make_saraban: Mak
     app = make_saraban(**{**BUDGETS, "stamp_job_content_mb": 1})
     with TestClient(create_app(app)) as client:
         h = login(client, "central")
-        att = register(client, h, "heavy.pdf", flate_bomb_pdf(2), "application/pdf")["attachments"][0]
+        att = register(app, client, h, "heavy.pdf", flate_bomb_pdf(2), "application/pdf")["attachments"][0]
     assert stamp_waiting(app).failed
     assert status_of(app, att["id"]) == (STAMP_FAILED, 0)
     # `verify --repair` still tries it on demand, with the request's budgets: it stays unstamped, reported

@@ -1,7 +1,7 @@
 """opaque public ids: the installation's random key of the public id permutation (one row)
 
 Revision ID: 20261210_ids
-Revises: 20261209_admin
+Revises: 20261210_replica
 Create Date: 2026-12-10 09:00:00
 """
 import secrets
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '20261210_ids'
-down_revision = '20261209_admin'
+down_revision = '20261210_replica'
 branch_labels = None
 depends_on = None
 

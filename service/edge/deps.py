@@ -64,9 +64,12 @@ def record_failure(
     The letter or registry named in the path is recorded as the event's object, so the audit trail's own
     access rule (``service.audit.queries``) keeps refusals about secret matters from uncleared readers.
     ``link=False`` (a ``not_found``): the path's ids are not linked (the path itself is kept), so the event reads
-    the same to every auditor whether the id is a secret letter or none at all.
+    the same to every auditor whether the id is a secret letter or none at all; so are a letter's and an
+    attachment's ids in a refusal of the write gate, which looked at neither (``service.edge.gate``).
     """
     params = dict(request.path_params) if link else {}
+    if getattr(request.state, "refused_at_gate", False):
+        params = {k: v for k, v in params.items() if k not in ("letter_id", "attachment_id")}
     for key in ("letter_id", "attachment_id"):  # the path names them by public id; the trail keeps the keys
         if key in params:
             params[key] = _internal(app, params[key], key)

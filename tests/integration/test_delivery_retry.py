@@ -26,6 +26,7 @@ from service.demo import DEMO_PASSWORD
 from service.models import AuditEvent, Delivery, RecipientGroup, RecipientGroupMember, Registry, Unit
 from service.users.core import create_user
 from tests.conftest import MakeSaraban, login, registry_id
+from tests.publicids import internal_id
 
 UNITS = 300
 GROUP = "โรงเรียนทั้งหมด (ทดสอบส่งซ้ำ)"
@@ -106,13 +107,13 @@ def circular(client: TestClient, h: dict[str, str]) -> int:
 
 def deliveries(app: Saraban, letter_id: int) -> list[int]:
     with app.tx(readonly=True) as uow:
-        return list(uow.session.exec(select(Delivery.unit_id).where(Delivery.letter_id == letter_id)))
+        return list(uow.session.exec(select(Delivery.unit_id).where(Delivery.letter_id == internal_id(app, letter_id))))
 
 
 def send_events(app: Saraban, letter_id: int) -> list[dict[str, Any]]:
     with app.tx(readonly=True) as uow:
         rows = uow.session.exec(
-            select(AuditEvent).where(AuditEvent.letter_id == letter_id, AuditEvent.action == "send")
+            select(AuditEvent).where(AuditEvent.letter_id == internal_id(app, letter_id), AuditEvent.action == "send")
         ).all()
         return [json.loads(e.detail) for e in rows]
 
@@ -175,7 +176,7 @@ def test_the_database_refuses_a_second_delivery_to_a_unit(app: Saraban, client: 
     letter_id = circular(client, central)
     ok(client.post(f"/api/v1/outgoing/{letter_id}/send", headers=central))
     with app.tx(readonly=True) as uow:
-        one = uow.session.exec(select(Delivery).where(Delivery.letter_id == letter_id)).first()
+        one = uow.session.exec(select(Delivery).where(Delivery.letter_id == internal_id(app, letter_id))).first()
         assert one is not None
         row = {
             "letter_id": one.letter_id,
@@ -189,5 +190,5 @@ def test_the_database_refuses_a_second_delivery_to_a_unit(app: Saraban, client: 
     with pytest.raises(IntegrityError), app.tx() as uow:
         uow.session.connection().execute(insert(Delivery.__table__), [row])  # type: ignore[attr-defined]
     with app.tx(readonly=True) as uow:
-        n = uow.session.exec(select(func.count()).where(Delivery.letter_id == letter_id)).one()
+        n = uow.session.exec(select(func.count()).where(Delivery.letter_id == internal_id(app, letter_id))).one()
     assert n == UNITS

@@ -88,7 +88,7 @@ class Server:
         elif workers is not None:
             cmd += ["--workers", str(workers)]
         self.proc = subprocess.Popen(cmd, env=self.env, cwd=data_dir.parent, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # a machine shared with other work starts slowly (demo seed, imports)
         while True:
             if self.proc.poll() is not None:
                 raise SystemExit(f"server exited with {self.proc.returncode}; see {self.log.name}")
@@ -99,7 +99,7 @@ class Server:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                raise SystemExit("server did not start within 120 s")
+                raise SystemExit("server did not start within 600 s")
             time.sleep(0.2)
         if shape == "external":  # as docker-compose.yml runs it: the index worker beside the server
             self.indexer = subprocess.Popen(

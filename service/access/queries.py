@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as sql_select
@@ -153,7 +153,16 @@ def visible_registry(session: Session, actor: Actor, registry_id: int) -> Regist
     return registry
 
 
-def hidden_registry(actor: Actor, registry: Registry) -> bool:
+class RegistryPlaced(Protocol):
+    """What the policy needs of a registry: its kind and its unit (a ``Registry`` row, or plain values)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def unit_id(self) -> int: ...
+
+
+def hidden_registry(actor: Actor, registry: RegistryPlaced) -> bool:
     """Secret registries exist only for their registrars (and administrators, who manage them)."""
     return may(actor, Action.KNOW_REGISTRY, RegistryTarget(kind=registry.kind, unit_id=registry.unit_id)) is not None
 

@@ -109,7 +109,14 @@ class RegistrationFields(Protocol):
     def cancelled(self) -> bool: ...
 
 
-def registration_view(reg: RegistrationFields, registry: Registry) -> dict[str, Any]:
+class RegistryNamed(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+def registration_view(reg: RegistrationFields, registry: RegistryNamed) -> dict[str, Any]:
     return {
         "id": reg.id,
         "registry_id": reg.registry_id,

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from service.edge.deps import ActorDep, app_of, where
 from service.integrity import idempotency
 from service.kit.errors import InvalidInput
-from service.kit.fields import Id
+from service.kit.fields import Id, InputError, load_json
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
 from service.receiving.dates import split_date_confirmation
@@ -31,7 +31,12 @@ async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONRes
     try:
         if "meta" not in upload.fields:
             raise InvalidInput("the form needs a 'meta' field holding the letter as JSON", thai="ไม่มีข้อมูลหนังสือ (meta)")
-        meta, confirm = split_confirmation(upload.fields["meta"])
+        raw_meta = upload.fields["meta"]
+        try:  # parsed once here (bounded: depth and number size); a bad one is named by the letter's own parser
+            loaded = load_json(raw_meta)
+        except InputError:
+            loaded = None
+        meta, confirm = split_confirmation(loaded if isinstance(loaded, dict) else raw_meta)
         meta, confirm_date = split_date_confirmation(meta)
         confirm_date = confirm_date or truthy(upload.fields.get("confirm_date", ""))
         confirm = confirm or truthy(upload.fields.get("confirm_duplicate", ""))

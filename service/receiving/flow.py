@@ -40,6 +40,7 @@ from service.receiving.duplicates import find_duplicates, refuse_duplicates
 from service.receiving.record import (
     ReceiptDraft,
     Received,
+    RegistryRow,
     StoredFile,
     draft_receipt,
     plan_receipt,
@@ -89,7 +90,7 @@ class StampJob:
 
 PRECHECK_TTL = 1.0
 """Seconds a registry read for the early check (:func:`check_may_receive`) is reused by this process."""
-_registries: weakref.WeakKeyDictionary[Engine, dict[int, tuple[float, Registry]]] = weakref.WeakKeyDictionary()
+_registries: weakref.WeakKeyDictionary[Engine, dict[int, tuple[float, RegistryRow]]] = weakref.WeakKeyDictionary()
 
 
 def check_may_receive(app: Saraban, *, actor: Actor, registry_id: int) -> None:

@@ -60,6 +60,17 @@ class StoredFile:
     """Over the pixel budget: kept, but neither stamped nor read for the index."""
 
 
+@dataclass(frozen=True)
+class RegistryRow:
+    """A registry as a registration reads it: plain values (an ORM object cost more to build than to read)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    unit_id: int
+
+
 def original_names(files: list[StoredFile]) -> dict[str, Any]:
     """For the audit: the names as sent, when any was cleaned for display (bidi controls, control characters,
     paths)."""
@@ -68,11 +79,11 @@ def original_names(files: list[StoredFile]) -> dict[str, Any]:
     return {"original_filenames": [f.original_name or f.filename for f in files]}
 
 
-def check_may_register(session: Session, actor: Actor, registry: Registry, secrecy: int) -> None:
+def check_may_register(session: Session, actor: Actor, registry: Registry | RegistryRow, secrecy: int) -> None:
     refuse_registering(actor, registry, secrecy)
 
 
-def refuse_registering(actor: Actor, registry: Registry, secrecy: int) -> None:
+def refuse_registering(actor: Actor, registry: Registry | RegistryRow, secrecy: int) -> None:
     """Raise unless ``actor`` may register a letter of ``secrecy`` in ``registry`` (pure)."""
     assert registry.id is not None
     target = RegistryTarget(kind=registry.kind, unit_id=registry.unit_id, secrecy=secrecy)
@@ -184,7 +195,7 @@ _INSERT_ACCESS = Prepared(
 class ReceiptPlan:
     """What registering into a registry needs to know beforehand: checked, computed outside the write lock."""
 
-    registry: Registry
+    registry: RegistryRow
     unit_name: str
     principals: frozenset[str]
 
@@ -204,22 +215,22 @@ def plan_receipt(session: Session, actor: Actor, registry_id: int, secrecy: int)
     )
 
 
-def read_registry(session: Session, registry_id: int) -> tuple[Registry, str] | None:
-    """The registry (detached, read only) and its unit's name as the receive stamp shows it; None if none."""
+def read_registry(session: Session, registry_id: int) -> tuple[RegistryRow, str] | None:
+    """The registry and its unit's name as the receive stamp shows it; None if there is none."""
     rows = _REGISTRY_PLACE.rows(session.connection(), {"registry_id": registry_id})
     if not rows:
         return None
     id_, code, name, kind, unit_id, unit_name, unit_short_name = rows[0]
-    return Registry(id=id_, code=code, name=name, kind=kind, unit_id=unit_id), unit_short_name or unit_name
+    return RegistryRow(id=id_, code=code, name=name, kind=kind, unit_id=unit_id), unit_short_name or unit_name
 
 
-def _visible(actor: Actor, registry: Registry | None, registry_id: int) -> Registry:
+def _visible(actor: Actor, registry: RegistryRow | None, registry_id: int) -> RegistryRow:
     if registry is None or hidden_registry(actor, registry):
         raise NotFound(f"registry {registry_id} not found", thai="ไม่พบทะเบียนนี้")
     return registry
 
 
-def precheck_registry(actor: Actor, registry: Registry | None, registry_id: int) -> None:
+def precheck_registry(actor: Actor, registry: RegistryRow | None, registry_id: int) -> None:
     """Before a byte of the upload is read: the registry exists for the actor and the actor registers in it (at
     the least secrecy the registry takes; the letter's own secrecy is checked again once it is known). Pure: the
     registry as read by :func:`read_registry` (or ``None``: there is none)."""
@@ -227,7 +238,7 @@ def precheck_registry(actor: Actor, registry: Registry | None, registry_id: int)
     refuse_registering(actor, registry, 1 if registry.kind in SECRET_KINDS else 0)
 
 
-def precheck_receipt(session: Session, actor: Actor, registry_id: int) -> Registry:
+def precheck_receipt(session: Session, actor: Actor, registry_id: int) -> RegistryRow:
     """:func:`precheck_registry` on the registry as the database has it now; the registry, for a cache."""
     found = read_registry(session, registry_id)
     precheck_registry(actor, found[0] if found else None, registry_id)

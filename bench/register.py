@@ -413,13 +413,18 @@ def main() -> None:
         f"db: {args.database_url.split('@')[-1] if args.database_url else 'sqlite'}; clients: {args.clients}; "
         f"cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}"
     )
-    server = Server(
-        data_dir=data_dir,
-        database_url=args.database_url,
-        workers=args.workers,
-        max_file_mb=max(300, args.big_mb + 50),
-        shape=args.shape,
-    )
+    try:
+        server = Server(
+            data_dir=data_dir,
+            database_url=args.database_url,
+            workers=args.workers,
+            max_file_mb=max(300, args.big_mb + 50),
+            shape=args.shape,
+        )
+    except BaseException:  # a server that did not start leaves no temp directory behind either
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     results: list[Result] = []
     big: tuple[int, float, int, int] | None = None
     try:

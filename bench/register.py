@@ -88,7 +88,7 @@ class Server:
         elif workers is not None:
             cmd += ["--workers", str(workers)]
         self.proc = subprocess.Popen(cmd, env=self.env, cwd=data_dir.parent, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # a machine shared with other work starts slowly (demo seed, imports)
         while True:
             if self.proc.poll() is not None:
                 raise SystemExit(f"server exited with {self.proc.returncode}; see {self.log.name}")
@@ -99,7 +99,7 @@ class Server:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                raise SystemExit("server did not start within 120 s")
+                raise SystemExit("server did not start within 600 s")
             time.sleep(0.2)
         if shape == "external":  # as docker-compose.yml runs it: the index worker beside the server
             self.indexer = subprocess.Popen(
@@ -413,13 +413,18 @@ def main() -> None:
         f"db: {args.database_url.split('@')[-1] if args.database_url else 'sqlite'}; clients: {args.clients}; "
         f"cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}"
     )
-    server = Server(
-        data_dir=data_dir,
-        database_url=args.database_url,
-        workers=args.workers,
-        max_file_mb=max(300, args.big_mb + 50),
-        shape=args.shape,
-    )
+    try:
+        server = Server(
+            data_dir=data_dir,
+            database_url=args.database_url,
+            workers=args.workers,
+            max_file_mb=max(300, args.big_mb + 50),
+            shape=args.shape,
+        )
+    except BaseException:  # a server that did not start leaves no temp directory behind either
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     results: list[Result] = []
     big: tuple[int, float, int, int] | None = None
     try:

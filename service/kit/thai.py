@@ -276,13 +276,19 @@ _THAI_COMBINING = set(range(0x0E31, 0x0E32)) | set(range(0x0E34, 0x0E3B)) | set(
 _MOJIBAKE = re.compile(r"à[¸¹]|Ã.|\ufffd")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 and DEL; tab and line breaks allowed
+
+
 def text_problem(text: str) -> str | None:
-    """Why a text looks broken (wrong encoding, control characters, a mark with nothing under it), or None."""
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+    """Why a text looks broken (wrong encoding, control characters, a mark with nothing under it), or None.
+
+    Every text field of every registration passes here: patterns, not a Python loop over the characters."""
+    if _SURROGATE.search(text):
         return "contains invalid characters (lone surrogates)"
     if _MOJIBAKE.search(text):
         return "looks garbled: the Thai text was decoded with the wrong encoding (use UTF-8)"
-    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in text):
+    if _CONTROL.search(text):
         return "contains control characters"
     stripped = text.lstrip()
     if stripped and ord(stripped[0]) in _THAI_COMBINING:

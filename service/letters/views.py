@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, func, select
 
@@ -87,7 +87,36 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else local(moment).isoformat()
 
 
-def registration_view(reg: Registration, registry: Registry) -> dict[str, Any]:
+class RegistrationFields(Protocol):
+    """What a registration's view shows: a ``Registration`` row, or one just written
+    (``service.receiving.record.NewRegistration``)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def registry_id(self) -> int: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def registered_at(self) -> datetime: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def remarks(self) -> str: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+
+class RegistryNamed(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+def registration_view(reg: RegistrationFields, registry: RegistryNamed) -> dict[str, Any]:
     return {
         "id": reg.id,
         "registry_id": reg.registry_id,

@@ -9,12 +9,12 @@ from service.edge.deps import ActorDep, app_of, where
 from service.edge.publicids import PublicJSONResponse as JSONResponse
 from service.integrity import idempotency
 from service.kit.errors import InvalidInput
-from service.kit.fields import Id
+from service.kit.fields import Id, InputError, load_json
 from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
 from service.receiving.dates import split_date_confirmation
 from service.receiving.duplicates import split_confirmation, truthy
-from service.receiving.flow import check_may_receive, register_received
+from service.receiving.flow import check_may_receive, check_may_receive_known, register_received
 
 router = APIRouter(prefix="/api/v1")
 
@@ -23,13 +23,20 @@ router = APIRouter(prefix="/api/v1")
 async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
-    # the right first: nothing of the body is read for someone who may not register here
-    await run_in_threadpool(check_may_receive, app, actor=actor, registry_id=registry_id)
+    # the right first: nothing of the body is read for someone who may not register here (without a thread hop
+    # when this process knows the registry from the last second)
+    if not check_may_receive_known(app, actor=actor, registry_id=registry_id):
+        await run_in_threadpool(check_may_receive, app, actor=actor, registry_id=registry_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     try:
         if "meta" not in upload.fields:
             raise InvalidInput("the form needs a 'meta' field holding the letter as JSON", thai="ไม่มีข้อมูลหนังสือ (meta)")
-        meta, confirm = split_confirmation(upload.fields["meta"])
+        raw_meta = upload.fields["meta"]
+        try:  # parsed once here (bounded: depth and number size); a bad one is named by the letter's own parser
+            loaded = load_json(raw_meta)
+        except InputError:
+            loaded = None
+        meta, confirm = split_confirmation(loaded if isinstance(loaded, dict) else raw_meta)
         meta, confirm_date = split_date_confirmation(meta)
         confirm_date = confirm_date or truthy(upload.fields.get("confirm_date", ""))
         confirm = confirm or truthy(upload.fields.get("confirm_duplicate", ""))

@@ -15,14 +15,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from service.access.queries import sees_letter
 from service.access.rule import Actor
+from service.kit.db import Prepared
 from service.kit.errors import PossibleDuplicate
 from service.kit.fields import InputError, load_json
 from service.kit.thai import format_thai_date, local, normalise_letter_no
 from service.models import Attachment, Letter, Registration
+
+_LETTER_T = Letter.__table__  # type: ignore[attr-defined]
+# Prepared: every registration runs it (and it finds nothing, nearly always).
+_SAME_NO = Prepared(
+    sql_select(_LETTER_T.c.id)
+    .where(_LETTER_T.c.letter_no_norm == bindparam("norm"), _LETTER_T.c.sender == bindparam("sender"))
+    .limit(50)
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +79,8 @@ def find_duplicates(
     # registrations here: a plan that starts from the registry would walk its whole year for every registration.
     candidates: dict[int, str] = {}
     if norm:
-        same_no = select(Letter.id).where(Letter.letter_no_norm == norm, Letter.sender == " ".join(sender.split()))
-        candidates |= {i: "letter_no" for i in session.exec(same_no.limit(50)) if i is not None}
+        same_no = _SAME_NO.rows(session.connection(), {"norm": norm, "sender": " ".join(sender.split())})
+        candidates |= {int(i): "letter_no" for (i,) in same_no}
     if sha256s:
         same_file = select(Attachment.letter_id).where(col(Attachment.sha256).in_(sorted(set(sha256s))))
         for i in session.exec(same_file.limit(50)):

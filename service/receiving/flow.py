@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -38,10 +40,12 @@ from service.receiving.duplicates import find_duplicates, refuse_duplicates
 from service.receiving.record import (
     ReceiptDraft,
     Received,
+    RegistryRow,
     StoredFile,
     draft_receipt,
     plan_receipt,
     precheck_receipt,
+    precheck_registry,
     record_receipt,
 )
 from service.receiving.stamp import InvalidImage, InvalidPdf, ReceiveStamp, image_to_pdf, stamp_pdf_to
@@ -84,10 +88,32 @@ class StampJob:
     registered_at: Any
 
 
+PRECHECK_TTL = 1.0
+"""Seconds a registry read for the early check (:func:`check_may_receive`) is reused by this process."""
+_registries: weakref.WeakKeyDictionary[Engine, dict[int, tuple[float, RegistryRow]]] = weakref.WeakKeyDictionary()
+
+
 def check_may_receive(app: Saraban, *, actor: Actor, registry_id: int) -> None:
-    """The clerk's right to the registry, checked before the upload is read (the route calls it first)."""
+    """The clerk's right to the registry, checked before the upload is read (the route calls it first).
+
+    The registry as read here is kept for :data:`PRECHECK_TTL` for :func:`check_may_receive_known`."""
     with app.tx(readonly=True) as uow:
-        precheck_receipt(uow.session, actor, registry_id)
+        registry = precheck_receipt(uow.session, actor, registry_id)
+    _registries.setdefault(app.engine, {})[registry_id] = (time.monotonic() + PRECHECK_TTL, registry)
+
+
+def check_may_receive_known(app: Saraban, *, actor: Actor, registry_id: int) -> bool:
+    """:func:`check_may_receive` without the database when this process read the registry within the last
+    :data:`PRECHECK_TTL` (false: it did not; ask :func:`check_may_receive`). The actor's rights are checked anew
+    every time; only the registry's row (its kind and unit) may be that old, and the registration checks them
+    again against the database before anything is stored or numbered (:func:`prepare_receipt`): a registry
+    changed within that second at worst has its refusal come after the body was read instead of before. It
+    spares every registration a thread hop and a transaction."""
+    known = _registries.get(app.engine, {}).get(registry_id)
+    if known is None or known[0] < time.monotonic():
+        return False
+    precheck_registry(actor, known[1], registry_id)
+    return True
 
 
 def prepare_receipt(
@@ -167,8 +193,7 @@ def register_received(
     try:
         with _full_disk_refused(), app.tx() as uow:
             received = record_receipt(uow.session, draft, where=where)
-            letter_id = received.letter.id
-            assert letter_id is not None
+            letter_id = received.letter_id
             if confirm_duplicate and app.settings.duplicate_check:
                 _record_confirmed_duplicate(uow.session, draft, received, where=where)
             job = _stamp_job(received, stored, plan.unit_name, max_bytes=app.settings.stamp_max_mb * 1024 * 1024)
@@ -181,7 +206,7 @@ def register_received(
             attachments = [attachment_view(a, None) for a in received.attachments]
             response = {
                 "letter_id": letter_id,
-                "registration": registration_view(received.registration, plan.registry),
+                "registration": registration_view(received.registered, plan.registry),
                 "attachments": attachments,
             }
             if claim is not None:
@@ -222,11 +247,11 @@ def _record_confirmed_duplicate(
             draft.actor,
             registry_id=registry_id,
             year=draft.year,
-            letter_no=received.letter.letter_no,
-            sender=received.letter.sender,
+            letter_no=received.letter_values["letter_no"],
+            sender=received.letter_values["sender"],
             sha256s=[a.sha256 for a in received.attachments],
         )
-        if e.registration_id != received.registration.id
+        if e.registration_id != received.registered.id
     ]
     if earlier:
         audit.record(
@@ -235,8 +260,8 @@ def _record_confirmed_duplicate(
             action="duplicate_confirmed",
             actor=draft.actor,
             object_type="registration",
-            object_id=received.registration.id or "",
-            letter_id=received.letter.id,
+            object_id=received.registered.id,
+            letter_id=received.letter_id,
             where=where,
             earlier=[{"letter_id": e.letter_id, "number": e.number, "year": e.year, "match": e.match} for e in earlier],
         )
@@ -292,8 +317,8 @@ def _stamp_job(received: Received, stored: list[StoredFile], unit_name: str, *, 
                 sha256=f.sha256,
                 kind=f.kind,
                 unit_name=unit_name,
-                number=received.registration.number,
-                registered_at=received.registration.registered_at,
+                number=received.registered.number,
+                registered_at=received.registered.registered_at,
             )
     return None
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import bindparam, insert
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, SQLModel
@@ -27,8 +29,16 @@ from service.registers.numbering import next_number
 
 # Plain statements for the paths every registration takes (the ORM's per-query cost showed in profiles).
 _UNIT_T, _REGISTRY_T = Unit.__table__, Registry.__table__  # type: ignore[attr-defined]
-_REGISTRY_PLACE = (
-    sql_select(_REGISTRY_T, _UNIT_T.c.name.label("unit_name"), _UNIT_T.c.short_name.label("unit_short_name"))
+_REGISTRY_PLACE = Prepared(
+    sql_select(
+        _REGISTRY_T.c.id,
+        _REGISTRY_T.c.code,
+        _REGISTRY_T.c.name,
+        _REGISTRY_T.c.kind,
+        _REGISTRY_T.c.unit_id,
+        _UNIT_T.c.name,
+        _UNIT_T.c.short_name,
+    )
     .join(_UNIT_T, _UNIT_T.c.id == _REGISTRY_T.c.unit_id)
     .where(_REGISTRY_T.c.id == bindparam("registry_id"))
 )
@@ -51,6 +61,17 @@ class StoredFile:
     """Over the pixel budget: kept, but neither stamped nor read for the index."""
 
 
+@dataclass(frozen=True)
+class RegistryRow:
+    """A registry as a registration reads it: plain values (an ORM object cost more to build than to read)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    unit_id: int
+
+
 def original_names(files: list[StoredFile]) -> dict[str, Any]:
     """For the audit: the names as sent, when any was cleaned for display (bidi controls, control characters,
     paths)."""
@@ -59,7 +80,12 @@ def original_names(files: list[StoredFile]) -> dict[str, Any]:
     return {"original_filenames": [f.original_name or f.filename for f in files]}
 
 
-def check_may_register(session: Session, actor: Actor, registry: Registry, secrecy: int) -> None:
+def check_may_register(session: Session, actor: Actor, registry: Registry | RegistryRow, secrecy: int) -> None:
+    refuse_registering(actor, registry, secrecy)
+
+
+def refuse_registering(actor: Actor, registry: Registry | RegistryRow, secrecy: int) -> None:
+    """Raise unless ``actor`` may register a letter of ``secrecy`` in ``registry`` (pure)."""
     assert registry.id is not None
     target = RegistryTarget(kind=registry.kind, unit_id=registry.unit_id, secrecy=secrecy)
     why = may(actor, Action.REGISTER, target)
@@ -84,10 +110,37 @@ def check_may_register(session: Session, actor: Actor, registry: Registry, secre
 
 
 @dataclass(frozen=True)
+class NewRegistration:
+    """A registration just written, as plain values (what its view shows)."""
+
+    id: int
+    registry_id: int
+    year: int
+    number: int
+    registered_at: datetime
+    action: str
+    remarks: str
+    cancelled: bool
+
+
+@dataclass(frozen=True)
 class Received:
-    letter: Letter
-    registration: Registration
+    """What :func:`record_receipt` wrote: the new ids and the rows' values. The models (``letter``,
+    ``registration``) are built only when asked for: constructing them cost more than writing the rows."""
+
+    letter_id: int
+    registered: NewRegistration
     attachments: list[Attachment]
+    letter_values: dict[str, Any]
+    registration_values: dict[str, Any]
+
+    @cached_property
+    def letter(self) -> Letter:
+        return Letter(id=self.letter_id, **self.letter_values)
+
+    @cached_property
+    def registration(self) -> Registration:
+        return Registration(id=self.registered.id, **self.registration_values)
 
 
 def _inserting(model: type[SQLModel]) -> Prepared:
@@ -102,6 +155,37 @@ def _row_values(row: SQLModel) -> dict[str, Any]:
     return {c.name: getattr(row, c.name) for c in row.__table__.columns if c.name != "id"}  # type: ignore[attr-defined]
 
 
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """The values a new row of ``model`` takes for the columns it is not given (what its constructor would set:
+    table models do not validate): for :func:`_new_row`, which spares building the model."""
+    defaults: dict[str, Any] = {}
+    for column in model.__table__.columns:  # type: ignore[attr-defined]
+        field = model.model_fields.get(column.name)
+        if column.name == "id" or field is None:
+            continue
+        if field.default_factory is not None:  # not a constant: _new_row would share one value between rows
+            raise TypeError(f"{model.__name__}.{column.name}: a default factory; build the model instead")
+        if field.default is not PydanticUndefined:
+            defaults[column.name] = field.default
+    return defaults
+
+
+def _new_row(defaults: dict[str, Any], columns: frozenset[str], **values: Any) -> dict[str, Any]:
+    """A new row's column values: ``values`` over the model's defaults; every column must have one."""
+    row = {**defaults, **values}
+    if row.keys() != columns:
+        raise TypeError(f"columns missing or unknown: {sorted(columns ^ row.keys())}")
+    return row
+
+
+def _columns(model: type[SQLModel]) -> frozenset[str]:
+    return frozenset(c.name for c in model.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+
+
+_LETTER_DEFAULTS, _REGISTRATION_DEFAULTS = _defaults(Letter), _defaults(Registration)
+_LETTER_COLUMNS, _REGISTRATION_COLUMNS = _columns(Letter), _columns(Registration)
+
+
 _INSERT_LETTER, _INSERT_REGISTRATION, _INSERT_ATTACHMENT = (_inserting(m) for m in (Letter, Registration, Attachment))
 _INSERT_ACCESS = Prepared(
     insert(LetterAccess.__table__).values(letter_id=bindparam("letter_id"), principal=bindparam("principal"))  # type: ignore[attr-defined]
@@ -112,50 +196,68 @@ _INSERT_ACCESS = Prepared(
 class ReceiptPlan:
     """What registering into a registry needs to know beforehand: checked, computed outside the write lock."""
 
-    registry: Registry
+    registry: RegistryRow
     unit_name: str
     principals: frozenset[str]
 
 
 def plan_receipt(session: Session, actor: Actor, registry_id: int, secrecy: int) -> ReceiptPlan:
     """Check the clerk's right to the registry and derive the new letter's readers (reads only)."""
-    row = session.connection().execute(_REGISTRY_PLACE, {"registry_id": registry_id}).first()
-    registry = Registry(id=row.id, code=row.code, name=row.name, kind=row.kind, unit_id=row.unit_id) if row else None
-    if row is None or registry is None or hidden_registry(actor, registry):
-        raise NotFound(f"registry {registry_id} not found", thai="ไม่พบทะเบียนนี้")
+    found = read_registry(session, registry_id)
+    registry = _visible(actor, found[0] if found else None, registry_id)
     check_may_register(session, actor, registry, secrecy)
     ancestors = unit_ancestors(session, registry.unit_id)
     place = RegistryPlace(kind=registry.kind, unit_id=registry.unit_id, ancestors=ancestors)
+    assert found is not None
     return ReceiptPlan(
         registry=registry,
-        unit_name=row.unit_short_name or row.unit_name,
+        unit_name=found[1],
         principals=frozenset(letter_principals(secrecy=secrecy, registries=[place], routes=[])),
     )
 
 
-def precheck_receipt(session: Session, actor: Actor, registry_id: int) -> None:
-    """Before a byte of the upload is read: the registry exists for the actor and the actor registers in it (at
-    the least secrecy the registry takes; the letter's own secrecy is checked again once it is known)."""
-    row = session.connection().execute(_REGISTRY_PLACE, {"registry_id": registry_id}).first()
-    registry = Registry(id=row.id, code=row.code, name=row.name, kind=row.kind, unit_id=row.unit_id) if row else None
-    if row is None or registry is None or hidden_registry(actor, registry):
+def read_registry(session: Session, registry_id: int) -> tuple[RegistryRow, str] | None:
+    """The registry and its unit's name as the receive stamp shows it; None if there is none."""
+    rows = _REGISTRY_PLACE.rows(session.connection(), {"registry_id": registry_id})
+    if not rows:
+        return None
+    id_, code, name, kind, unit_id, unit_name, unit_short_name = rows[0]
+    return RegistryRow(id=id_, code=code, name=name, kind=kind, unit_id=unit_id), unit_short_name or unit_name
+
+
+def _visible(actor: Actor, registry: RegistryRow | None, registry_id: int) -> RegistryRow:
+    if registry is None or hidden_registry(actor, registry):
         raise NotFound(f"registry {registry_id} not found", thai="ไม่พบทะเบียนนี้")
-    check_may_register(session, actor, registry, 1 if registry.kind in SECRET_KINDS else 0)
+    return registry
+
+
+def precheck_registry(actor: Actor, registry: RegistryRow | None, registry_id: int) -> None:
+    """Before a byte of the upload is read: the registry exists for the actor and the actor registers in it (at
+    the least secrecy the registry takes; the letter's own secrecy is checked again once it is known). Pure: the
+    registry as read by :func:`read_registry` (or ``None``: there is none)."""
+    registry = _visible(actor, registry, registry_id)
+    refuse_registering(actor, registry, 1 if registry.kind in SECRET_KINDS else 0)
+
+
+def precheck_receipt(session: Session, actor: Actor, registry_id: int) -> RegistryRow:
+    """:func:`precheck_registry` on the registry as the database has it now; the registry, for a cache."""
+    found = read_registry(session, registry_id)
+    precheck_registry(actor, found[0] if found else None, registry_id)
+    assert found is not None
+    return found[0]
 
 
 @dataclass(frozen=True)
 class ReceiptDraft:
     """A registration ready to be written: the rows as values, all but the number and the new ids.
 
-    Single use: :func:`record_receipt` sets the number and the ids on its models and returns them.
+    Single use: :func:`record_receipt` sets the ids on its attachments.
     """
 
     plan: ReceiptPlan
     actor: Actor
     now: datetime
     year: int
-    letter: Letter
-    registration: Registration
     attachments: list[Attachment]
     letter_values: dict[str, Any]
     registration_values: dict[str, Any]
@@ -167,7 +269,9 @@ def draft_receipt(
     plan: ReceiptPlan, *, actor: Actor, data: LetterIn, files: list[StoredFile], now: datetime
 ) -> ReceiptDraft:
     """Build the rows of a registration (pure; done before the write lock is taken)."""
-    letter = Letter(
+    letter_values = _new_row(
+        _LETTER_DEFAULTS,
+        _LETTER_COLUMNS,
         letter_no=data.letter_no,
         letter_no_norm=normalise_letter_no(data.letter_no),
         letter_date=data.letter_date,
@@ -201,7 +305,9 @@ def draft_receipt(
     ]
     assert plan.registry.id is not None
     year = be_year(local(now))
-    registration = Registration(
+    registration_values = _new_row(
+        _REGISTRATION_DEFAULTS,
+        _REGISTRATION_COLUMNS,
         letter_id=0,  # set when the letter has its id
         registry_id=plan.registry.id,
         year=year,
@@ -214,11 +320,9 @@ def draft_receipt(
         actor=actor,
         now=now,
         year=year,
-        letter=letter,
-        registration=registration,
         attachments=attachments,
-        letter_values=_row_values(letter),
-        registration_values=_row_values(registration),
+        letter_values=letter_values,
+        registration_values=registration_values,
         attachment_values=[_row_values(a) for a in attachments],
         files=files,
     )
@@ -258,12 +362,25 @@ def record_receipt(session: Session, draft: ReceiptDraft, *, where: audit.Where 
         attachments=[a.sha256 for a in draft.attachments],
         **original_names(draft.files),
     )
-    draft.letter.id = letter_id
     for att, att_id in zip(draft.attachments, attachment_ids, strict=True):
         att.id, att.letter_id = att_id, letter_id
-    registration = draft.registration
-    registration.id, registration.letter_id, registration.number = registration_id, letter_id, number
-    return Received(letter=draft.letter, registration=registration, attachments=draft.attachments)
+    values = {**draft.registration_values, "letter_id": letter_id, "number": number}
+    return Received(
+        letter_id=letter_id,
+        registered=NewRegistration(
+            id=registration_id,
+            registry_id=values["registry_id"],
+            year=values["year"],
+            number=number,
+            registered_at=values["registered_at"],
+            action=values["action"],
+            remarks=values["remarks"],
+            cancelled=values["cancelled"],
+        ),
+        attachments=draft.attachments,
+        letter_values=draft.letter_values,
+        registration_values=values,
+    )
 
 
 def record_arrival(

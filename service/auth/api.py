@@ -11,12 +11,13 @@ from service import audit
 from service.auth.core import change_own_password, revoke_token
 from service.auth.signin import sign_in
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.errors import THROTTLED_RESPONSES
 from service.kit.fields import Line
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", responses=THROTTLED_RESPONSES)
 def token(request: Request, username: Annotated[Line, Form()], password: Annotated[str, Form()]) -> dict[str, Any]:
     app = app_of(request)
     secret, _, _ = sign_in(app, username=username, password=password, kind="api", where=where(request))

@@ -176,6 +176,16 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: An operation that counts attempts (sign-in: per account and per source, ``service.auth.throttle``) may also answer
+#: 429 with ``Retry-After``.
+THROTTLED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many attempts: wait as Retry-After says",
+        "content": {"application/problem+json": {"schema": _PROBLEM_SCHEMA}},
+    }
+}
+
+
 def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for an operation that answers 200 with a file (PDF, CSV, tar …) rather than JSON."""
     return {200: {"description": "The file", "content": {m: {} for m in media_types}}}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import login, registry_id
+from service.app import create_app
+from tests.conftest import MakeSaraban, login, registry_id
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -21,3 +22,19 @@ def test_the_register_as_xlsx_is_documented_with_its_media_type(client: TestClie
     doc = client.get("/openapi.json").json()
     documented = doc["paths"]["/api/v1/registries/{registry_id}/entries"]["get"]["responses"]["200"]["content"]
     assert XLSX in documented
+
+
+def test_a_throttled_sign_in_is_documented(make_saraban: MakeSaraban) -> None:
+    """[Undocumented status code] POST /api/v1/auth/token answered 429 (the per-source throttle, after the fuzzer's
+    wrong sign-ins) where the OpenAPI listed no 429."""
+    with TestClient(create_app(make_saraban(login_source_max_failures=3))) as client:
+        answers = [
+            client.post("/api/v1/auth/token", data={"username": f"nobody{i}", "password": "wrong-password"})
+            for i in range(5)
+        ]
+        last = answers[-1]
+        assert last.status_code == 429, [a.status_code for a in answers]
+        assert last.headers["content-type"].startswith("application/problem+json") and "detail_th" in last.json()
+        doc = client.get("/openapi.json").json()
+    documented = doc["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert "429" in documented and "application/problem+json" in documented["429"]["content"]

@@ -48,6 +48,10 @@ class Attachment(SQLModel, table=True):
     # (over a budget: content, decompression, pixels, time), "unstampable" (the file cannot take a stamp),
     # "deferred" (above SARABAN_STAMP_MAX_MB: stamped by `saraban verify --repair`)
     stamp_status: str = Field(default="", max_length=32)
+    # the stamp job's claim on a "too_complex" attachment (``receiving.stampjob.claim``): which job holds it and
+    # until when; several nodes each run the job, and a crashed node's claim lapses so another one takes it over
+    stamp_claimed_by: str = Field(default="", max_length=64)
+    stamp_claimed_until: datetime | None = None
     # active content found in a PDF at registration (comma-separated: javascript, launch, embedded_file, …)
     active_content: str = Field(default="", max_length=255)
 

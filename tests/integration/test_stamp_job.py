@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import json
 import resource
+import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from service.app import create_app
-from service.context import Saraban
+from service.context import Saraban, build
+from service.kit.clock import system_clock
 from service.models import Attachment, AuditEvent, IndexChange, Rendition
 from service.receiving.flow import restamp_missing
-from service.receiving.stampjob import STAMP_FAILED, run_stamp_job, stamp_waiting
+from service.receiving.stampjob import STAMP_FAILED, JobReport, claim, claim_lease, run_stamp_job, stamp_waiting
 from tests.bombs import flate_bomb_pdf, pixel_bomb_png
-from tests.conftest import MakeSaraban, login, registry_id
+from tests.conftest import MakeSaraban, dispose, login, registry_id
 from tests.publicids import internal_attachment_id, internal_id
 
 BUDGETS: dict[str, Any] = {
@@ -137,3 +140,79 @@ def test_verify_lists_a_failed_stamp_as_unstamped_for_a_reason(make_saraban: Mak
     assert status_of(app, att["id"]) == (STAMP_FAILED, 0)
     # `verify --repair` still tries it on demand, with the request's budgets: it stays unstamped, reported
     assert restamp_missing(app).failed
+
+
+def another_node(app: Saraban, *, later: timedelta = timedelta(0)) -> Saraban:
+    """A second app node over the same database and object store (README "Scale-out"); ``later``: its clock ahead."""
+    return build(app.settings, clock=lambda: system_clock() + later, with_indexer=False)
+
+
+def heavy_letters(app: Saraban, count: int) -> list[int]:
+    """``count`` main documents over a request's operators and within the job's: each waits for the job."""
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        ids = [
+            register(app, client, h, f"heavy{n}.pdf", flate_bomb_pdf(1), "application/pdf")["attachments"][0]["id"]
+            for n in range(count)
+        ]
+    assert all(status_of(app, i) == ("too_complex", 0) for i in ids)
+    return ids
+
+
+def claim_of(app: Saraban, attachment_id: int) -> tuple[str, Any]:
+    with app.tx(readonly=True) as uow:
+        att = uow.session.get(Attachment, attachment_id)
+        assert att is not None
+        return att.stamp_claimed_by, att.stamp_claimed_until
+
+
+def test_two_nodes_stamp_each_waiting_attachment_once(make_saraban: MakeSaraban, any_db: str) -> None:
+    """Both nodes' jobs read the same waiting list at once; the claim lets one job through per attachment."""
+    app = make_saraban(any_db, **BUDGETS)
+    ids = heavy_letters(app, 3)
+    nodes = [app, another_node(app)]
+    reports: list[JobReport] = [JobReport(), JobReport()]
+    together = threading.Barrier(2)
+
+    def job(n: int) -> None:
+        together.wait()
+        reports[n] = stamp_waiting(nodes[n], limit=10)
+
+    threads = [threading.Thread(target=job, args=(n,)) for n in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+    finally:
+        dispose(nodes[1])
+    assert not any(t.is_alive() for t in threads)
+    assert reports[0].failed == reports[1].failed == [], reports
+    assert sorted(reports[0].stamped + reports[1].stamped) == sorted(ids), reports  # each once, none twice
+    assert reports[0].stamped and reports[1].stamped, reports  # and the two jobs shared the work
+    for i in ids:
+        assert status_of(app, i) == ("", 1)
+        assert claim_of(app, i) == ("", None)  # released
+    completed = events(app, "stamp_completed")
+    assert sorted(int(e.object_id) for e in completed) == sorted(ids)
+
+
+def test_a_dead_nodes_claim_lapses_and_another_job_takes_it_over(make_saraban: MakeSaraban, any_db: str) -> None:
+    app = make_saraban(any_db, **BUDGETS)
+    (att,) = heavy_letters(app, 1)
+    # a node claims the attachment and dies before it stamps it
+    assert claim(app, att, claimer="node-a/1/dead")
+    assert not claim(app, att, claimer="node-b/2/alive")  # a claim holds against every other job
+    assert stamp_waiting(app) == JobReport()
+    assert status_of(app, att) == ("too_complex", 0)
+
+    # once the lease has run out, another node's job takes it over and stamps it
+    later = another_node(app, later=claim_lease(app.settings) + timedelta(seconds=1))
+    try:
+        report = stamp_waiting(later)
+    finally:
+        dispose(later)
+    assert report.stamped == [att] and report.failed == [], report
+    assert status_of(app, att) == ("", 1)
+    assert claim_of(app, att) == ("", None)
+    assert [int(e.object_id) for e in events(app, "stamp_completed")] == [att]

@@ -183,73 +183,39 @@ def load(
             tokens |= {f"unit:{g}", f"tree:{g}"}
             sent = arrived + timedelta(minutes=20)
             state = _unit_state(rng) if current else "completed"
-            reg_at = sent + timedelta(hours=1) if state != "sent" and state != "returned" else None
-            done_at = sent + timedelta(days=2) if state == "completed" else None
             line(
                 routes,
-                unit_route,
-                i,
-                office.central,
-                office.office,
-                None,
-                g,
-                None,
-                "ดำเนินการ",
-                None,
-                sent,
-                state,
-                done_at or reg_at or sent,
-                reg_at,
-                office.clerk[g] if reg_at else None,
-                None,
-                None,
-                None,
-                sent + timedelta(hours=1) if state == "returned" else None,
-                office.clerk[g] if state == "returned" else None,
-                "ไม่ใช่งานของกลุ่ม" if state == "returned" else "",
-                reg_at if state in ("forwarded", "completed") else None,
-                done_at,
-                None,
-                "",
-                None,
-                None,
+                *routing_row(
+                    unit_route,
+                    i,
+                    from_user=office.central,
+                    from_unit=office.office,
+                    to_unit=g,
+                    group_clerk=office.clerk[g],
+                    instruction="ดำเนินการ",
+                    sent=sent,
+                    state=state,
+                ),
             )
             if state in ("forwarded", "completed"):
                 for person in rng.sample(office.officers[g], rng.choice((1, 2))):
                     tokens.add(f"user:{person}:0")
+                    reg_at = group_registered_at(sent, state)
                     assert reg_at is not None
-                    p_sent = reg_at + timedelta(minutes=10)
                     p_state = rng.choice(("sent", "acknowledged")) if state == "forwarded" else "completed"
-                    ack = p_sent + timedelta(hours=2) if p_state != "sent" else None
-                    p_done = p_sent + timedelta(days=1) if p_state == "completed" else None
                     line(
                         routes,
-                        route_id,
-                        i,
-                        office.clerk[g],
-                        g,
-                        unit_route,
-                        None,
-                        person,
-                        "ดำเนินการ",
-                        None,
-                        p_sent,
-                        p_state,
-                        p_done or ack or p_sent,
-                        None,
-                        None,
-                        None,
-                        ack,
-                        person if ack else None,
-                        None,
-                        None,
-                        "",
-                        None,
-                        p_done,
-                        person if p_done else None,
-                        "แจ้งโรงเรียนแล้ว" if p_done else "",
-                        None,
-                        None,
+                        *routing_row(
+                            route_id,
+                            i,
+                            from_user=office.clerk[g],
+                            from_unit=g,
+                            parent_id=unit_route,
+                            to_user=person,
+                            instruction="ดำเนินการ",
+                            sent=reg_at + timedelta(minutes=10),
+                            state=p_state,
+                        ),
                     )
                     route_id += 1
         for t in sorted(tokens):
@@ -290,6 +256,92 @@ def load(
         )
     conn.commit()
     return route_id
+
+
+def group_registered_at(sent: datetime, state: str) -> datetime | None:
+    """When the group's clerk registered a letter routed to the group at ``sent`` (None: not yet, or returned)."""
+    return sent + timedelta(hours=1) if state not in ("sent", "returned") else None
+
+
+def routing_row(
+    route_id: int,
+    letter_id: int,
+    *,
+    from_user: int,
+    from_unit: int,
+    instruction: str,
+    sent: datetime,
+    state: str,
+    to_unit: int | None = None,
+    group_clerk: int | None = None,
+    parent_id: int | None = None,
+    to_user: int | None = None,
+) -> tuple[object, ...]:
+    """One ``routing`` row as the benches load it (this file and bench/scale.py), in the columns' order: a route to
+    a group (``to_unit``, registered or returned by its ``group_clerk``) or one on to an officer (``to_user``, under
+    the group's route ``parent_id``); the times of each step follow from ``state``."""
+    if to_user is None:
+        reg_at = group_registered_at(sent, state)
+        done_at = sent + timedelta(days=2) if state == "completed" else None
+        returned = state == "returned"
+        return (
+            route_id,
+            letter_id,
+            from_user,
+            from_unit,
+            parent_id,
+            to_unit,
+            None,
+            instruction,
+            None,
+            sent,
+            state,
+            done_at or reg_at or sent,
+            reg_at,
+            group_clerk if reg_at else None,
+            None,
+            None,
+            None,
+            sent + timedelta(hours=1) if returned else None,
+            group_clerk if returned else None,
+            "ไม่ใช่งานของกลุ่ม" if returned else "",
+            reg_at if state in ("forwarded", "completed") else None,
+            done_at,
+            None,
+            "",
+            None,
+            None,
+        )
+    ack = sent + timedelta(hours=2) if state != "sent" else None
+    p_done = sent + timedelta(days=1) if state == "completed" else None
+    return (
+        route_id,
+        letter_id,
+        from_user,
+        from_unit,
+        parent_id,
+        to_unit,
+        to_user,
+        instruction,
+        None,
+        sent,
+        state,
+        p_done or ack or sent,
+        None,
+        None,
+        None,
+        ack,
+        to_user if ack else None,
+        None,
+        None,
+        "",
+        None,
+        p_done,
+        to_user if p_done else None,
+        "แจ้งโรงเรียนแล้ว" if p_done else "",
+        None,
+        None,
+    )
 
 
 def _unit_state(rng: random.Random) -> str:

@@ -58,7 +58,17 @@ os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
 from bench.inbox import CASES as INBOX_CASES  # noqa: E402
-from bench.inbox import Office, Server, _plain, _unit_state, drop_database, measure, sign_in  # noqa: E402
+from bench.inbox import (  # noqa: E402
+    Office,
+    Server,
+    _plain,
+    _unit_state,
+    drop_database,
+    group_registered_at,
+    measure,
+    routing_row,
+    sign_in,
+)
 from bench.register import meta_json, pct  # noqa: E402
 from eval.corpus import SENDER_CODES, generate  # noqa: E402
 from search import SearchIndex  # noqa: E402
@@ -441,37 +451,21 @@ def load(
                 tokens |= {f"unit:{g}", f"tree:{g}"}
                 sent = arrived + timedelta(minutes=20)
                 state = _unit_state(rng) if is_open else "completed"
-                reg_at = sent + timedelta(hours=1) if state not in ("sent", "returned") else None
-                done_at = sent + timedelta(days=2) if state == "completed" else None
+                reg_at = group_registered_at(sent, state)
                 instruction = rng.choice(INSTRUCTIONS)
                 w.row(
                     "routing",
-                    unit_route,
-                    letter_id,
-                    clerk,
-                    p.office,
-                    None,
-                    g,
-                    None,
-                    instruction,
-                    None,
-                    sent,
-                    state,
-                    done_at or reg_at or sent,
-                    reg_at,
-                    p.group_clerk[g] if reg_at else None,
-                    None,
-                    None,
-                    None,
-                    sent + timedelta(hours=1) if state == "returned" else None,
-                    p.group_clerk[g] if state == "returned" else None,
-                    "ไม่ใช่งานของกลุ่ม" if state == "returned" else "",
-                    reg_at if state in ("forwarded", "completed") else None,
-                    done_at,
-                    None,
-                    "",
-                    None,
-                    None,
+                    *routing_row(
+                        unit_route,
+                        letter_id,
+                        from_user=clerk,
+                        from_unit=p.office,
+                        to_unit=g,
+                        group_clerk=p.group_clerk[g],
+                        instruction=instruction,
+                        sent=sent,
+                        state=state,
+                    ),
                 )
                 w.event(
                     sent,
@@ -495,36 +489,19 @@ def load(
                 routes += 1
                 p_sent = reg_at + timedelta(minutes=10)
                 p_state = rng.choice(("sent", "acknowledged")) if state == "forwarded" else "completed"
-                ack = p_sent + timedelta(hours=2) if p_state != "sent" else None
-                p_done = p_sent + timedelta(days=1) if p_state == "completed" else None
                 w.row(
                     "routing",
-                    route_id,
-                    letter_id,
-                    p.group_clerk[g],
-                    g,
-                    unit_route,
-                    None,
-                    person,
-                    instruction,
-                    None,
-                    p_sent,
-                    p_state,
-                    p_done or ack or p_sent,
-                    None,
-                    None,
-                    None,
-                    ack,
-                    person if ack else None,
-                    None,
-                    None,
-                    "",
-                    None,
-                    p_done,
-                    person if p_done else None,
-                    "แจ้งโรงเรียนแล้ว" if p_done else "",
-                    None,
-                    None,
+                    *routing_row(
+                        route_id,
+                        letter_id,
+                        from_user=p.group_clerk[g],
+                        from_unit=g,
+                        parent_id=unit_route,
+                        to_user=person,
+                        instruction=instruction,
+                        sent=p_sent,
+                        state=p_state,
+                    ),
                 )
                 w.event(
                     p_sent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -30,6 +31,37 @@ from service.users.offices import (
 )
 
 router = APIRouter()
+
+Show = Callable[..., HTMLResponse]
+AWAITING_HEAD = " (รอหัวหน้าส่วนราชการอนุมัติ เพราะเป็นสิทธิ์ด้านความลับหรือสิทธิ์อนุมัติ)"
+
+
+def _act(
+    request: Request,
+    page: Page,
+    csrf: str,
+    act: Callable[..., object],
+    *,
+    may: Action,
+    show: Show,
+    done: str | Callable[[Any], str],
+    missing_is_404: bool = False,
+) -> HTMLResponse:
+    """One administrator's change from a form: refused before the form is read (a plain 403, not a form error),
+    CSRF, one transaction; a refusal shows the Thai message on the page (``show``) and changes nothing.
+    ``done``: the message, or how to say it from what ``act`` returned; ``missing_is_404``: the page shown is the
+    object's own, so a missing object is the 404 page."""
+    require(page.actor, may)
+    check_csrf(page, csrf)
+    app = app_of(request)
+    try:
+        with app.tx() as uow:
+            result = act(uow.session, actor=page.actor, now=app.clock(), where=where(request))
+    except SarabanError as exc:
+        if missing_is_404 and isinstance(exc, NotFound):
+            raise
+        return show(request, page, status=exc.status, error=exc.thai)
+    return show(request, page, message=done if isinstance(done, str) else done(result))
 
 
 def _users_page(request: Request, page: Page, *, status: int = 200, message: str = "", error: str = "") -> HTMLResponse:
@@ -67,49 +99,39 @@ def users_create(
     clearance: Annotated[Clearance, Form()] = 0,
     csrf: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    require(page.actor, Action.MANAGE_USERS)  # refused before the form is read: a plain 403, not a form error
-    check_csrf(page, csrf)
-    app = app_of(request)
-    try:
-        with app.tx() as uow:
-            user = create_user(
-                uow.session,
-                username=username,
-                password=password,
-                full_name=full_name,
-                clearance=clearance,
-                roles=[(unit, role)],
-                now=app.clock(),
-                actor=page.actor,
-                where=where(request),
-            )
-            assert user.id is not None
-            pending = pending_of(uow.session, user.id)
-    except SarabanError as exc:
-        return _users_page(request, page, status=exc.status, error=exc.thai)
-    waiting = " ส่วนชั้นความลับและบทบาทด้านความลับรอหัวหน้าส่วนราชการอนุมัติ" if pending else ""
-    return _users_page(request, page, message=f"สร้างผู้ใช้ {username} แล้ว{waiting}")
+    def act(s: Any, **kw: Any) -> object:
+        user = create_user(
+            s,
+            username=username,
+            password=password,
+            full_name=full_name,
+            clearance=clearance,
+            roles=[(unit, role)],
+            **kw,
+        )
+        assert user.id is not None
+        return pending_of(s, user.id)
+
+    def done(pending: object) -> str:
+        waiting = " ส่วนชั้นความลับและบทบาทด้านความลับรอหัวหน้าส่วนราชการอนุมัติ" if pending else ""
+        return f"สร้างผู้ใช้ {username} แล้ว{waiting}"
+
+    return _act(request, page, csrf, act, may=Action.MANAGE_USERS, show=_users_page, done=done)
 
 
 @router.post("/admin/users/{user_id}/password", response_class=HTMLResponse)
 def users_reset(
     request: Request, user_id: Id, page: PageDep, password: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
 ) -> HTMLResponse:
-    require(page.actor, Action.MANAGE_USERS)  # refused before the form is read: a plain 403, not a form error
-    check_csrf(page, csrf)
-    app = app_of(request)
-    try:
-        with app.tx() as uow:
-            pending = reset_password(
-                uow.session, user_id=user_id, password=password, now=app.clock(), actor=page.actor, where=where(request)
-            )
-    except SarabanError as exc:
-        return _users_page(request, page, status=exc.status, error=exc.thai)
-    if pending is not None:
-        return _users_page(
-            request, page, message="ส่งคำขอตั้งรหัสผ่านใหม่แล้ว รอหัวหน้าส่วนราชการอนุมัติ (บัญชีนี้เข้าถึงความลับหรืออนุมัติคำขอ)"
-        )
-    return _users_page(request, page, message="ตั้งรหัสผ่านใหม่แล้ว")
+    def act(s: Any, **kw: Any) -> int | None:
+        return reset_password(s, user_id=user_id, password=password, **kw)
+
+    def done(pending: int | None) -> str:
+        if pending is not None:
+            return "ส่งคำขอตั้งรหัสผ่านใหม่แล้ว รอหัวหน้าส่วนราชการอนุมัติ (บัญชีนี้เข้าถึงความลับหรืออนุมัติคำขอ)"
+        return "ตั้งรหัสผ่านใหม่แล้ว"
+
+    return _act(request, page, csrf, act, may=Action.MANAGE_USERS, show=_users_page, done=done)
 
 
 def _grants_page(request: Request, page: Page, *, status: int = 200, message: str = "") -> HTMLResponse:
@@ -181,24 +203,16 @@ def user_page(request: Request, page: PageDep, user_id: Id) -> HTMLResponse:
     return _user_page(request, page, user_id)
 
 
-def _act(
+def _user_act(
     request: Request, page: Page, user_id: int, csrf: str, done: str, act: Callable[..., int | None]
 ) -> HTMLResponse:
-    """One administrator's change from a form: refused before the form is read (403), CSRF, one transaction; a
-    refusal shows the Thai message on the account's page and changes nothing."""
-    require(page.actor, Action.MANAGE_USERS)
-    check_csrf(page, csrf)
-    app = app_of(request)
-    try:
-        with app.tx() as uow:
-            pending = act(uow.session, actor=page.actor, now=app.clock(), where=where(request))
-    except SarabanError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return _user_page(request, page, user_id, status=exc.status, error=exc.thai)
-    if pending is not None:
-        done += " (รอหัวหน้าส่วนราชการอนุมัติ เพราะเป็นสิทธิ์ด้านความลับหรือสิทธิ์อนุมัติ)"
-    return _user_page(request, page, user_id, message=done)
+    """A change to one account, shown on its page; a change that waits for the head of the office says so."""
+
+    def said(pending: int | None) -> str:
+        return done + (AWAITING_HEAD if pending is not None else "")
+
+    show = partial(_user_page, user_id=user_id)
+    return _act(request, page, csrf, act, may=Action.MANAGE_USERS, show=show, done=said, missing_is_404=True)
 
 
 @router.post("/admin/users/{user_id}/deactivate", response_class=HTMLResponse)
@@ -206,7 +220,7 @@ def user_deactivate(request: Request, page: PageDep, user_id: Id, csrf: Annotate
     def act(s: Any, **kw: Any) -> None:
         set_active(s, user_id=user_id, active=False, **kw)
 
-    return _act(request, page, user_id, csrf, "ระงับบัญชีแล้ว (ข้อมูลยังอยู่ครบ เปิดใช้ใหม่ได้)", act)
+    return _user_act(request, page, user_id, csrf, "ระงับบัญชีแล้ว (ข้อมูลยังอยู่ครบ เปิดใช้ใหม่ได้)", act)
 
 
 @router.post("/admin/users/{user_id}/reactivate", response_class=HTMLResponse)
@@ -214,7 +228,7 @@ def user_reactivate(request: Request, page: PageDep, user_id: Id, csrf: Annotate
     def act(s: Any, **kw: Any) -> None:
         set_active(s, user_id=user_id, active=True, **kw)
 
-    return _act(request, page, user_id, csrf, "เปิดใช้บัญชีแล้ว", act)
+    return _user_act(request, page, user_id, csrf, "เปิดใช้บัญชีแล้ว", act)
 
 
 @router.post("/admin/users/{user_id}/unlock", response_class=HTMLResponse)
@@ -222,7 +236,7 @@ def user_unlock(request: Request, page: PageDep, user_id: Id, csrf: Annotated[st
     def act(s: Any, **kw: Any) -> None:
         unlock(s, user_id=user_id, **kw)
 
-    return _act(request, page, user_id, csrf, "ปลดล็อกบัญชีแล้ว", act)
+    return _user_act(request, page, user_id, csrf, "ปลดล็อกบัญชีแล้ว", act)
 
 
 @router.post("/admin/users/{user_id}/edit", response_class=HTMLResponse)
@@ -237,7 +251,7 @@ def user_edit(
     def act(s: Any, **kw: Any) -> int | None:
         return update_user(s, user_id=user_id, full_name=full_name, clearance=clearance, **kw)
 
-    return _act(request, page, user_id, csrf, "บันทึกการแก้ไขแล้ว", act)
+    return _user_act(request, page, user_id, csrf, "บันทึกการแก้ไขแล้ว", act)
 
 
 @router.post("/admin/users/{user_id}/roles", response_class=HTMLResponse)
@@ -252,7 +266,7 @@ def user_add_role(
     def act(s: Any, **kw: Any) -> int | None:
         return add_membership(s, user_id=user_id, unit=unit, role=role, **kw)
 
-    return _act(request, page, user_id, csrf, "เพิ่มบทบาทแล้ว", act)
+    return _user_act(request, page, user_id, csrf, "เพิ่มบทบาทแล้ว", act)
 
 
 @router.post("/admin/users/{user_id}/roles/{membership_id}/remove", response_class=HTMLResponse)
@@ -262,7 +276,7 @@ def user_remove_role(
     def act(s: Any, **kw: Any) -> None:
         remove_membership(s, user_id=user_id, membership_id=membership_id, **kw)
 
-    return _act(request, page, user_id, csrf, "นำบทบาทออกแล้ว", act)
+    return _user_act(request, page, user_id, csrf, "นำบทบาทออกแล้ว", act)
 
 
 # ---------------------------------------------------------------------------------------------- units
@@ -295,19 +309,13 @@ def units_create(
     internal: Annotated[bool, Form()] = False,
     csrf: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    require(page.actor, Action.MANAGE_UNITS)
-    check_csrf(page, csrf)
-    app = app_of(request)
-    try:
-        with app.tx() as uow:
-            create_unit(
-                uow.session, actor=page.actor, code=code, name=name, kind=kind, short_name=short_name,
-                letter_code=letter_code, address=address, parent=parent, internal=internal, now=app.clock(),
-                where=where(request),
-            )  # fmt: skip
-    except SarabanError as exc:
-        return _units_page(request, page, status=exc.status, error=exc.thai)
-    return _units_page(request, page, message=f"เพิ่มหน่วยงาน {name} แล้ว")
+    def act(s: Any, **kw: Any) -> object:
+        return create_unit(
+            s, code=code, name=name, kind=kind, short_name=short_name, letter_code=letter_code, address=address,
+            parent=parent, internal=internal, **kw,
+        )  # fmt: skip
+
+    return _act(request, page, csrf, act, may=Action.MANAGE_UNITS, show=_units_page, done=f"เพิ่มหน่วยงาน {name} แล้ว")
 
 
 def _unit_page(
@@ -336,20 +344,15 @@ def unit_edit(
     address: Annotated[Text, Form(max_length=1000)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    require(page.actor, Action.MANAGE_UNITS)
-    check_csrf(page, csrf)
-    app = app_of(request)
-    try:
-        with app.tx() as uow:
-            update_unit(
-                uow.session, actor=page.actor, unit_id=unit_id, name=name, short_name=short_name,
-                letter_code=letter_code, address=address, now=app.clock(), where=where(request),
-            )  # fmt: skip
-    except SarabanError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return _unit_page(request, page, unit_id, status=exc.status, error=exc.thai)
-    return _unit_page(request, page, unit_id, message="บันทึกการแก้ไขแล้ว")
+    def act(s: Any, **kw: Any) -> object:
+        return update_unit(
+            s, unit_id=unit_id, name=name, short_name=short_name, letter_code=letter_code, address=address, **kw
+        )
+
+    show = partial(_unit_page, unit_id=unit_id)
+    return _act(
+        request, page, csrf, act, may=Action.MANAGE_UNITS, show=show, done="บันทึกการแก้ไขแล้ว", missing_is_404=True
+    )
 
 
 # ---------------------------------------------------------------------------------------------- registries
@@ -383,15 +386,7 @@ def registries_page(request: Request, page: PageDep) -> HTMLResponse:
 
 
 def _registry_act(request: Request, page: Page, csrf: str, done: str, act: Callable[..., object]) -> HTMLResponse:
-    require(page.actor, Action.MANAGE_REGISTRIES)  # refused before the form is read: a plain 403
-    check_csrf(page, csrf)
-    app = app_of(request)
-    try:
-        with app.tx() as uow:
-            act(uow.session, actor=page.actor, now=app.clock(), where=where(request))
-    except SarabanError as exc:
-        return _registries_page(request, page, status=exc.status, error=exc.thai)
-    return _registries_page(request, page, message=done)
+    return _act(request, page, csrf, act, may=Action.MANAGE_REGISTRIES, show=_registries_page, done=done)
 
 
 @router.post("/admin/registries", response_class=HTMLResponse)

@@ -280,40 +280,12 @@ def routing_row(
     """One ``routing`` row as the benches load it (this file and bench/scale.py), in the columns' order: a route to
     a group (``to_unit``, registered or returned by its ``group_clerk``) or one on to an officer (``to_user``, under
     the group's route ``parent_id``); the times of each step follow from ``state``."""
-    if to_user is None:
-        reg_at = group_registered_at(sent, state)
-        done_at = sent + timedelta(days=2) if state == "completed" else None
-        returned = state == "returned"
-        return (
-            route_id,
-            letter_id,
-            from_user,
-            from_unit,
-            parent_id,
-            to_unit,
-            None,
-            instruction,
-            None,
-            sent,
-            state,
-            done_at or reg_at or sent,
-            reg_at,
-            group_clerk if reg_at else None,
-            None,
-            None,
-            None,
-            sent + timedelta(hours=1) if returned else None,
-            group_clerk if returned else None,
-            "ไม่ใช่งานของกลุ่ม" if returned else "",
-            reg_at if state in ("forwarded", "completed") else None,
-            done_at,
-            None,
-            "",
-            None,
-            None,
-        )
-    ack = sent + timedelta(hours=2) if state != "sent" else None
-    p_done = sent + timedelta(days=1) if state == "completed" else None
+    to_group = to_user is None
+    reg_at = group_registered_at(sent, state) if to_group else None
+    returned = to_group and state == "returned"
+    ack = sent + timedelta(hours=2) if not to_group and state != "sent" else None
+    done_at = sent + (timedelta(days=2) if to_group else timedelta(days=1)) if state == "completed" else None
+    done_by = to_user if done_at and not to_group else None
     return (
         route_id,
         letter_id,
@@ -326,19 +298,19 @@ def routing_row(
         None,
         sent,
         state,
-        p_done or ack or sent,
-        None,
-        None,
+        done_at or ack or reg_at or sent,
+        reg_at,
+        group_clerk if reg_at else None,
         None,
         ack,
         to_user if ack else None,
-        None,
-        None,
-        "",
-        None,
-        p_done,
-        to_user if p_done else None,
-        "แจ้งโรงเรียนแล้ว" if p_done else "",
+        sent + timedelta(hours=1) if returned else None,
+        group_clerk if returned else None,
+        "ไม่ใช่งานของกลุ่ม" if returned else "",
+        reg_at if state in ("forwarded", "completed") else None,
+        done_at,
+        done_by,
+        "แจ้งโรงเรียนแล้ว" if done_by else "",
         None,
         None,
     )

@@ -9,9 +9,7 @@ configured number answer ``bad_credentials``, every other one ``account_locked``
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,7 +19,8 @@ import pytest
 from sqlmodel import select
 
 from service.models import User
-from tests.conftest import MakeSaraban, free_port
+from tests.conftest import MakeSaraban
+from tests.serveproc import ServeProcess
 
 pytestmark = pytest.mark.postgres
 
@@ -32,7 +31,6 @@ def test_forty_parallel_wrong_passwords_lock_after_exactly_the_limit(
     make_saraban: MakeSaraban, pg_url: str, tmp_path: Path
 ) -> None:
     app = make_saraban(pg_url)  # the demo office, copied into this test's database
-    port = free_port()
     env = {
         **os.environ,
         "SARABAN_DATABASE_URL": pg_url,
@@ -41,43 +39,11 @@ def test_forty_parallel_wrong_passwords_lock_after_exactly_the_limit(
         "SARABAN_INDEX_MODE": "worker",
         "SARABAN_OCR": "off",
     }
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        # what `saraban serve --workers 2` runs, without the CLI's own start-up (the database is migrated already)
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "service.app:app_from_env",
-            "--workers",
-            "2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--timeout-worker-healthcheck",
-            "120",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    # what `saraban serve --workers 2` runs, without the CLI's own start-up (the database is migrated already)
+    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "service.app:app_from_env", "--workers", "2"]
+    uvicorn += ["--host", "127.0.0.1", "--log-level", "warning", "--timeout-worker-healthcheck", "120"]
+    with ServeProcess(uvicorn, env=env, cwd=tmp_path, log=tmp_path / "server.log") as server:
+        url = server.healthy().url
 
         def attempt(i: int) -> str:
             r = httpx.post(
@@ -95,10 +61,3 @@ def test_forty_parallel_wrong_passwords_lock_after_exactly_the_limit(
         # and the right password is refused too while the lock holds
         r = httpx.post(f"{url}/api/v1/auth/token", data={"username": "officer", "password": "saraban-demo"})
         assert r.json()["code"] == "account_locked"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

@@ -8,14 +8,11 @@ behind.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,70 +20,35 @@ import httpx
 import psutil
 import pytest
 
-from tests.conftest import DatabaseTemplates, free_port
+from tests.conftest import DatabaseTemplates
+from tests.serveproc import SAR, ServeProcess, wait_for
 
-SAR = Path(sys.executable).parent / "saraban"
 PASSWORD = "saraban-demo"
 
 
-def wait_for(check: Callable[[], object], *, timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError, psutil.Error):
-            got = check()
-            if got:
-                return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Serve:
+class Serve(ServeProcess):
     def __init__(self, tmp: Path, data_dir: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SARABAN_") or k.startswith("SARABAN_PASSWORD")}
         env |= {"SARABAN_DATA_DIR": str(data_dir), "SARABAN_OCR": "off", "SARABAN_INDEX_GATHER_MS": "50"}
-        self.log = (tmp / "serve.log").open("wb")
-        self.proc = subprocess.Popen(
-            [str(SAR), "serve", "--port", str(self.port), "--workers", "2"],
-            env=env,
-            cwd=tmp,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def children(self) -> list[psutil.Process]:
-        return psutil.Process(self.proc.pid).children(recursive=True)
+        super().__init__([str(SAR), "serve", "--workers", "2"], env=env, cwd=tmp, log=tmp / "serve.log")
+        self.base = self.url
 
     def index_worker(self) -> psutil.Process | None:
         workers = [p for p in self.children() if p.cmdline()[-1:] == ["worker"]]
         assert len(workers) <= 1, workers
         return workers[0] if workers else None
 
-    def output(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")
-
 
 @pytest.fixture
 def served(tmp_path: Path, database_templates: DatabaseTemplates) -> Iterator[Serve]:
     data_dir = tmp_path / "var"
     database_templates.copy_sqlite(data_dir)  # migrated, with the demo office
-    s = Serve(tmp_path, data_dir)
-    try:
+    with Serve(tmp_path, data_dir) as s:
         yield s
-    finally:
-        if s.proc.poll() is None:
-            with contextlib.suppress(psutil.Error):
-                for child in s.children():
-                    child.kill()
-            s.proc.kill()
-            s.proc.wait()
-        s.log.close()
 
 
 def test_serve_supervises_servers_and_the_index_worker(served: Serve) -> None:
-    wait_for(lambda: httpx.get(f"{served.base}/healthz", timeout=5).status_code == 200, timeout=120, what="healthz")
+    served.healthy()
     servers = [p for p in served.children() if "service.serving" in p.cmdline()]
     assert len(servers) == 2, served.output()
     worker = served.index_worker()

@@ -10,15 +10,12 @@ registrations is restarted and resumes from its cursor with nothing lost, while 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -34,47 +31,33 @@ from service.config import Settings
 from service.context import build
 from service.indexing.replica import read_state
 from tests.archive_kit import file_letters, use_clock
-from tests.conftest import DatabaseTemplates, dispose, free_port, login, need, pg_available, pg_database_url
+from tests.conftest import DatabaseTemplates, dispose, login, need, pg_available, pg_database_url
+from tests.serveproc import SAR, ServeProcess, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
 
-SAR = Path(sys.executable).parent / "saraban"
 PASSWORD = "saraban-demo"
 SOON = 20.0  # seconds: "within a few seconds" with room for a loaded 2-core machine
 
 
-def wait_for(check: Callable[[], Any], *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError, psutil.Error):
-            got = check()
-            if got:
-                return got
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Node:
+class Node(ServeProcess):
     """One app node: `saraban serve` (a server process and the supervised index worker) on its own data dir."""
 
     def __init__(self, name: str, root: Path, env: dict[str, str]) -> None:
         self.name = name
         self.data_dir = root / name
         self.data_dir.mkdir(parents=True)
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = (root / f"{name}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [str(SAR), "serve", "--port", str(self.port), "--workers", "1"],
+        super().__init__(
+            [str(SAR), "serve", "--workers", "1"],
             env={**env, "SARABAN_DATA_DIR": str(self.data_dir), "SARABAN_NODE_ID": name},
             cwd=self.data_dir,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            log=root / f"{name}.log",
         )
+        self.base = self.url
         self.http: httpx.Client | None = None
 
     def ready(self) -> httpx.Client:
-        wait_for(lambda: httpx.get(f"{self.base}/healthz", timeout=5).status_code == 200, timeout=300, what="healthz")
+        self.healthy(timeout=300)
         r = httpx.post(f"{self.base}/api/v1/auth/token", data={"username": "central", "password": PASSWORD})
         assert r.status_code == 200, r.text
         token = r.json()["access_token"]
@@ -86,8 +69,7 @@ class Node:
         return self.http
 
     def index_worker(self) -> psutil.Process | None:
-        kids = psutil.Process(self.proc.pid).children(recursive=True)
-        workers = [p for p in kids if p.cmdline()[-1:] == ["worker"]]
+        workers = [p for p in self.children() if p.cmdline()[-1:] == ["worker"]]
         assert len(workers) <= 1, workers
         return workers[0] if workers else None
 
@@ -104,24 +86,10 @@ class Node:
         state = read_state(self.data_dir / "index")
         return state.applied if state is not None else 0
 
-    def output(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
+    def stop(self, *, timeout: float = 60) -> None:
         if self.http is not None:
             self.http.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(psutil.Error):
-                    for child in psutil.Process(self.proc.pid).children(recursive=True):
-                        child.kill()
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        super().stop(timeout=timeout)
 
 
 class Cluster:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -24,50 +23,24 @@ import pytest
 
 from service.demo import DEMO_PASSWORD
 from tests.bombs import flate_bomb_pdf, pixel_bomb_png
-from tests.conftest import DatabaseTemplates, free_port
+from tests.conftest import DatabaseTemplates
 from tests.samples import thai_letter_pdf
+from tests.serveproc import ServeProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 
 
-class ServerProcess:
+class ServerProcess(ServeProcess):
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "SARABAN_DATA_DIR": str(data_dir), "SARABAN_DATABASE_URL": "", "SARABAN_OCR": "off"}
-        self.log = (data_dir / "server.log").open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--port", str(self.port)],
-            env=env,
-            cwd=ROOT,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 120
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {(data_dir / 'server.log').read_text()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
+        super().__init__([sys.executable, "-m", "service", "serve"], env=env, cwd=ROOT, log=data_dir / "server.log")
+        self.healthy()
         self.process = psutil.Process(self.proc.pid)
 
     def rss(self) -> int:
         return int(self.process.memory_info().rss)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 class Peak:
@@ -108,11 +81,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_templates: Databas
     left = data_dir / "tmp" / "staged-killed.part"
     left.write_bytes(b"x" * 4096)  # what a kill -9 during an upload left, a little before the restart
     os.utime(left, (time.time() - 5, time.time() - 5))
-    s = ServerProcess(data_dir)
-    try:
+    with ServerProcess(data_dir) as s:
         yield s
-    finally:
-        s.stop()
 
 
 def _token(server: ServerProcess, user: str) -> dict[str, str]:

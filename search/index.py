@@ -491,6 +491,14 @@ DENSE_SHARE = 32
 #: document frequency is at most this many times the candidates left (reading a long list costs more than checking
 #: a few candidates' atom sequences)
 PAIR_AND_FACTOR = 4
+#: a phrase whose candidates are at least 1/this of the index is counted in every document of each segment (one
+#: C-level pass per segment) and the counts are cached per segment and phrase (:meth:`_View.phrase_counts`):
+#: a phrase found in most letters is then a cached "posting list" of its own; rarer phrases count only their
+#: candidates, every time
+PHRASE_CACHE_SHARE = 2
+#: a single-phrase query ranks its candidates by walking the (occurrences, length byte) pairs best first
+#: (:meth:`_View.top_phrase`) when there are at most this many pairs; else every candidate is scored
+PHRASE_WALK_PAIRS = 4096
 #: date sorts walk the whole index's date order (and stop after the page) when the matches are at least 1/this of
 #: the index; fewer matches are ranked by a key per match (walking would pass over many non-matches first)
 DATE_WALK_SHARE = 8
@@ -533,6 +541,11 @@ def count_run(seq: bytes, pattern: bytes) -> int:
     """How often the atoms ``pattern`` occur in a row in ``seq`` (non-overlapping occurrences; whole atoms only,
     thanks to the marker bit of :func:`_atom_code`)."""
     return seq.count(pattern) if pattern else 0
+
+
+#: ``bytes.translate`` tables: byte value ``v`` → 1, all others → 0 (``_EQ[v]``); any non-zero → 1 (``_NONZERO``)
+_EQ = [bytes(int(i == v) for i in range(256)) for v in range(256)]
+_NONZERO = bytes([0] + [1] * 255)
 
 
 def _doc_map(docs: Iterable[int], n: int) -> int:
@@ -589,6 +602,7 @@ class _View:
         ]
         self._lock = threading.Lock()
         self._lengths: bytes | None = None
+        self._length_values: list[int] | None = None
         self._dates: array | None = None  # type: ignore[type-arg]
         self._date_order: list[int] | None = None
         self._maps: OrderedDict[Any, int] = OrderedDict()
@@ -645,6 +659,65 @@ class _View:
                 col = self.engine.segment_column(seg, "atoms", _atoms_column)
                 out += col.counts(list(map(add, ds, repeat(-off))) if off else ds, pattern)
         return out
+
+    def phrase_counts(self, pattern: bytes) -> tuple[bytes, dict[int, int]]:
+        """How many times every document of the index holds ``pattern`` (a phrase's atom hashes) in its ``atoms``
+        column: one byte per document (capped at 255) and the exact count of those above 255. Counted in every
+        document of each segment and cached per segment (:meth:`_Engine.segment_phrase_counts`)."""
+        parts: list[bytes] = []
+        over: dict[int, int] = {}
+        for seg in self.segments:
+            cb, seg_over = self.engine.segment_phrase_counts(seg, pattern)
+            parts.append(cb)
+            over.update((seg.offset + d, c) for d, c in seg_over.items())
+        return b"".join(parts), over
+
+    def length_map(self, lb: int) -> int:
+        """The documents whose body length byte is ``lb``, as a doc map (cached per generation)."""
+        return self._cached_map(("length", lb), lambda: int.from_bytes(self.lengths.translate(_EQ[lb]), "little"))
+
+    @property
+    def length_values(self) -> list[int]:
+        """The body length bytes that occur, ascending."""
+        if self._length_values is None:
+            self._length_values = [b for b in range(256) if b in self.lengths]
+        return self._length_values
+
+    def top_phrase(self, docs: int, counts: bytes, c: float, limit: int) -> list[tuple[int, float]] | None:
+        """The best ``limit`` (doc, score) of the doc map ``docs`` for a query that is one phrase, whose occurrences
+        in each document are ``counts`` (one byte per document, none above 255): the score ``c * tf / (tf + norm)``
+        depends only on (occurrences, length byte), so the (occurrences, length byte) pairs are ranked by their
+        score and walked best first, the documents of each pair found as the AND of three doc maps — no score per
+        document. The same scores (the same float operations) and order (ties: the lower doc number) as scoring
+        every document; ``None`` when there are too many pairs."""
+        tfs = [t for t in range(255, 0, -1) if t in counts]
+        norm = self.norm
+        pairs = [
+            (c * float(t) / (float(t) + norm[lb]), t, lb) for t in tfs for lb in self.length_values
+        ]  # (c * tf) / (tf + dn): the operations of the column-wise scoring, in its order
+        if len(pairs) > PHRASE_WALK_PAIRS:
+            return None
+        pairs.sort(key=lambda x: -x[0])
+        n = self.doc_count_all
+        by_tf: dict[int, int] = {}
+        out: list[tuple[int, float]] = []
+        i = 0
+        while i < len(pairs) and len(out) < limit:
+            score = pairs[i][0]
+            j = i
+            m = 0
+            while j < len(pairs) and pairs[j][0] == score:  # equal scores: their documents by doc number
+                _sc, t, lb = pairs[j]
+                tm = by_tf.get(t)
+                if tm is None:
+                    tm = by_tf[t] = docs & int.from_bytes(counts.translate(_EQ[t]), "little")
+                if tm:
+                    m |= tm & self.length_map(lb)
+                j += 1
+            if m:
+                out.extend(zip(_map_docs(m, n), repeat(score)))
+            i = j
+        return out[:limit]
 
     # -- posting lists and doc sets ---------------------------------------------------------------------------
 
@@ -831,6 +904,7 @@ class _AltState:
     dfs: list[int]
     docs: int = 0  # a doc map
     runs: tuple[list[int], list[int]] | None = None  # phrase checked on atom sequences: docs, occurrences
+    counts: tuple[bytes, dict[int, int]] | None = None  # phrase counted in every document (_View.phrase_counts)
 
 
 class _Engine:
@@ -887,6 +961,24 @@ class _Engine:
         deque(map(marks.__setitem__, self.segment_postings(seg, fieldname, text).ids, repeat(1)), maxlen=0)
         out = bytes(marks)
         self._put(key, out, len(out) // 8 + 16)
+        return out
+
+    def segment_phrase_counts(self, seg: Segment, pattern: bytes) -> tuple[bytes, dict[int, int]]:
+        """How many times each document of the segment holds ``pattern`` in its ``atoms`` column: a byte per
+        document (capped at 255) and {doc: count} of those above 255. Cached (segments never change)."""
+        key = (seg.key, "phrase", "atoms", pattern.hex())
+        hit = self._get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        with self.read_lock:
+            col = self.segment_column(seg, "atoms", _atoms_column)
+            counts = col.counts(range(seg.doc_count_all), pattern)
+        try:
+            out: tuple[bytes, dict[int, int]] = (bytes(counts), {})
+        except ValueError:  # a count above 255
+            over = {d: k for d, k in enumerate(counts) if k > 255}
+            out = (bytes(map(min, counts, repeat(255))), over)
+        self._put(key, out, len(out[0]) // 8 + 16 + len(out[1]))
         return out
 
     def frontiers(
@@ -1007,6 +1099,13 @@ class _Engine:
                     if o is not st:
                         others |= o.docs & cands
                 check = st.docs if sort == "relevance" else st.docs & ~others
+                if self.cache_units > 0 and check.bit_count() * PHRASE_CACHE_SHARE >= n:
+                    st.counts = view.phrase_counts(atom_hashes(st.alt.atoms))
+                    failed = check & ~int.from_bytes(st.counts[0].translate(_NONZERO), "little")
+                    if failed:
+                        st.docs &= ~failed
+                        cands &= ~(failed & ~others)
+                    continue
                 checked = _map_docs(check, n)
                 counts = view.count_runs(checked, atom_hashes(st.alt.atoms))
                 st.runs = (checked, counts)
@@ -1022,6 +1121,12 @@ class _Engine:
             return 0, []
         if sort != "relevance":
             return total, [(d, 0.0) for d in view.top_by_date(cands, limit, desc=sort == "date_desc")]
+        if len(states) == 1 and len(states[0]) == 1 and states[0][0].counts is not None and not states[0][0].counts[1]:
+            st = states[0][0]  # one phrase, counted in every document: rank (occurrences, length) pairs
+            c = st.alt.boost * sum(view.idf(df) for df in st.dfs) * (BM25_K1 + 1)
+            top = view.top_phrase(cands, st.counts[0], c, limit)
+            if top is not None:
+                return total, top
         return total, _top_k(self._scores(view, states, cands), limit)
 
     @staticmethod
@@ -1051,6 +1156,15 @@ class _Engine:
                         tfs = list(map(float, counts))
                     else:
                         tfs = list(map(float, map(dict(zip(checked, counts, strict=True)).__getitem__, mine)))
+                    idf = sum(view.idf(df) for df in st.dfs)
+                elif st.counts is not None:  # a phrase counted in every document
+                    cb, over = st.counts
+                    if over:
+                        tfs = [float(over.get(d, cb[d])) for d in mine]
+                    elif dense:
+                        tfs = list(map(float, compress(cb, marks)))
+                    else:
+                        tfs = list(map(float, map(cb.__getitem__, mine)))
                     idf = sum(view.idf(df) for df in st.dfs)
                 else:
                     p = view.postings(a.field, a.terms[0])

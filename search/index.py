@@ -47,10 +47,11 @@ from whoosh.index import LockError
 from search import whoosh_layout
 from search.thai import (
     ThaiTokenizer,
+    _chunk_analysis_cached,
+    _iter_chunks,
     atoms,
     find_letter_numbers,
     index_atoms,
-    index_terms,
     letter_no_keys,
     letter_no_query_key,
     normalize,
@@ -374,8 +375,10 @@ def fast_highlight(text: str, terms: frozenset[str], *, maxchars: int = 220, sur
     and generator layers (it was two thirds of a word query's time). ``tests/unit/test_search_highlight.py`` checks
     that both agree."""
     norm, offs = normalize_with_map(text)
-    # the token stream: (start, end, matched, term), in the analyzer's order
-    toks = [(offs[s], offs[e], w in terms, w) for w, _p, s, e in index_terms(norm)]
+    # the token stream: (start, end, matched, term), in the analyzer's order (index_terms without positions)
+    toks: list[tuple[int, int, bool, str]] = []
+    for chunk, base in _iter_chunks(norm):
+        toks += [(offs[base + s], offs[base + e], w in terms, w) for w, _p, s, e in _chunk_analysis_cached(chunk)[0]]
     # ContextFragmenter.fragment_tokens
     frags: list[tuple[int, int, list[tuple[int, int, str]]]] = []
     first: int | None = None
@@ -609,6 +612,8 @@ class _View:
         self._map_bytes = 0
         self._merged: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._merged_units = 0
+        self._scores: OrderedDict[tuple[str, str, float], array] = OrderedDict()  # type: ignore[type-arg]
+        self._scores_units = 0
 
     # -- per-document columns ---------------------------------------------------------------------------------
 
@@ -718,6 +723,31 @@ class _View:
                 out.extend(zip(_map_docs(m, n), repeat(score)))
             i = j
         return out[:limit]
+
+    def term_scores(self, fieldname: str, text: str, c: float) -> array:  # type: ignore[type-arg]
+        """BM25 of every posting of the term (``c * tf / (tf + norm[length])``, the float operations of the
+        column-wise scoring in its order), aligned with :meth:`postings`: what a query with the term adds for each
+        of its documents, computed once per generation (it depends on the collection statistics only) and kept
+        while the budget allows."""
+        key = (fieldname, text, c)
+        with self._lock:
+            hit = self._scores.get(key)
+            if hit is not None:
+                self._scores.move_to_end(key)
+                return hit
+        p = self.postings(fieldname, text)
+        dn = map(self.norm.__getitem__, map(self.lengths.__getitem__, p.ids))
+        w1, w2 = (p.weights, p.weights) if p.weights is not None else (repeat(1.0, p.df), repeat(1.0, p.df))
+        col = array("d", map(truediv, map(mul, repeat(c), w1), map(add, w2, dn)))
+        budget = self.engine.cache_units // 2
+        with self._lock:
+            if key not in self._scores and p.df <= budget // 2:
+                self._scores[key] = col
+                self._scores_units += p.df
+            while self._scores_units > budget and self._scores:
+                _k, old = self._scores.popitem(last=False)
+                self._scores_units -= len(old)
+        return col
 
     # -- posting lists and doc sets ---------------------------------------------------------------------------
 
@@ -1121,12 +1151,13 @@ class _Engine:
             return 0, []
         if sort != "relevance":
             return total, [(d, 0.0) for d in view.top_by_date(cands, limit, desc=sort == "date_desc")]
-        if len(states) == 1 and len(states[0]) == 1 and states[0][0].counts is not None and not states[0][0].counts[1]:
-            st = states[0][0]  # one phrase, counted in every document: rank (occurrences, length) pairs
-            c = st.alt.boost * sum(view.idf(df) for df in st.dfs) * (BM25_K1 + 1)
-            top = view.top_phrase(cands, st.counts[0], c, limit)
-            if top is not None:
-                return total, top
+        one = states[0][0] if len(states) == 1 and len(states[0]) == 1 else None
+        if one is not None and one.counts is not None and not one.counts[1]:
+            # one phrase, counted in every document: rank its (occurrences, length) pairs
+            c = one.alt.boost * sum(view.idf(df) for df in one.dfs) * (BM25_K1 + 1)
+            ranked = view.top_phrase(cands, one.counts[0], c, limit)
+            if ranked is not None:
+                return total, ranked
         return total, _top_k(self._scores(view, states, cands), limit)
 
     @staticmethod
@@ -1146,6 +1177,7 @@ class _Engine:
                 if not st.docs:
                     continue
                 a = st.alt
+                column: Iterable[int] | None = None
                 every = st.docs == cands
                 mine = docs if every else _map_docs(st.docs, n)
                 dense = len(mine) * DENSE_SHARE >= n  # many: passes over whole columns; few: a look-up each
@@ -1168,21 +1200,31 @@ class _Engine:
                     idf = sum(view.idf(df) for df in st.dfs)
                 else:
                     p = view.postings(a.field, a.terms[0])
-                    if dense and len(mine) * 16 >= p.df:
+                    if dense and len(mine) * 16 >= p.df and a.field == "body" and view.engine.cache_units > 0:
+                        # which postings are candidates; the scores come from the term's column
+                        column = compress(marks, _map_bytes(view.term_map(a.field, a.terms[0]), n))
+                        tfs = []
+                    elif dense and len(mine) * 16 >= p.df:
                         tfs = p.weights_in(marks, _map_bytes(view.term_map(a.field, a.terms[0]), n), len(mine))
                     else:
                         tfs = p.weights_at(mine)
                     idf = view.idf(st.dfs[0])
                 if a.field in ("body", "pair"):
                     c = a.boost * idf * (BM25_K1 + 1)
-                    if every and norms is not None:
-                        dn = norms
+                    part: Iterable[float]
+                    if column is not None:  # the term's scores, computed once per generation
+                        part = list(compress(view.term_scores(a.field, a.terms[0], c), column))
+                        if len(part) != len(mine):
+                            raise ValueError("marked docs that are not in the posting list")
                     else:
-                        lbs = compress(lengths, marks) if dense else map(lengths.__getitem__, mine)
-                        dn = list(map(norm.__getitem__, lbs))
-                        if every:
-                            norms = dn
-                    part: Iterable[float] = map(truediv, map(mul, repeat(c), tfs), map(add, tfs, dn))
+                        if every and norms is not None:
+                            dn = norms
+                        else:
+                            lbs = compress(lengths, marks) if dense else map(lengths.__getitem__, mine)
+                            dn = list(map(norm.__getitem__, lbs))
+                            if every:
+                                norms = dn
+                        part = map(truediv, map(mul, repeat(c), tfs), map(add, tfs, dn))
                 else:  # keyword fields are not scorable: the weight times the boost
                     part = map(mul, repeat(a.boost), tfs)
                 if every and fresh:  # 0.0 + x is x

@@ -736,7 +736,11 @@ class _View:
                 self._scores.move_to_end(key)
                 return hit
         p = self.postings(fieldname, text)
-        dn = map(self.norm.__getitem__, map(self.lengths.__getitem__, p.ids))
+        if p.df * DENSE_SHARE >= self.doc_count_all:  # the lengths in posting order: one pass over the column
+            lbs: Iterable[int] = compress(self.lengths, _map_bytes(self.term_map(fieldname, text), self.doc_count_all))
+        else:
+            lbs = map(self.lengths.__getitem__, p.ids)
+        dn = map(self.norm.__getitem__, lbs)
         w1, w2 = (p.weights, p.weights) if p.weights is not None else (repeat(1.0, p.df), repeat(1.0, p.df))
         col = array("d", map(truediv, map(mul, repeat(c), w1), map(add, w2, dn)))
         budget = self.engine.cache_units // 2

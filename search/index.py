@@ -1175,6 +1175,7 @@ class _Engine:
         fresh = True  # every score still 0.0
         norms: list[float] | None = None
         pos: dict[int, int] | None = None
+        acc: Iterable[float] | None = None  # the scores so far, not yet a list
         norm, lengths = view.norm, view.lengths
         for sts in states:
             for st in sts:
@@ -1232,15 +1233,19 @@ class _Engine:
                 else:  # keyword fields are not scorable: the weight times the boost
                     part = map(mul, repeat(a.boost), tfs)
                 if every and fresh:  # 0.0 + x is x
-                    scores = list(part)
-                elif every:
-                    scores = list(map(add, scores, part))
+                    acc = part
+                elif every:  # summed lazily: one list at the end, not one per alternative
+                    acc = map(add, acc if acc is not None else scores, part)
                 else:
+                    if acc is not None:
+                        scores, acc = list(acc), None
                     if pos is None:
                         pos = dict(zip(docs, range(len(docs)), strict=True))
                     for i, x in zip(map(pos.__getitem__, mine), part, strict=True):
                         scores[i] += x
                 fresh = False
+        if acc is not None:
+            scores = list(acc)
         return docs, scores
 
 

@@ -70,13 +70,13 @@ def queries(rng: random.Random, school_names: tuple[str, ...], sender_codes: tup
     return out
 
 
-def run(index: Path, out: Path) -> None:
+def run(index: Path, out: Path, *, cold: bool = False) -> None:
     import search
     from eval.corpus import SCHOOL_NAMES, SENDER_CODES
     from search import SearchIndex, SearchQuery
 
     print(f"code: {search.__file__}")
-    ix = SearchIndex(index)
+    ix = SearchIndex(index, cache_units=0) if cold else SearchIndex(index)
     qs = queries(random.Random(5), SCHOOL_NAMES, SENDER_CODES)
     n = 0
     with out.open("w") as f:
@@ -108,12 +108,13 @@ def main() -> None:
     ap.add_argument("--index", type=Path)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--code", type=Path, default=Path(__file__).resolve().parents[1], help="checkout whose code runs")
+    ap.add_argument("--cold", action="store_true", help="no per-segment caches (the engine's uncached paths)")
     ap.add_argument("--diff", nargs=2, type=Path, metavar=("OLD", "NEW"))
     args = ap.parse_args()
     if args.diff:
         sys.exit(diff(*args.diff))
     sys.path.insert(0, str(args.code.resolve()))
-    run(args.index, args.out)
+    run(args.index, args.out, cold=args.cold)
 
 
 if __name__ == "__main__":

@@ -612,7 +612,7 @@ class _View:
         self._map_bytes = 0
         self._merged: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._merged_units = 0
-        self._scores: OrderedDict[tuple[str, str, float], array] = OrderedDict()  # type: ignore[type-arg]
+        self._scores: OrderedDict[tuple[str, str, float], list[float]] = OrderedDict()
         self._scores_units = 0
 
     # -- per-document columns ---------------------------------------------------------------------------------
@@ -724,11 +724,11 @@ class _View:
             i = j
         return out[:limit]
 
-    def term_scores(self, fieldname: str, text: str, c: float) -> array:  # type: ignore[type-arg]
+    def term_scores(self, fieldname: str, text: str, c: float) -> list[float]:
         """BM25 of every posting of the term (``c * tf / (tf + norm[length])``, the float operations of the
         column-wise scoring in its order), aligned with :meth:`postings`: what a query with the term adds for each
         of its documents, computed once per generation (it depends on the collection statistics only) and kept
-        while the budget allows."""
+        while the budget allows (a pointer per posting: the floats are shared)."""
         key = (fieldname, text, c)
         with self._lock:
             hit = self._scores.get(key)
@@ -742,7 +742,11 @@ class _View:
             lbs = map(self.lengths.__getitem__, p.ids)
         dn = map(self.norm.__getitem__, lbs)
         w1, w2 = (p.weights, p.weights) if p.weights is not None else (repeat(1.0, p.df), repeat(1.0, p.df))
-        col = array("d", map(truediv, map(mul, repeat(c), w1), map(add, w2, dn)))
+        vals = array("d", map(truediv, map(mul, repeat(c), w1), map(add, w2, dn)))
+        # a list (``compress`` over it makes no float objects) whose equal scores share one float: a score depends
+        # only on (weight, length byte), so there are a few hundred objects and a pointer per posting
+        memo: dict[float, float] = {}
+        col = list(map(memo.setdefault, vals, vals))
         budget = self.engine.cache_units // 2
         with self._lock:
             if key not in self._scores and p.df <= budget // 2:

@@ -47,10 +47,11 @@ from whoosh.index import LockError
 from search import whoosh_layout
 from search.thai import (
     ThaiTokenizer,
+    _chunk_analysis_cached,
+    _iter_chunks,
     atoms,
     find_letter_numbers,
     index_atoms,
-    index_terms,
     letter_no_keys,
     letter_no_query_key,
     normalize,
@@ -374,8 +375,10 @@ def fast_highlight(text: str, terms: frozenset[str], *, maxchars: int = 220, sur
     and generator layers (it was two thirds of a word query's time). ``tests/unit/test_search_highlight.py`` checks
     that both agree."""
     norm, offs = normalize_with_map(text)
-    # the token stream: (start, end, matched, term), in the analyzer's order
-    toks = [(offs[s], offs[e], w in terms, w) for w, _p, s, e in index_terms(norm)]
+    # the token stream: (start, end, matched, term), in the analyzer's order (index_terms without positions)
+    toks: list[tuple[int, int, bool, str]] = []
+    for chunk, base in _iter_chunks(norm):
+        toks += [(offs[base + s], offs[base + e], w in terms, w) for w, _p, s, e in _chunk_analysis_cached(chunk)[0]]
     # ContextFragmenter.fragment_tokens
     frags: list[tuple[int, int, list[tuple[int, int, str]]]] = []
     first: int | None = None
@@ -491,6 +494,14 @@ DENSE_SHARE = 32
 #: document frequency is at most this many times the candidates left (reading a long list costs more than checking
 #: a few candidates' atom sequences)
 PAIR_AND_FACTOR = 4
+#: a phrase whose candidates are at least 1/this of the index is counted in every document of each segment (one
+#: C-level pass per segment) and the counts are cached per segment and phrase (:meth:`_View.phrase_counts`):
+#: a phrase found in most letters is then a cached "posting list" of its own; rarer phrases count only their
+#: candidates, every time
+PHRASE_CACHE_SHARE = 2
+#: a single-phrase query ranks its candidates by walking the (occurrences, length byte) pairs best first
+#: (:meth:`_View.top_phrase`) when there are at most this many pairs; else every candidate is scored
+PHRASE_WALK_PAIRS = 4096
 #: date sorts walk the whole index's date order (and stop after the page) when the matches are at least 1/this of
 #: the index; fewer matches are ranked by a key per match (walking would pass over many non-matches first)
 DATE_WALK_SHARE = 8
@@ -533,6 +544,11 @@ def count_run(seq: bytes, pattern: bytes) -> int:
     """How often the atoms ``pattern`` occur in a row in ``seq`` (non-overlapping occurrences; whole atoms only,
     thanks to the marker bit of :func:`_atom_code`)."""
     return seq.count(pattern) if pattern else 0
+
+
+#: ``bytes.translate`` tables: byte value ``v`` → 1, all others → 0 (``_EQ[v]``); any non-zero → 1 (``_NONZERO``)
+_EQ = [bytes(int(i == v) for i in range(256)) for v in range(256)]
+_NONZERO = bytes([0] + [1] * 255)
 
 
 def _doc_map(docs: Iterable[int], n: int) -> int:
@@ -589,12 +605,15 @@ class _View:
         ]
         self._lock = threading.Lock()
         self._lengths: bytes | None = None
+        self._length_values: list[int] | None = None
         self._dates: array | None = None  # type: ignore[type-arg]
         self._date_order: list[int] | None = None
         self._maps: OrderedDict[Any, int] = OrderedDict()
         self._map_bytes = 0
         self._merged: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._merged_units = 0
+        self._scores: OrderedDict[tuple[str, str, float], list[float]] = OrderedDict()
+        self._scores_units = 0
 
     # -- per-document columns ---------------------------------------------------------------------------------
 
@@ -645,6 +664,98 @@ class _View:
                 col = self.engine.segment_column(seg, "atoms", _atoms_column)
                 out += col.counts(list(map(add, ds, repeat(-off))) if off else ds, pattern)
         return out
+
+    def phrase_counts(self, pattern: bytes) -> tuple[bytes, dict[int, int]]:
+        """How many times every document of the index holds ``pattern`` (a phrase's atom hashes) in its ``atoms``
+        column: one byte per document (capped at 255) and the exact count of those above 255. Counted in every
+        document of each segment and cached per segment (:meth:`_Engine.segment_phrase_counts`)."""
+        parts: list[bytes] = []
+        over: dict[int, int] = {}
+        for seg in self.segments:
+            cb, seg_over = self.engine.segment_phrase_counts(seg, pattern)
+            parts.append(cb)
+            over.update((seg.offset + d, c) for d, c in seg_over.items())
+        return b"".join(parts), over
+
+    def length_map(self, lb: int) -> int:
+        """The documents whose body length byte is ``lb``, as a doc map (cached per generation)."""
+        return self._cached_map(("length", lb), lambda: int.from_bytes(self.lengths.translate(_EQ[lb]), "little"))
+
+    @property
+    def length_values(self) -> list[int]:
+        """The body length bytes that occur, ascending."""
+        if self._length_values is None:
+            self._length_values = [b for b in range(256) if b in self.lengths]
+        return self._length_values
+
+    def top_phrase(self, docs: int, counts: bytes, c: float, limit: int) -> list[tuple[int, float]] | None:
+        """The best ``limit`` (doc, score) of the doc map ``docs`` for a query that is one phrase, whose occurrences
+        in each document are ``counts`` (one byte per document, none above 255): the score ``c * tf / (tf + norm)``
+        depends only on (occurrences, length byte), so the (occurrences, length byte) pairs are ranked by their
+        score and walked best first, the documents of each pair found as the AND of three doc maps — no score per
+        document. The same scores (the same float operations) and order (ties: the lower doc number) as scoring
+        every document; ``None`` when there are too many pairs."""
+        tfs = [t for t in range(255, 0, -1) if t in counts]
+        norm = self.norm
+        pairs = [
+            (c * float(t) / (float(t) + norm[lb]), t, lb) for t in tfs for lb in self.length_values
+        ]  # (c * tf) / (tf + dn): the operations of the column-wise scoring, in its order
+        if len(pairs) > PHRASE_WALK_PAIRS:
+            return None
+        pairs.sort(key=lambda x: -x[0])
+        n = self.doc_count_all
+        by_tf: dict[int, int] = {}
+        out: list[tuple[int, float]] = []
+        i = 0
+        while i < len(pairs) and len(out) < limit:
+            score = pairs[i][0]
+            j = i
+            m = 0
+            while j < len(pairs) and pairs[j][0] == score:  # equal scores: their documents by doc number
+                _sc, t, lb = pairs[j]
+                tm = by_tf.get(t)
+                if tm is None:
+                    tm = by_tf[t] = docs & int.from_bytes(counts.translate(_EQ[t]), "little")
+                if tm:
+                    m |= tm & self.length_map(lb)
+                j += 1
+            if m:
+                out.extend(zip(_map_docs(m, n), repeat(score)))
+            i = j
+        return out[:limit]
+
+    def term_scores(self, fieldname: str, text: str, c: float) -> list[float]:
+        """BM25 of every posting of the term (``c * tf / (tf + norm[length])``, the float operations of the
+        column-wise scoring in its order), aligned with :meth:`postings`: what a query with the term adds for each
+        of its documents, computed once per generation (it depends on the collection statistics only) and kept
+        while the budget allows (a pointer per posting: the floats are shared)."""
+        key = (fieldname, text, c)
+        with self._lock:
+            hit = self._scores.get(key)
+            if hit is not None:
+                self._scores.move_to_end(key)
+                return hit
+        p = self.postings(fieldname, text)
+        if p.df * DENSE_SHARE >= self.doc_count_all:  # the lengths in posting order: one pass over the column
+            lbs: Iterable[int] = compress(self.lengths, _map_bytes(self.term_map(fieldname, text), self.doc_count_all))
+        else:
+            lbs = map(self.lengths.__getitem__, p.ids)
+        dn = map(self.norm.__getitem__, lbs)
+        w1, w2 = (p.weights, p.weights) if p.weights is not None else (repeat(1.0, p.df), repeat(1.0, p.df))
+        vals = array("d", map(truediv, map(mul, repeat(c), w1), map(add, w2, dn)))
+        # a list (``compress`` over it makes no float objects) whose equal scores share one float: a score depends
+        # only on (weight, length byte), so there are a few hundred objects and a pointer per posting
+        memo: dict[float, float] = {}
+        col = list(map(memo.setdefault, vals, vals))
+        budget = self.engine.cache_units // 2
+        with self._lock:
+            if key not in self._scores and p.df <= budget // 2:
+                self._scores[key] = col
+                self._scores_units += p.df
+            while self._scores_units > budget and self._scores:
+                _k, old = self._scores.popitem(last=False)
+                self._scores_units -= len(old)
+        return col
 
     # -- posting lists and doc sets ---------------------------------------------------------------------------
 
@@ -831,6 +942,7 @@ class _AltState:
     dfs: list[int]
     docs: int = 0  # a doc map
     runs: tuple[list[int], list[int]] | None = None  # phrase checked on atom sequences: docs, occurrences
+    counts: tuple[bytes, dict[int, int]] | None = None  # phrase counted in every document (_View.phrase_counts)
 
 
 class _Engine:
@@ -887,6 +999,24 @@ class _Engine:
         deque(map(marks.__setitem__, self.segment_postings(seg, fieldname, text).ids, repeat(1)), maxlen=0)
         out = bytes(marks)
         self._put(key, out, len(out) // 8 + 16)
+        return out
+
+    def segment_phrase_counts(self, seg: Segment, pattern: bytes) -> tuple[bytes, dict[int, int]]:
+        """How many times each document of the segment holds ``pattern`` in its ``atoms`` column: a byte per
+        document (capped at 255) and {doc: count} of those above 255. Cached (segments never change)."""
+        key = (seg.key, "phrase", "atoms", pattern.hex())
+        hit = self._get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        with self.read_lock:
+            col = self.segment_column(seg, "atoms", _atoms_column)
+            counts = col.counts(range(seg.doc_count_all), pattern)
+        try:
+            out: tuple[bytes, dict[int, int]] = (bytes(counts), {})
+        except ValueError:  # a count above 255
+            over = {d: k for d, k in enumerate(counts) if k > 255}
+            out = (bytes(map(min, counts, repeat(255))), over)
+        self._put(key, out, len(out[0]) // 8 + 16 + len(out[1]))
         return out
 
     def frontiers(
@@ -1007,6 +1137,13 @@ class _Engine:
                     if o is not st:
                         others |= o.docs & cands
                 check = st.docs if sort == "relevance" else st.docs & ~others
+                if self.cache_units > 0 and check.bit_count() * PHRASE_CACHE_SHARE >= n:
+                    st.counts = view.phrase_counts(atom_hashes(st.alt.atoms))
+                    failed = check & ~int.from_bytes(st.counts[0].translate(_NONZERO), "little")
+                    if failed:
+                        st.docs &= ~failed
+                        cands &= ~(failed & ~others)
+                    continue
                 checked = _map_docs(check, n)
                 counts = view.count_runs(checked, atom_hashes(st.alt.atoms))
                 st.runs = (checked, counts)
@@ -1022,6 +1159,13 @@ class _Engine:
             return 0, []
         if sort != "relevance":
             return total, [(d, 0.0) for d in view.top_by_date(cands, limit, desc=sort == "date_desc")]
+        one = states[0][0] if len(states) == 1 and len(states[0]) == 1 else None
+        if one is not None and one.counts is not None and not one.counts[1]:
+            # one phrase, counted in every document: rank its (occurrences, length) pairs
+            c = one.alt.boost * sum(view.idf(df) for df in one.dfs) * (BM25_K1 + 1)
+            ranked = view.top_phrase(cands, one.counts[0], c, limit)
+            if ranked is not None:
+                return total, ranked
         return total, _top_k(self._scores(view, states, cands), limit)
 
     @staticmethod
@@ -1035,12 +1179,14 @@ class _Engine:
         fresh = True  # every score still 0.0
         norms: list[float] | None = None
         pos: dict[int, int] | None = None
+        acc: Iterable[float] | None = None  # the scores so far, not yet a list
         norm, lengths = view.norm, view.lengths
         for sts in states:
             for st in sts:
                 if not st.docs:
                     continue
                 a = st.alt
+                column: Iterable[int] | None = None
                 every = st.docs == cands
                 mine = docs if every else _map_docs(st.docs, n)
                 dense = len(mine) * DENSE_SHARE >= n  # many: passes over whole columns; few: a look-up each
@@ -1052,35 +1198,58 @@ class _Engine:
                     else:
                         tfs = list(map(float, map(dict(zip(checked, counts, strict=True)).__getitem__, mine)))
                     idf = sum(view.idf(df) for df in st.dfs)
+                elif st.counts is not None:  # a phrase counted in every document
+                    cb, over = st.counts
+                    if over:
+                        tfs = [float(over.get(d, cb[d])) for d in mine]
+                    elif dense:
+                        tfs = list(map(float, compress(cb, marks)))
+                    else:
+                        tfs = list(map(float, map(cb.__getitem__, mine)))
+                    idf = sum(view.idf(df) for df in st.dfs)
                 else:
                     p = view.postings(a.field, a.terms[0])
-                    if dense and len(mine) * 16 >= p.df:
+                    if dense and len(mine) * 16 >= p.df and a.field == "body" and view.engine.cache_units > 0:
+                        # which postings are candidates; the scores come from the term's column
+                        column = compress(marks, _map_bytes(view.term_map(a.field, a.terms[0]), n))
+                        tfs = []
+                    elif dense and len(mine) * 16 >= p.df:
                         tfs = p.weights_in(marks, _map_bytes(view.term_map(a.field, a.terms[0]), n), len(mine))
                     else:
                         tfs = p.weights_at(mine)
                     idf = view.idf(st.dfs[0])
                 if a.field in ("body", "pair"):
                     c = a.boost * idf * (BM25_K1 + 1)
-                    if every and norms is not None:
-                        dn = norms
+                    part: Iterable[float]
+                    if column is not None:  # the term's scores, computed once per generation
+                        part = list(compress(view.term_scores(a.field, a.terms[0], c), column))
+                        if len(part) != len(mine):
+                            raise ValueError("marked docs that are not in the posting list")
                     else:
-                        lbs = compress(lengths, marks) if dense else map(lengths.__getitem__, mine)
-                        dn = list(map(norm.__getitem__, lbs))
-                        if every:
-                            norms = dn
-                    part: Iterable[float] = map(truediv, map(mul, repeat(c), tfs), map(add, tfs, dn))
+                        if every and norms is not None:
+                            dn = norms
+                        else:
+                            lbs = compress(lengths, marks) if dense else map(lengths.__getitem__, mine)
+                            dn = list(map(norm.__getitem__, lbs))
+                            if every:
+                                norms = dn
+                        part = map(truediv, map(mul, repeat(c), tfs), map(add, tfs, dn))
                 else:  # keyword fields are not scorable: the weight times the boost
                     part = map(mul, repeat(a.boost), tfs)
                 if every and fresh:  # 0.0 + x is x
-                    scores = list(part)
-                elif every:
-                    scores = list(map(add, scores, part))
+                    acc = part
+                elif every:  # summed lazily: one list at the end, not one per alternative
+                    acc = map(add, acc if acc is not None else scores, part)
                 else:
+                    if acc is not None:
+                        scores, acc = list(acc), None
                     if pos is None:
                         pos = dict(zip(docs, range(len(docs)), strict=True))
                     for i, x in zip(map(pos.__getitem__, mine), part, strict=True):
                         scores[i] += x
                 fresh = False
+        if acc is not None:
+            scores = list(acc)
         return docs, scores
 
 

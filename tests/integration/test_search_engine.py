@@ -88,6 +88,43 @@ def test_totals_and_hits_match_brute_force_across_segments_and_deletions(tmp_pat
     ix.close()
 
 
+def test_cached_phrase_counts_and_term_scores_rank_exactly_as_scoring_every_candidate(tmp_path: Path) -> None:
+    """A phrase in most letters is counted in every document and cached (one-phrase queries then walk (occurrences,
+    length) pairs); common words' scores come from per-generation columns. Both must give what the uncached engine
+    (``cache_units=0``: candidates counted and scored one by one) gives: totals, order, scores bit for bit."""
+    letters = list(generate(900, seed=33))
+    rng = random.Random(8)
+    docs = [to_index_doc(x, rng.choice((("unit:1",), ("unit:2",)))) for x in letters]
+    path = tmp_path / "ix"
+    ix = SearchIndex(path)
+    for start in range(0, len(docs), 300):
+        ix.upsert(docs[start : start + 300])
+    ix.delete([d.doc_id for d in docs[::37]])
+    cached, plain = SearchIndex(path), SearchIndex(path, cache_units=0)
+    texts = [
+        '"สำนักงานเขตพื้นที่การศึกษา"',
+        '"เขตพื้นที่การศึกษา"',
+        '"การศึกษา"',
+        '"เขตพื้นที่การศึกษา" โรงเรียน',
+        "ศึกษา เขต สำนักงาน และ ให้",
+        "การ โรงเรียน",
+        '"ทุนการศึกษา ประจำปี"',
+    ]
+    for text in texts:
+        for who in (["unit:1"], ["unit:1", "unit:2"]):
+            for page, per_page in ((1, 20), (2, 7), (1, 500)):
+                q = SearchQuery(text=text, page=page, per_page=per_page)
+                a, b = cached.search(q, principals=who), plain.search(q, principals=who)
+                assert a.total == b.total > 0, text
+                assert [(h.doc_id, h.score) for h in a.hits] == [(h.doc_id, h.score) for h in b.hits], text
+    keys = {k[1] for k in cached._engine._cache}
+    assert "phrase" in keys  # the phrase in every letter was counted once and cached
+    assert cached._view is not None and cached._view._scores  # and common words' score columns were used
+    assert not any(k[1] == "phrase" for k in plain._engine._cache)
+    for x in (ix, cached, plain):
+        x.close()
+
+
 def test_phrase_needs_the_atoms_in_a_row(tmp_path: Path) -> None:
     ix = SearchIndex(tmp_path / "ix")
     ix.upsert(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.gate import require_receipt
 from service.edge.publicids import PublicJSONResponse as JSONResponse
 from service.integrity import idempotency
 from service.kit.errors import InvalidInput
@@ -14,7 +15,7 @@ from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
 from service.receiving.dates import split_date_confirmation
 from service.receiving.duplicates import split_confirmation, truthy
-from service.receiving.flow import check_may_receive, check_may_receive_known, register_received
+from service.receiving.flow import register_received
 
 router = APIRouter(prefix="/api/v1")
 
@@ -23,10 +24,8 @@ router = APIRouter(prefix="/api/v1")
 async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONResponse:
     app = app_of(request)
     s = app.settings
-    # the right first: nothing of the body is read for someone who may not register here (without a thread hop
-    # when this process knows the registry from the last second)
-    if not check_may_receive_known(app, actor=actor, registry_id=registry_id):
-        await run_in_threadpool(check_may_receive, app, actor=actor, registry_id=registry_id)
+    # the right first: nothing of the body is read for someone who may not register here (the gate asked it)
+    await require_receipt(request, actor=actor, registry_id=registry_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     try:
         if "meta" not in upload.fields:

@@ -7,6 +7,10 @@ cookie alone, and asks the route's right in ``RIGHTS`` — from the path and the
 never read: someone without the right cannot make the server buffer, stage or parse anything. The route asks the
 full right again once the body says what the act is about (the letter's secrecy, the registry of a draft …).
 
+What the gate established is kept in ``request.state`` (``deps.SignedIn``): the route's dependencies take the caller
+from there instead of signing in again, and the receive routes take the receipt's early right as asked here
+(:func:`require_receipt`): one early check per request, before the body.
+
 Every write route has an entry (``tests/web/test_write_gate.py`` walks them all); a route without one is refused,
 so a new route cannot be forgotten into reading bodies for everyone. ``None``: no right to check (signing in).
 """

@@ -26,8 +26,21 @@ from service.receiving.flow import prepare_receipt, register_received, write_rec
 router = APIRouter(prefix="/api/v1")
 
 
+_in_progress = 0
+"""Registrations this process is working on (counted on the event loop's thread, the only one that touches it)."""
+
+
 @router.post("/registries/{registry_id}/receive", status_code=201)
 async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONResponse:
+    global _in_progress
+    _in_progress += 1
+    try:
+        return await _receive(request, registry_id, actor)
+    finally:
+        _in_progress -= 1
+
+
+async def _receive(request: Request, registry_id: int, actor: Actor) -> JSONResponse:
     app = app_of(request)
     s = app.settings
     # the right first: nothing of the body is read for someone who may not register here (the gate asked it)
@@ -64,7 +77,7 @@ async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONRes
     if first is not None:
         upload.discard()
         return JSONResponse(first.body, status_code=first.status)
-    if not upload.files and claim is None and writes_queued(app.engine):
+    if not upload.files and claim is None and _in_progress == 1 and writes_queued(app.engine):
         result = await _register_on_loop(
             app,
             actor=actor,
@@ -102,10 +115,12 @@ async def _register_on_loop(
     confirm_duplicate: bool,
     confirm_date: bool,
 ) -> dict[str, Any]:
-    """A letter without files on SQLite, registered without a thread hop (most registrations; the hop cost about
-    as much CPU as the route's own work, and a wake-up of a thread each way). Safe on the event loop because
-    nothing in it waits: no file is hashed, stored or stamped; its reads run beside the writer (WAL); the write
-    is tried only when the write lock is free this instant, else it goes to a thread as every other does."""
+    """A letter without files on SQLite, registered without a thread hop (about 0.13 ms of CPU and a thread's
+    wake-up each way) while it is the only registration this process is working on. Safe on the event loop
+    because nothing in it waits: no file is hashed, stored or stamped; its reads run beside the writer (WAL); the
+    write is tried only when the write lock is free this instant, else it goes to a thread as every other does.
+    With other registrations in progress the thread is better: the loop stays free to read their bodies and send
+    their answers (8 clients: p95 110-120 ms on the loop against 77-109 ms with the thread)."""
     draft = prepare_receipt(
         app,
         actor=actor,

@@ -120,7 +120,8 @@ async def _register_on_loop(
     because nothing in it waits: no file is hashed, stored or stamped; its reads run beside the writer (WAL); the
     write is tried only when the write lock is free this instant, else it goes to a thread as every other does.
     With other registrations in progress the thread is better: the loop stays free to read their bodies and send
-    their answers (8 clients: p95 110-120 ms on the loop against 77-109 ms with the thread)."""
+    their answers (8 clients, on a loaded machine: p95 118-122 ms with every registration on the loop,
+    77-109 ms with the thread; noisy figures, README "Measured figures")."""
     draft = prepare_receipt(
         app,
         actor=actor,

@@ -54,6 +54,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def machine_speed() -> float:
+    """Seconds of a fixed single-thread pure-Python loop (best of 3 of ``sum(range(10**7))``): printed with the
+    figures so that runs on different machines can be compared (a quiet 2-core build machine: ~0.35 s)."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
+        sum(range(10**7))
+        best = min(best, time.process_time() - t0)
+    return best
+
+
 def saraban_command() -> list[str]:
     script = Path(sys.executable).parent / "saraban"
     if script.is_file() and os.access(script, os.X_OK):
@@ -408,11 +419,13 @@ def main() -> None:
     data_dir.mkdir()
     pdf1 = thai_letter_pdf(pages=1)
     pdf20 = thai_letter_pdf(pages=20)
+    speed = machine_speed()
     print(
         f"server: {' '.join(saraban_command())} serve (shape {args.shape}, workers {args.workers or 'default'}); "
         f"db: {args.database_url.split('@')[-1] if args.database_url else 'sqlite'}; clients: {args.clients}; "
         f"cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}"
     )
+    print(f"machine speed: sum(range(10**7)) in {speed:.3f} s CPU (best of 3; a quiet build machine: ~0.35 s)")
     try:
         server = Server(
             data_dir=data_dir,

@@ -38,10 +38,11 @@ class Saraban:
     _public_ids: PublicIds | None = field(default=None, repr=False)
 
     @contextmanager
-    def tx(self, *, readonly: bool = False) -> Iterator[UnitOfWork]:
-        """A transaction; ``readonly`` work (nothing written, not even audit) may run beside the writer."""
+    def tx(self, *, readonly: bool = False, wait: bool = True) -> Iterator[UnitOfWork]:
+        """A transaction; ``readonly`` work (nothing written, not even audit) may run beside the writer.
+        ``wait=False``: ``WriteLockBusy`` instead of waiting for the write lock (``kit.db.transaction``)."""
         engine = self.read_engine if readonly and self.read_engine is not None else self.engine
-        with transaction(engine) as uow:
+        with transaction(engine, wait=wait) as uow:
             uow.session.info[KEY_INFO] = self.audit_key
             yield uow
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -110,12 +111,38 @@ def resolve_or_audit(app: Saraban, request: Request, *, secret: str, kind: str) 
         raise
 
 
+class SignedIn:
+    """Who the write gate (``service.edge.gate``) signed in for this request, kept in ``request.state`` so that the
+    route's own dependency does not sign the same caller in again (a second token lookup, for a page a second
+    session read); ``check`` is the right the gate asked, with the path's ``params``, which a route may take as
+    asked (``gate.require_receipt``)."""
+
+    __slots__ = ("actor", "check", "page", "params")
+
+    def __init__(self, actor: Actor, page: Page | None, check: object, params: Mapping[str, str]) -> None:
+        self.actor, self.page, self.check, self.params = actor, page, check, params
+
+
+def signed_in_at_gate(request: Request) -> SignedIn | None:
+    """What the gate established for this request (None: the gate did not sign anyone in, as for a GET)."""
+    state = request.scope.get("state")
+    found = state.get(GATE_STATE) if state is not None else None
+    return found if isinstance(found, SignedIn) else None
+
+
+GATE_STATE = "signed_in_at_gate"
+
+
 async def bearer_actor(request: Request) -> Actor:
     """FastAPI dependency for every /api/v1 route but sign-in.
 
-    A token checked within the last second in this process is taken from ``BEARER_CACHE`` without a thread hop
-    or a transaction (see ``service.auth.core.TokenCache`` for what that means for revocation).
+    The caller the write gate signed in for this request by the same header is taken as it is. Otherwise a token
+    checked within the last second in this process is taken from ``BEARER_CACHE`` without a thread hop or a
+    transaction (see ``service.auth.core.TokenCache`` for what that means for revocation).
     """
+    gate = signed_in_at_gate(request)
+    if gate is not None and gate.page is None:
+        return gate.actor
     app = app_of(request)
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
@@ -148,6 +175,7 @@ class Page:
 
 
 def page_user(request: Request) -> Page:
+    """The session's user, read from the database (in a worker thread: it is blocking)."""
     app = app_of(request)
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
@@ -158,7 +186,16 @@ def page_user(request: Request) -> Page:
     return Page(token.actor, token.csrf_token)
 
 
-PageDep = Annotated[Page, Depends(page_user)]
+async def current_page(request: Request) -> Page:
+    """FastAPI dependency of every page: the session the write gate read for this request (a post), else read
+    now."""
+    gate = signed_in_at_gate(request)
+    if gate is not None and gate.page is not None:
+        return gate.page
+    return await run_in_threadpool(page_user, request)
+
+
+PageDep = Annotated[Page, Depends(current_page)]
 
 
 def check_csrf(page: Page, token: str | None) -> None:

@@ -7,6 +7,10 @@ cookie alone, and asks the route's right in ``RIGHTS`` — from the path and the
 never read: someone without the right cannot make the server buffer, stage or parse anything. The route asks the
 full right again once the body says what the act is about (the letter's secrecy, the registry of a draft …).
 
+What the gate established is kept in ``request.state`` (``deps.SignedIn``): the route's dependencies take the caller
+from there instead of signing in again, and the receive routes take the receipt's early right as asked here
+(:func:`require_receipt`): one early check per request, before the body.
+
 Every write route has an entry (``tests/web/test_write_gate.py`` walks them all); a route without one is refused,
 so a new route cannot be forgotten into reading bodies for everyone. ``None``: no right to check (signing in).
 """
@@ -24,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service.access.policy import Action, LoanTarget, require, require_could
 from service.access.rule import Actor
 from service.context import Saraban
-from service.edge.deps import app_of, bearer_actor, page_user
+from service.edge.deps import GATE_STATE, Page, SignedIn, app_of, bearer_actor, page_user, signed_in_at_gate
 from service.edge.errors import saraban_error_handler
 from service.kit.errors import Forbidden, SarabanError
 from service.kit.fields import DB_INT_MAX
@@ -268,15 +272,19 @@ class WriteGate:
         if check is None:
             await self.app(scope, receive, send)
             return
+        state = scope.setdefault("state", {})  # shared with the route's request: what is signed in here stays
         request = Request({**scope, "path_params": params})
         try:
+            page: Page | None = None
             if scope["path"].startswith("/api/"):
                 actor = await bearer_actor(request)
             else:
-                actor = (await run_in_threadpool(page_user, request)).actor
+                page = await run_in_threadpool(page_user, request)
+                actor = page.actor
+            app = app_of(request)
             quick = QUICK.get(check)
-            if quick is None or not quick(app_of(request), actor, params):
-                await run_in_threadpool(check, app_of(request), actor, params)
+            if quick is None or not quick(app, actor, params):
+                await run_in_threadpool(check, app, actor, params)
         except SarabanError as exc:
             # the gate looks at no letter: its refusal names none in the trail, so it reads the same to an auditor
             # whether the path's id is a secret letter or nothing (finding 11)
@@ -285,7 +293,26 @@ class WriteGate:
             response.headers["connection"] = "close"  # the unread body is not waited for
             await response(scope, receive, send)
             return
+        # the route takes the caller from here (``deps.bearer_actor``, ``deps.current_page``) and, where it asks
+        # the same right, the answer too (``require_receipt``)
+        state[GATE_STATE] = SignedIn(actor, page, check, params)
         await self.app(scope, receive, send)
+
+
+async def require_receipt(request: Request, *, actor: Actor, registry_id: int) -> None:
+    """The receipt's right, before the route reads a byte of the body: already asked by the gate for this request,
+    this actor and this registry (the one early check; nothing to do), else asked now (an app without the gate)."""
+    gate = signed_in_at_gate(request)
+    if (
+        gate is not None
+        and gate.check is _receipt
+        and gate.actor is actor
+        and gate.params.get("registry_id") == str(registry_id)
+    ):
+        return
+    app = app_of(request)
+    if not check_may_receive_known(app, actor=actor, registry_id=registry_id):
+        await run_in_threadpool(check_may_receive, app, actor=actor, registry_id=registry_id)
 
 
 def _leaves(routes: list[BaseRoute]) -> list[BaseRoute]:
@@ -298,8 +325,34 @@ def _leaves(routes: list[BaseRoute]) -> list[BaseRoute]:
     return out
 
 
+ROUTE_CACHE_SIZE = 4096
+"""Paths whose route the gate remembers (per app); the whole cache is dropped when full."""
+
+
 def _route_of(scope: Scope) -> tuple[str, dict[str, str]] | None:
-    """``"METHOD /path/{template}"`` and the path parameters (as text) of the route a request leads to."""
+    """``"METHOD /path/{template}"`` and the path parameters (as text) of the route a request leads to.
+
+    Remembered per method and path (a clerk posts to the same few paths all day): walking the app's routes cost
+    a registration more than the right itself."""
+    app = scope["app"]
+    state = app.state
+    cache: dict[tuple[str, str, str], tuple[str, dict[str, str]] | None] | None = getattr(
+        state, "write_gate_paths", None
+    )
+    if cache is None:
+        cache = state.write_gate_paths = {}
+    where = (scope["method"], scope.get("root_path", ""), scope["path"])
+    if where in cache:
+        found = cache[where]
+        return None if found is None else (found[0], dict(found[1]))
+    found = _find_route(scope)
+    if len(cache) >= ROUTE_CACHE_SIZE:
+        cache.clear()
+    cache[where] = found
+    return None if found is None else (found[0], dict(found[1]))
+
+
+def _find_route(scope: Scope) -> tuple[str, dict[str, str]] | None:
     app = scope["app"]
     leaves: list[BaseRoute] | None = getattr(app.state, "write_gate_routes", None)
     if leaves is None:

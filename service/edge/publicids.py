@@ -51,9 +51,17 @@ def _encode(codec: IdCodec, value: object) -> object:
     return value
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Values that hold no id by themselves (an id is told by its key): returned without a look at them. Every JSON
+answer passes here, most of its values are such, and asking ``isinstance(value, Mapping)`` of each cost a
+registration's answer more than encoding it."""
+
+
 def publish(value: Any, ids: PublicIds) -> Any:
     """``value`` (JSON-like: dicts, lists, scalars; dataclasses copied; other objects untouched) with the ids of
     letters and attachments replaced by their public ids. A new structure; ``value`` is not changed."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Mapping):
         kind = _kind_of_id(value)
         object_kind = value.get("object_type") if "object_id" in value else None
@@ -72,7 +80,7 @@ def publish(value: Any, ids: PublicIds) -> Any:
             elif k == "object_id" and object_kind in ("letter", "attachment"):
                 out[k] = _encode(ids.letters if object_kind == "letter" else ids.attachments, v)
             else:
-                out[k] = publish(v, ids)
+                out[k] = v if type(v) in _PLAIN else publish(v, ids)
         return out
     if isinstance(value, list | tuple):
         return [publish(v, ids) for v in value]

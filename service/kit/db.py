@@ -64,13 +64,21 @@ class WriteGate:
         return self._fd
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
-        with self._lock:
+    def hold(self, *, wait: bool = True) -> Iterator[None]:
+        """The write lock for the block. ``wait=False``: :class:`WriteLockBusy` at once when a thread or another
+        process holds it (for work on the event loop, which must not wait for it)."""
+        if not self._lock.acquire(blocking=wait):
+            raise WriteLockBusy
+        try:
             self._depth += 1
             try:
                 if self._depth == 1 and self._lock_file is not None:
                     fd = self._file()
-                    fcntl.flock(fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+                    try:
+                        # releases the GIL while it waits
+                        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError as exc:
+                        raise WriteLockBusy from exc
                     try:
                         yield
                     finally:
@@ -79,6 +87,12 @@ class WriteGate:
                     yield
             finally:
                 self._depth -= 1
+        finally:
+            self._lock.release()
+
+
+class WriteLockBusy(Exception):
+    """The write lock is held elsewhere and the caller asked not to wait for it; nothing was written."""
 
 
 _gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
@@ -231,11 +245,22 @@ class UnitOfWork:
                 log.exception("after-commit step failed: %r", effect)
 
 
+def writes_queued(engine: Engine) -> bool:
+    """Whether this engine's writers queue on a :class:`WriteGate` (SQLite): only then can a write be tried
+    without waiting (``transaction(wait=False)``)."""
+    return engine in _gates
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[UnitOfWork]:
-    """Open a transaction; commit when the block ends normally, roll back on any exception."""
+def transaction(engine: Engine, *, wait: bool = True) -> Iterator[UnitOfWork]:
+    """Open a transaction; commit when the block ends normally, roll back on any exception.
+
+    ``wait=False``: :class:`WriteLockBusy` before anything is begun when the write lock is held elsewhere, or when
+    the engine has no write lock to ask (PostgreSQL, whose row locks may wait)."""
     gate = _gates.get(engine)
-    held: AbstractContextManager[None] = gate.hold() if gate is not None else nullcontext()
+    if gate is None and not wait:
+        raise WriteLockBusy
+    held: AbstractContextManager[None] = gate.hold(wait=wait) if gate is not None else nullcontext()
     with held, Session(engine, expire_on_commit=False) as session:
         uow = UnitOfWork(session)
         try:

@@ -234,7 +234,6 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_files * max_file_bytes + 4 * 1024 * 1024:
         raise _too_big(max_file_bytes)
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     upload = Upload()
     state: dict[str, object] = {}
     headers: dict[bytes, bytes] = {}
@@ -275,6 +274,8 @@ async def read_upload(request: Body, *, tmp_dir: Path, max_files: int, max_file_
             sent = star if star is not None else disp[b"filename"].decode("utf-8", "replace")
             state["filename"] = safe_filename(sent)
             state["original"] = sent
+            if not upload.files:  # made when a file comes (a letter without files asks nothing of the disk)
+                tmp_dir.mkdir(parents=True, exist_ok=True)
             state["staging"] = Staging(tmp_dir, limit=max_file_bytes)
         else:
             counts["fields"] += 1

@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from service import audit
+from service.access.rule import Actor
+from service.context import Saraban
 from service.edge.deps import ActorDep, app_of, where
+from service.edge.gate import require_receipt
 from service.edge.publicids import PublicJSONResponse as JSONResponse
 from service.integrity import idempotency
+from service.kit.db import WriteLockBusy, writes_queued
 from service.kit.errors import InvalidInput
 from service.kit.fields import Id, InputError, load_json
-from service.kit.uploads import read_upload
-from service.letters.input import parse_letter_meta
+from service.kit.uploads import Upload, read_upload
+from service.letters.input import LetterIn, parse_letter_meta
 from service.receiving.dates import split_date_confirmation
 from service.receiving.duplicates import split_confirmation, truthy
-from service.receiving.flow import check_may_receive, check_may_receive_known, register_received
+from service.receiving.flow import prepare_receipt, register_received, write_receipt
 
 router = APIRouter(prefix="/api/v1")
 
 
+_in_progress = 0
+"""Registrations this process is working on (counted on the event loop's thread, the only one that touches it)."""
+
+
 @router.post("/registries/{registry_id}/receive", status_code=201)
 async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONResponse:
+    global _in_progress
+    _in_progress += 1
+    try:
+        return await _receive(request, registry_id, actor)
+    finally:
+        _in_progress -= 1
+
+
+async def _receive(request: Request, registry_id: int, actor: Actor) -> JSONResponse:
     app = app_of(request)
     s = app.settings
-    # the right first: nothing of the body is read for someone who may not register here (without a thread hop
-    # when this process knows the registry from the last second)
-    if not check_may_receive_known(app, actor=actor, registry_id=registry_id):
-        await run_in_threadpool(check_may_receive, app, actor=actor, registry_id=registry_id)
+    # the right first: nothing of the body is read for someone who may not register here (the gate asked it)
+    await require_receipt(request, actor=actor, registry_id=registry_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     try:
         if "meta" not in upload.fields:
@@ -59,16 +77,63 @@ async def receive(request: Request, registry_id: Id, actor: ActorDep) -> JSONRes
     if first is not None:
         upload.discard()
         return JSONResponse(first.body, status_code=first.status)
-    result = await run_in_threadpool(
-        register_received,
+    if not upload.files and claim is None and _in_progress == 1 and writes_queued(app.engine):
+        result = await _register_on_loop(
+            app,
+            actor=actor,
+            registry_id=registry_id,
+            data=data,
+            upload=upload,
+            where=where(request),
+            confirm_duplicate=confirm,
+            confirm_date=confirm_date,
+        )
+    else:
+        result = await run_in_threadpool(
+            register_received,
+            app,
+            actor=actor,
+            registry_id=registry_id,
+            data=data,
+            upload=upload,
+            where=where(request),
+            confirm_duplicate=confirm,
+            claim=claim,
+            confirm_date=confirm_date,
+        )
+    return JSONResponse(result, status_code=201)
+
+
+async def _register_on_loop(
+    app: Saraban,
+    *,
+    actor: Actor,
+    registry_id: int,
+    data: LetterIn,
+    upload: Upload,
+    where: audit.Where,
+    confirm_duplicate: bool,
+    confirm_date: bool,
+) -> dict[str, Any]:
+    """A letter without files on SQLite, registered without a thread hop (about 0.13 ms of CPU and a thread's
+    wake-up each way) while it is the only registration this process is working on. Safe on the event loop
+    because nothing in it waits: no file is hashed, stored or stamped; its reads run beside the writer (WAL); the
+    write is tried only when the write lock is free this instant, else it goes to a thread as every other does.
+    With other registrations in progress the thread is better: the loop stays free to read their bodies and send
+    their answers (8 clients, on a loaded machine: p95 118-122 ms with every registration on the loop,
+    77-109 ms with the thread; noisy figures, README "Measured figures")."""
+    draft = prepare_receipt(
         app,
         actor=actor,
         registry_id=registry_id,
         data=data,
         upload=upload,
-        where=where(request),
-        confirm_duplicate=confirm,
-        claim=claim,
+        confirm_duplicate=confirm_duplicate,
         confirm_date=confirm_date,
     )
-    return JSONResponse(result, status_code=201)
+    try:
+        return write_receipt(app, draft, where=where, confirm_duplicate=confirm_duplicate, wait=False)
+    except WriteLockBusy:
+        return await run_in_threadpool(
+            lambda: write_receipt(app, draft, where=where, confirm_duplicate=confirm_duplicate)
+        )

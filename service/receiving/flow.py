@@ -188,10 +188,24 @@ def register_received(
         confirm_duplicate=confirm_duplicate,
         confirm_date=confirm_date,
     )
+    return write_receipt(app, draft, where=where, confirm_duplicate=confirm_duplicate, claim=claim)
+
+
+def write_receipt(
+    app: Saraban,
+    draft: ReceiptDraft,
+    *,
+    where: audit.Where,
+    confirm_duplicate: bool = False,
+    claim: idempotency.Claim | None = None,
+    wait: bool = True,
+) -> dict[str, Any]:
+    """The second half of :func:`register_received`: the prepared receipt written, then stamped and indexed.
+    ``wait=False``: ``WriteLockBusy`` (nothing written) when the write lock is held elsewhere."""
     plan, stored = draft.plan, draft.files
     stamped: list[StampOutcome] = []
     try:
-        with _full_disk_refused(), app.tx() as uow:
+        with _full_disk_refused(), app.tx(wait=wait) as uow:
             received = record_receipt(uow.session, draft, where=where)
             letter_id = received.letter_id
             if confirm_duplicate and app.settings.duplicate_check:

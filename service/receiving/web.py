@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from service.access.queries import visible_registry
 from service.access.roles import SECRET_KINDS
 from service.edge.deps import CsrfFailed, PageDep, app_of, check_csrf, record_failure, where
+from service.edge.gate import require_receipt
 from service.edge.publicids import public_letter
 from service.edge.templates import render
 from service.kit.errors import Forbidden, NotFound, PossibleDuplicate, SarabanError, Unauthenticated
@@ -17,7 +18,7 @@ from service.kit.uploads import read_upload
 from service.letters.input import parse_letter_meta
 from service.receiving.dates import DateNeedsConfirmation
 from service.receiving.duplicates import truthy
-from service.receiving.flow import check_may_receive, register_received
+from service.receiving.flow import register_received
 
 router = APIRouter()
 
@@ -49,8 +50,9 @@ def receive_form(request: Request, registry_id: Id, page: PageDep) -> HTMLRespon
 async def receive_submit(request: Request, registry_id: Id, page: PageDep) -> Response:
     app = app_of(request)
     s = app.settings
-    # the right first: nothing of the body is read for someone who may not register here (a Thai error page)
-    await run_in_threadpool(check_may_receive, app, actor=page.actor, registry_id=registry_id)
+    # the right first: nothing of the body is read for someone who may not register here (a Thai error page; the
+    # gate asked it)
+    await require_receipt(request, actor=page.actor, registry_id=registry_id)
     upload = await read_upload(request, tmp_dir=app.tmp_dir, max_files=s.max_files, max_file_bytes=s.max_file_bytes)
     form = {k: upload.fields.get(k, "") for k in FORM_FIELDS}
     try:

@@ -225,3 +225,48 @@ def test_deferred_merges_leave_segments_until_merge_small(tmp_path: Path) -> Non
         (r.total, [h.doc_id for h in r.hits]) for r in unmerged
     ]
     index.close()
+
+
+def test_a_replaced_batch_never_doubles_across_segments_nor_when_replayed(tmp_path: Path) -> None:
+    """``upsert`` deletes the batch's committed ids itself (one pass over the segments): ids spread over several
+    segments are replaced once, a batch naming an id twice keeps the last, and replaying a committed batch (a crash
+    before the cursor was written) replaces again instead of adding."""
+    index = SearchIndex(tmp_path / "ix")
+    docs = _docs()
+    for doc in docs:  # one segment each
+        index.upsert([doc], defer_merge=True)
+    assert index.segment_count() == len(docs)
+    renamed = [IndexDoc(doc_id=d.doc_id, subject=f"เรื่องลูกเสือ {d.doc_id}", principals=("unit:1",)) for d in docs[:3]]
+    batch = [IndexDoc(doc_id=1, subject="ร่างแรก", principals=("unit:1",)), *renamed]
+    for _ in range(2):  # the second time: a replay
+        index.upsert(batch, defer_merge=True)
+        assert index.doc_count() == len(docs)
+        assert sorted(ids(index, text="ลูกเสือ")) == [1, 2, 3]
+        assert ids(index, text="ร่าง") == []
+        assert ids(index, text="ทุน") == []  # letter 1's old text is gone
+    index.delete([99])  # nothing to delete: no new generation
+    assert index.doc_count() == len(docs)
+    index.close()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_load_replaces_what_is_there_in_one_commit(tmp_path: Path, procs: int) -> None:
+    """A rebuild's chunk (``load``): batches through one writer, ``procs`` indexing processes; ids already in the
+    index (written meanwhile by another writer) are replaced, not doubled; the answers equal an upsert's."""
+    docs = _docs()
+    index = SearchIndex(tmp_path / "ix")
+    index.upsert(docs[:2])
+    added = index.load([docs[:3], docs[3:]], procs=procs)
+    assert added == len(docs)
+    assert index.doc_count() == len(docs) and index.doc_ids() == {d.doc_id for d in docs}
+    reference = SearchIndex(tmp_path / "ref")
+    reference.upsert(docs)
+    who = ["unit:1", "unit:2", "secret:3:1"]
+    for text in ("ทุน", "ศึกษา", "ศธ 04029", '"ป้องกันการจมน้ำ"', ""):
+        got, want = (
+            index.search(SearchQuery(text=text), principals=who),
+            reference.search(SearchQuery(text=text), principals=who),
+        )
+        assert (got.total, sorted(h.doc_id for h in got.hits)) == (want.total, sorted(h.doc_id for h in want.hits))
+    index.close()
+    reference.close()

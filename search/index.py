@@ -1123,6 +1123,22 @@ def stored_schema_version(path: Path) -> int | None:
 
 
 MAX_UNMERGED_SEGMENTS = 16
+#: a segment of at least this many documents (a rebuild's chunk, or what merges of the worker's rounds grew to) is
+#: never merged again by a commit or :meth:`SearchIndex.merge_small` (only :meth:`SearchIndex.optimize` merges it):
+#: Whoosh's MERGE_SMALL would otherwise, once there are enough of them, rewrite hundreds of thousands of documents
+#: in Python inside one commit of the index worker
+BIG_SEGMENT = 20_000
+
+
+def _small(segment: Any) -> bool:
+    return int(segment.doc_count_all()) < BIG_SEGMENT
+
+
+def _merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh's MERGE_SMALL policy over the small segments only (the big ones are kept as they are)."""
+    from whoosh.writing import MERGE_SMALL
+
+    return [s for s in segments if not _small(s)] + list(MERGE_SMALL(writer, [s for s in segments if _small(s)]))
 
 
 def _delete_committed(writer: Any, doc_ids: Iterable[int]) -> int:
@@ -1252,7 +1268,11 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(merge=not defer_merge or len(writer.segments) >= MAX_UNMERGED_SEGMENTS)
+            unmerged = sum(1 for seg in writer.segments if _small(seg))
+            if not defer_merge or unmerged >= MAX_UNMERGED_SEGMENTS:
+                writer.commit(mergetype=_merge_small_segments)
+            else:
+                writer.commit(merge=False)
 
     def load(self, batches: Iterable[Sequence[IndexDoc]], *, procs: int = 1) -> int:
         """Replace documents batch by batch through ONE writer and one commit, without merging (rebuilds: the
@@ -1286,7 +1306,7 @@ class SearchIndex:
         """Merge small segments now (what every commit does unless it was told to defer it)."""
         self.check_current()
         with self._lock:
-            self._writer().commit(merge=True)
+            self._writer().commit(mergetype=_merge_small_segments)
 
     def add_new(self, docs: Iterable[IndexDoc]) -> None:
         """Bulk-load documents known not to be in the index yet (rebuilds, benchmarks): one commit, no deletes.
@@ -1300,7 +1320,7 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(mergetype=_merge_small_segments)
 
     def delete(self, doc_ids: Sequence[int]) -> None:
         if not doc_ids:

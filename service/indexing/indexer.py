@@ -68,7 +68,7 @@ MAX_BATCH = 2000
 BACKLOG_GROWTH = 4
 #: a rebuild reads the database this many letters at a time and commits the index every REBUILD_COMMIT letters
 REBUILD_READ = 500
-REBUILD_COMMIT = 25_000
+REBUILD_COMMIT = 50_000
 #: indexing processes of a rebuild (Whoosh's MpWriter: this process reads the database and builds the fields)
 REBUILD_PROCS = min(2, os.cpu_count() or 1)
 

@@ -270,3 +270,34 @@ def test_load_replaces_what_is_there_in_one_commit(tmp_path: Path, procs: int) -
         assert (got.total, sorted(h.doc_id for h in got.hits)) == (want.total, sorted(h.doc_id for h in want.hits))
     index.close()
     reference.close()
+
+
+def test_big_segments_are_never_merged_by_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild's chunks are big segments: the worker's commits and ``merge_small`` merge only the small ones
+    (Whoosh's MERGE_SMALL, given a few big segments and a small one, rewrites them all in Python inside one
+    commit)."""
+    import search.index as search_index
+
+    monkeypatch.setattr(search_index, "BIG_SEGMENT", 3)
+    docs = _docs()
+    index = SearchIndex(tmp_path / "ix")
+    for _ in range(6):  # six chunks of three documents (each replaces the last: deletions, still big segments)
+        index.load([docs[:3]])
+
+    def segment_ids() -> set[str]:
+        with index._ix.reader() as r:
+            return {leaf.segment().segment_id() for leaf, _ in r.leaf_readers()}
+
+    big = segment_ids()
+    assert len(big) == 6
+    rounds = search_index.MAX_UNMERGED_SEGMENTS + 2
+    index.upsert([docs[3]])  # a commit that merges
+    for round_ in range(rounds):
+        index.upsert([IndexDoc(doc_id=100 + round_, subject="ลูกเสือ", principals=("unit:1",))], defer_merge=True)
+    index.merge_small()
+    after = segment_ids()
+    assert big <= after  # the big ones kept as they were
+    assert len(after - big) < rounds  # the small ones merged
+    assert len(ids(index, text="ลูกเสือ", per_page=100)) == rounds
+    assert index.doc_count() == len(docs) + rounds
+    index.close()

@@ -454,6 +454,7 @@ def main() -> None:
             ]
 
         c = args.clients
+        idx_start = server.indexer_cpu_seconds()
         phases: list[tuple[str, int, int, Callable[[int], list[Part]]]] = [
             ("metadata, 1 client", args.meta, 1, lambda i: [meta_part(i)]),
             ("metadata, 8 clients", args.meta, 8, lambda i: [meta_part(args.meta + i)]),
@@ -472,6 +473,13 @@ def main() -> None:
         if args.shape != "single":
             drain = wait_for_index(data_dir, args.database_url)
             print(f"index worker caught up {drain:.1f} s after the last registration", flush=True)
+            letters = sum(r.requests - r.errors for r in results)
+            idx_total = server.indexer_cpu_seconds() - idx_start
+            print(
+                f"index worker CPU from the first registration until caught up: {idx_total:.1f} s, "
+                f"{idx_total * 1000 / max(1, letters):.2f} ms per letter ({letters} letters)",
+                flush=True,
+            )
         if args.big_mb > 0:
             path = work / "big.pdf"
             print(f"writing a {args.big_mb} MB PDF ...", flush=True)

@@ -1292,6 +1292,44 @@ def stored_schema_version(path: Path) -> int | None:
 
 
 MAX_UNMERGED_SEGMENTS = 16
+#: a segment of at least this many documents (a rebuild's chunk, or what merges of the worker's rounds grew to) is
+#: never merged again by a commit or :meth:`SearchIndex.merge_small` (only :meth:`SearchIndex.optimize` merges it):
+#: Whoosh's MERGE_SMALL would otherwise, once there are enough of them, rewrite hundreds of thousands of documents
+#: in Python inside one commit of the index worker
+BIG_SEGMENT = 20_000
+
+
+def _small(segment: Any) -> bool:
+    return int(segment.doc_count_all()) < BIG_SEGMENT
+
+
+def _merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh's MERGE_SMALL policy over the small segments only (the big ones are kept as they are)."""
+    from whoosh.writing import MERGE_SMALL
+
+    return [s for s in segments if not _small(s)] + list(MERGE_SMALL(writer, [s for s in segments if _small(s)]))
+
+
+def _delete_committed(writer: Any, doc_ids: Iterable[int]) -> int:
+    """Mark the committed documents with these ids deleted in ``writer``: per segment, one look-up of each id in
+    the ``doc_id`` term table (a hash table) and, for the few found, their document numbers. (Whoosh's
+    ``update_document`` runs a Term query through a searcher per document: a fifth of the index worker's time.)
+    Returns the documents deleted."""
+    keys = [str(i) for i in doc_ids]
+    if not keys:
+        return 0
+    deleted = 0
+    reader = writer.reader()
+    try:
+        for leaf, offset in reader.leaf_readers():
+            for key in keys:
+                if ("doc_id", key) in leaf:
+                    for docnum in leaf.postings("doc_id", key).all_ids():
+                        writer.delete_document(offset + docnum)
+                        deleted += 1
+    finally:
+        reader.close()
+    return deleted
 
 
 class SearchIndex:
@@ -1376,6 +1414,12 @@ class SearchIndex:
     def upsert(self, docs: Sequence[IndexDoc], *, defer_merge: bool = False) -> None:
         """Add or replace documents (by ``doc_id``) in one commit.
 
+        The batch's ids already in the index are deleted in one pass (:func:`_delete_committed`: a look-up of the
+        ``doc_id`` term per segment) and the documents added, which is what Whoosh's ``update_document`` does one
+        document at a time through a query per document. Replaying a batch (a crash between this commit and the
+        caller's cursor write) replaces the documents again: no duplicates. Of several documents with one id in
+        ``docs`` the last wins.
+
         A commit normally also merges small segments, which now and then rewrites thousands of documents. With
         ``defer_merge`` it leaves them (up to ``MAX_UNMERGED_SEGMENTS``) for :meth:`merge_small`, which a
         writer calls when it has nothing else to do.
@@ -1383,21 +1427,55 @@ class SearchIndex:
         if not docs:
             return
         self.check_current()
+        latest = list({doc.doc_id: doc for doc in docs}.values())
         with self._lock:
             writer = self._writer()
             try:
-                for doc in docs:
-                    writer.update_document(**_doc_fields(doc))
+                _delete_committed(writer, [doc.doc_id for doc in latest])
+                for doc in latest:
+                    writer.add_document(**_doc_fields(doc))
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(merge=not defer_merge or len(writer.segments) >= MAX_UNMERGED_SEGMENTS)
+            unmerged = sum(1 for seg in writer.segments if _small(seg))
+            if not defer_merge or unmerged >= MAX_UNMERGED_SEGMENTS:
+                writer.commit(mergetype=_merge_small_segments)
+            else:
+                writer.commit(merge=False)
+
+    def load(self, batches: Iterable[Sequence[IndexDoc]], *, procs: int = 1) -> int:
+        """Replace documents batch by batch through ONE writer and one commit, without merging (rebuilds: the
+        caller commits every few tens of thousands of letters, so an interrupted rebuild resumes from there).
+
+        Each batch's ids already committed are deleted first, so a letter another writer indexed meanwhile is
+        replaced, never doubled. With ``procs`` > 1 the documents are analysed and written by that many
+        processes (Whoosh's ``MpWriter``, one segment each); this process builds the fields (and whatever
+        ``batches`` does to produce them, e.g. reading the database) meanwhile. Returns the documents added."""
+        self.check_current()
+        added = 0
+        with self._lock:
+            extra: dict[str, Any] = {"procs": procs, "multisegment": True, "batchsize": 256} if procs > 1 else {}
+            if procs <= 1 and "procs" in self._writer_args:
+                extra["procs"] = 1
+            writer = self._writer(**extra)
+            try:
+                for batch in batches:
+                    latest = list({doc.doc_id: doc for doc in batch}.values())
+                    _delete_committed(writer, [doc.doc_id for doc in latest])
+                    for doc in latest:
+                        writer.add_document(**_doc_fields(doc))
+                    added += len(latest)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(merge=False)
+        return added
 
     def merge_small(self) -> None:
         """Merge small segments now (what every commit does unless it was told to defer it)."""
         self.check_current()
         with self._lock:
-            self._writer().commit(merge=True)
+            self._writer().commit(mergetype=_merge_small_segments)
 
     def add_new(self, docs: Iterable[IndexDoc]) -> None:
         """Bulk-load documents known not to be in the index yet (rebuilds, benchmarks): one commit, no deletes.
@@ -1411,7 +1489,7 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(mergetype=_merge_small_segments)
 
     def delete(self, doc_ids: Sequence[int]) -> None:
         if not doc_ids:
@@ -1420,12 +1498,14 @@ class SearchIndex:
         with self._lock:
             writer = self._writer(procs=1) if "procs" in self._writer_args else self._writer()
             try:
-                for i in doc_ids:
-                    writer.delete_by_term("doc_id", str(i))
+                deleted = _delete_committed(writer, doc_ids)
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            if deleted:
+                writer.commit(merge=False)
+            else:  # nothing to delete: no new generation (searchers keep their caches)
+                writer.cancel()
 
     def clear(self) -> None:
         """Empty the index, in the current layout (also the way out of an outdated one)."""
@@ -1473,8 +1553,21 @@ class SearchIndex:
             self._engine.queries = queries
 
     def doc_ids(self) -> set[int]:
-        with self._ix.searcher() as s:
-            return {int(f["doc_id"]) for f in s.all_stored_fields()}
+        """The ids of the live documents: each segment's ``doc_id`` terms (a segment without deletions, like a
+        rebuild's chunk, needs nothing else; otherwise a term counts while one of its documents is live). Not the
+        stored fields, which at a million letters means reading every letter's stored text (``reindex --resume``).
+        """
+        out: set[int] = set()
+        with self._ix.reader() as reader:
+            for leaf, _offset in reader.leaf_readers():
+                terms = list(leaf.lexicon("doc_id"))
+                if not leaf.has_deletions():
+                    out.update(int(t) for t in terms)
+                    continue
+                for t in terms:
+                    if leaf.postings("doc_id", t).is_active():
+                        out.add(int(t))
+        return out
 
     def doc_count(self) -> int:
         """Live (not deleted) documents."""

@@ -21,7 +21,12 @@ from service.kit.console import out
 from service.receiving.stampjob import start_stamp_job
 
 
-def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add what is missing.")] = False) -> None:
+def reindex(
+    resume: Annotated[bool, typer.Option(help="Keep what is indexed; add what is missing.")] = False,
+    procs: Annotated[
+        int, typer.Option(min=0, max=16, help="Indexing processes besides the reader (0: as many as cores, max 2).")
+    ] = 0,
+) -> None:
     """Rebuild the search index from the database and the stored originals."""
     app = from_env()
     index = SearchIndex(app.settings.index_path)
@@ -37,7 +42,7 @@ def reindex(resume: Annotated[bool, typer.Option(help="Keep what is indexed; add
         def tick(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        done = rebuild(app, index, resume=resume, progress=tick)
+        done = rebuild(app, index, resume=resume, procs=procs or None, progress=tick)
     index.close()
     out.print(f"indexed {done} letter(s)")
     state = read_state(app.settings.index_path)

@@ -8,6 +8,7 @@ index commit), and ``saraban reindex`` rebuilds everything from the database and
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -60,6 +61,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TEXT_CAP = 200_000
 T = TypeVar("T")
+#: log entries the worker takes in a round; when a round takes all it asked for (a backlog) the next asks for
+#: BACKLOG_GROWTH times more, up to MAX_BATCH: fewer commits, segments and merges per letter while it catches up
+BATCH = 200
+MAX_BATCH = 2000
+BACKLOG_GROWTH = 4
+#: a rebuild reads the database this many letters at a time and commits the index every REBUILD_COMMIT letters
+REBUILD_READ = 500
+REBUILD_COMMIT = 50_000
+#: indexing processes of a rebuild (Whoosh's MpWriter: this process reads the database and builds the fields)
+REBUILD_PROCS = min(2, os.cpu_count() or 1)
+
+
+def next_batch(size: int, taken: int, *, base: int = BATCH, cap: int = MAX_BATCH) -> int:
+    """The worker's next round size: grown while rounds come back full (a backlog), back to ``base`` after a
+    round that was not (caught up: small batches keep a lone letter's wait short)."""
+    return min(max(size, base) * BACKLOG_GROWTH, max(cap, base)) if taken >= size else base
 
 
 @dataclass(frozen=True)
@@ -218,36 +235,32 @@ INDEXING = "indexing"
 REMOVED = "removed"
 
 
-def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int], *, defer_merge: bool = False) -> int:
-    """Index these letters now (one index commit) and record each letter's index status.
-
-    Extraction, OCR and Thai segmentation take seconds for a scanned letter, so they run in a read-only
-    transaction: on SQLite a write transaction would hold every registration behind them. The letters are first
-    claimed (``indexing``); the final status is written only where the claim still stands, so a letter routed
-    meanwhile (back to ``pending``) is indexed again in the next round.
-    """
-    index.check_current()  # an index of an older layout takes no writes (letters stay pending): `saraban reindex`
-    ids = list(letter_ids)
-    if not ids:
-        return 0
-    ocr = app.settings.ocr != "off"
+def _claim(app: Saraban, ids: Sequence[int]) -> None:
     letters = Letter.__table__  # type: ignore[attr-defined]
     with app.tx() as uow:
         uow.session.connection().execute(update(letters).where(letters.c.id.in_(ids)).values(index_status=INDEXING))
+
+
+def _read_docs(
+    app: Saraban, ids: Sequence[int], statuses: list[dict[str, object]], kept: list[ExtractedText]
+) -> list[IndexDoc]:
+    """The letters' index documents (a read-only transaction); their statuses and texts to keep are appended
+    to ``statuses`` and ``kept``, destroyed letters' (gone from the index) as :data:`REMOVED`."""
     docs: list[IndexDoc] = []
-    statuses: list[dict[str, object]] = []
-    kept: list[ExtractedText] = []
     with app.tx(readonly=True) as uow:
-        for doc, status, texts in build_docs(uow.session, app.store, ids, ocr=ocr):
+        for doc, status, texts in build_docs(uow.session, app.store, ids, ocr=app.settings.ocr != "off"):
             docs.append(doc)
             statuses.append({"letter_id": doc.doc_id, "status": status})
             kept.extend(texts)
-    if docs:
-        index.upsert(docs, defer_merge=defer_merge)
-    gone = sorted(set(ids) - {doc.doc_id for doc in docs})  # destroyed (or never there): out of the index
-    if gone:
-        index.delete(gone)
-        statuses.extend({"letter_id": i, "status": REMOVED} for i in gone)
+    found = {doc.doc_id for doc in docs}
+    statuses.extend({"letter_id": i, "status": REMOVED} for i in sorted(set(ids) - found))
+    return docs
+
+
+def _record(app: Saraban, statuses: list[dict[str, object]], kept: list[ExtractedText]) -> None:
+    """After the index commit: keep the extracted texts, and write each letter's index status where the claim
+    still stands."""
+    letters = Letter.__table__  # type: ignore[attr-defined]
     with app.tx() as uow:
         for t in kept:
             record_rendition(
@@ -266,7 +279,58 @@ def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int], *
                 .values(index_status=bindparam("status")),
                 statuses,
             )
+
+
+def _removed(statuses: list[dict[str, object]]) -> list[int]:
+    return [int(str(s["letter_id"])) for s in statuses if s["status"] == REMOVED]
+
+
+def index_letters(app: Saraban, index: SearchIndex, letter_ids: Iterable[int], *, defer_merge: bool = False) -> int:
+    """Index these letters now (one index commit) and record each letter's index status.
+
+    Extraction, OCR and Thai segmentation take seconds for a scanned letter, so they run in a read-only
+    transaction: on SQLite a write transaction would hold every registration behind them. The letters are first
+    claimed (``indexing``); the final status is written only where the claim still stands, so a letter routed
+    meanwhile (back to ``pending``) is indexed again in the next round.
+    """
+    index.check_current()  # an index of an older layout takes no writes (letters stay pending): `saraban reindex`
+    ids = list(letter_ids)
+    if not ids:
+        return 0
+    _claim(app, ids)
+    statuses: list[dict[str, object]] = []
+    kept: list[ExtractedText] = []
+    docs = _read_docs(app, ids, statuses, kept)
+    if docs:
+        index.upsert(docs, defer_merge=defer_merge)
+    index.delete(_removed(statuses))  # destroyed (or never there): out of the index
+    _record(app, statuses, kept)
     return len(docs)
+
+
+def rebuild_letters(
+    app: Saraban, index: SearchIndex, letter_ids: Sequence[int], *, procs: int = 1,
+    read: int = REBUILD_READ, progress: Callable[[int], None] | None = None,
+) -> int:  # fmt: skip
+    """Index these letters through ONE index writer and one commit (a rebuild's chunk): the database is read
+    ``read`` letters at a time while the writer (``procs`` processes) indexes what was read before. Statuses are
+    recorded after the commit, as :func:`index_letters` does; ``progress`` gets the letters handed over so far."""
+    index.check_current()
+    statuses: list[dict[str, object]] = []
+    kept: list[ExtractedText] = []
+
+    def batches() -> Iterator[list[IndexDoc]]:
+        for start in range(0, len(letter_ids), read):
+            part = letter_ids[start : start + read]
+            _claim(app, part)
+            yield _read_docs(app, part, statuses, kept)
+            if progress is not None:
+                progress(len(part))
+
+    done = index.load(batches(), procs=procs)
+    index.delete(_removed(statuses))
+    _record(app, statuses, kept)
+    return done
 
 
 class Replica:
@@ -318,9 +382,17 @@ class Replica:
         self._beat = time.monotonic()
         return 0
 
-    def rebuild(self, *, resume: bool, batch: int = 200, progress: Callable[[int, int], None] | None = None) -> int:
+    def rebuild(
+        self, *, resume: bool, batch: int = REBUILD_COMMIT, procs: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:  # fmt: skip
         """Index every letter from the database and the store, then follow the log from the position noted
-        before the first letter was read (kept in the cursor file, so an interrupted rebuild resumes)."""
+        before the first letter was read (kept in the cursor file, so an interrupted rebuild resumes).
+
+        The letters go to the index ``batch`` at a time, each through one writer and one commit without merges
+        (:func:`rebuild_letters`; ``procs`` indexing processes, default :data:`REBUILD_PROCS`): an interrupted
+        rebuild loses at most the chunk in hand, and a million letters make a few dozen segments instead of
+        a commit and a merge every two hundred letters."""
         if resume and self.index.outdated:
             log.warning("the search index has an older layout: rebuilding it completely instead of resuming")
             resume = False
@@ -343,13 +415,17 @@ class Replica:
             self.index.clear()
             todo = ids
         done = 0
-        for start in range(0, len(todo), batch):
-            chunk = todo[start : start + batch]
-            index_letters(self.app, self.index, chunk)
-            done += len(chunk)
+
+        def handed(n: int) -> None:
+            nonlocal done
+            done += n
             if progress:
                 progress(done, len(todo))
             self._heartbeat(state, every=HEARTBEAT_EVERY)  # a long rebuild keeps its place in the log
+
+        procs = REBUILD_PROCS if procs is None else procs
+        for start in range(0, len(todo), max(1, batch)):
+            rebuild_letters(self.app, self.index, todo[start : start + max(1, batch)], procs=procs, progress=handed)
         state.rebuilding = False
         write_state(self.path, state)
         with self.app.tx() as uow:
@@ -476,6 +552,7 @@ class Indexer:
         replica = Replica(self.app, self.index)
         gather = self.app.settings.index_gather_ms / 1000
         unmerged = False
+        size = BATCH
         while not self._stopping.is_set():
             with self._guard:
                 self._wake.clear()
@@ -483,7 +560,7 @@ class Indexer:
             try:
                 if replica.follower is None:
                     replica.open()
-                taken, _ = replica.step()
+                taken, _ = replica.step(size)
                 unmerged = unmerged or bool(taken)
                 if not taken and unmerged:
                     replica.index.merge_small()
@@ -495,8 +572,9 @@ class Indexer:
                 log.error("not indexing: the search index needs `saraban reindex`")
             except Exception:
                 log.exception("indexing failed; retrying from the cursor (`saraban reindex` repairs the index)")
-            if taken >= 200:
-                continue  # a backlog: the next round at once
+            full, size = taken >= size, next_batch(size, taken)
+            if full:
+                continue  # a backlog: the next (bigger) round at once
             with self._guard:
                 if not self._wake.is_set():
                     self.idle.set()
@@ -510,12 +588,13 @@ def reindex(
     index: SearchIndex,
     *,
     resume: bool,
-    batch: int = 200,
+    batch: int = REBUILD_COMMIT,
+    procs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Rebuild the index from the database and the stored originals; with ``resume`` skip what is there. The
     node then follows the change log from where it stood before the rebuild began (``replica``)."""
-    return Replica(app, index).rebuild(resume=resume, batch=batch, progress=progress)
+    return Replica(app, index).rebuild(resume=resume, batch=batch, procs=procs, progress=progress)
 
 
 def pending_letters(app: Saraban, *, limit: int = 10_000) -> list[int]:
@@ -536,7 +615,8 @@ def run_worker(
     *,
     once: bool,
     interval: float = 1.0,
-    batch: int = 200,
+    batch: int = BATCH,
+    max_batch: int = MAX_BATCH,
     stop: threading.Event | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
@@ -544,7 +624,9 @@ def run_worker(
     it is caught up). Returns the letters indexed (a rebuild's included).
 
     On start it takes up its place in the log (``Replica.open``: a rebuild when the index is empty). A full
-    batch means a backlog, so the next follows at once. After a partial one the worker waits
+    batch means a backlog, so the next follows at once and is bigger (:func:`next_batch`, up to ``max_batch``):
+    after a burst of registrations the index commit, its new segment, the merges and the small write
+    transactions are shared by thousands of letters instead of two hundred. After a partial one the worker waits
     ``SARABAN_INDEX_GATHER_MS``, so that under a stream of registrations each round takes what arrived
     meanwhile: the commit, the two small write transactions and the index segment are shared by a hundred
     letters instead of a few, and a new letter is searchable within about a second. Merging the index's small
@@ -556,9 +638,10 @@ def run_worker(
     replica = Replica(app, index)
     done = replica.open(progress)
     unmerged = False  # segments left unmerged while letters were coming in
+    size = batch
     while True:
         try:
-            taken, indexed = replica.step(batch)
+            taken, indexed = replica.step(size)
         except NodeExpired:
             log.warning("this node's place in the change log was given up: rebuilding")
             replica.follower = None
@@ -569,7 +652,8 @@ def run_worker(
             unmerged = True
             if stop is not None and stop.is_set():  # stopping: the cursor says where the next run starts
                 return done
-            if taken >= batch or once:
+            full, size = taken >= size, next_batch(size, taken, base=batch, cap=max_batch)
+            if full or once:
                 continue
             pause(gather)
             continue

@@ -151,3 +151,58 @@ def test_reindex_notes_the_log_position_before_it_reads(make_saraban: MakeSaraba
     with app.tx() as uow:
         node = uow.session.get(IndexNode, state.node_id)
         assert node is not None and node.cursor == head
+
+
+def test_an_interrupted_chunked_rebuild_resumes_without_doubling(make_saraban: MakeSaraban) -> None:
+    """A rebuild commits chunk by chunk (one writer each, two indexing processes); killed in the second chunk it
+    keeps the first, and ``resume`` adds the rest: every letter once, statuses recorded, the log followed from
+    the position noted before the first read."""
+    import json
+
+    import pytest
+    from fastapi.testclient import TestClient
+
+    from search import SearchIndex
+    from service.app import create_app
+    from service.indexing.indexer import Replica, next_batch
+    from service.models import Letter
+    from tests.conftest import login, registry_id
+
+    app = make_saraban(ocr="off")
+    with TestClient(create_app(app)) as client:
+        h = login(client, "central")
+        reg = registry_id(client, h, "central")
+        for i in range(7):
+            meta = {"sender": "สพฐ.", "subject": f"ทุนการศึกษา ครั้งที่ {i}", "letter_no": f"ศธ ๐๔๐๐๖/{i + 1}"}
+            r = client.post(f"/api/v1/registries/{reg}/receive", headers=h, data={"meta": json.dumps(meta)})
+            assert r.status_code == 201, r.text
+    with app.tx() as uow:
+        head = log_head(uow.session)
+        letter_ids = sorted(i for i in uow.session.exec(select(Letter.id)) if i is not None)
+    index = SearchIndex(app.settings.index_path)
+    calls = []
+
+    def dies_in_the_second_chunk(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            Replica(app, index).rebuild(resume=False, batch=3, procs=2, progress=dies_in_the_second_chunk)
+        assert index.doc_ids() == set(letter_ids[:3])
+        state = read_state(app.settings.index_path)
+        assert state is not None and state.rebuilding
+        assert Replica(app, index).rebuild(resume=True, batch=3, procs=2) == len(letter_ids) - 3
+        assert index.doc_count() == len(letter_ids) and index.doc_ids() == set(letter_ids)
+    finally:
+        index.close()
+    state = read_state(app.settings.index_path)
+    assert state is not None and not state.rebuilding and state.applied == head
+    with app.tx() as uow:
+        statuses = {s for s in uow.session.exec(select(Letter.index_status))}
+    assert statuses == {"indexed"}
+    # the worker's rounds grow while they come back full and fall back once one does not
+    assert [next_batch(200, 200), next_batch(800, 800), next_batch(2000, 2000), next_batch(2000, 5)] == [
+        800, 2000, 2000, 200
+    ]  # fmt: skip

@@ -225,3 +225,79 @@ def test_deferred_merges_leave_segments_until_merge_small(tmp_path: Path) -> Non
         (r.total, [h.doc_id for h in r.hits]) for r in unmerged
     ]
     index.close()
+
+
+def test_a_replaced_batch_never_doubles_across_segments_nor_when_replayed(tmp_path: Path) -> None:
+    """``upsert`` deletes the batch's committed ids itself (one pass over the segments): ids spread over several
+    segments are replaced once, a batch naming an id twice keeps the last, and replaying a committed batch (a crash
+    before the cursor was written) replaces again instead of adding."""
+    index = SearchIndex(tmp_path / "ix")
+    docs = _docs()
+    for doc in docs:  # one segment each
+        index.upsert([doc], defer_merge=True)
+    assert index.segment_count() == len(docs)
+    renamed = [IndexDoc(doc_id=d.doc_id, subject=f"เรื่องลูกเสือ {d.doc_id}", principals=("unit:1",)) for d in docs[:3]]
+    batch = [IndexDoc(doc_id=1, subject="ร่างแรก", principals=("unit:1",)), *renamed]
+    for _ in range(2):  # the second time: a replay
+        index.upsert(batch, defer_merge=True)
+        assert index.doc_count() == len(docs)
+        assert sorted(ids(index, text="ลูกเสือ")) == [1, 2, 3]
+        assert ids(index, text="ร่าง") == []
+        assert ids(index, text="ทุน") == []  # letter 1's old text is gone
+    index.delete([99])  # nothing to delete: no new generation
+    assert index.doc_count() == len(docs)
+    index.close()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_load_replaces_what_is_there_in_one_commit(tmp_path: Path, procs: int) -> None:
+    """A rebuild's chunk (``load``): batches through one writer, ``procs`` indexing processes; ids already in the
+    index (written meanwhile by another writer) are replaced, not doubled; the answers equal an upsert's."""
+    docs = _docs()
+    index = SearchIndex(tmp_path / "ix")
+    index.upsert(docs[:2])
+    added = index.load([docs[:3], docs[3:]], procs=procs)
+    assert added == len(docs)
+    assert index.doc_count() == len(docs) and index.doc_ids() == {d.doc_id for d in docs}
+    reference = SearchIndex(tmp_path / "ref")
+    reference.upsert(docs)
+    who = ["unit:1", "unit:2", "secret:3:1"]
+    for text in ("ทุน", "ศึกษา", "ศธ 04029", '"ป้องกันการจมน้ำ"', ""):
+        got, want = (
+            index.search(SearchQuery(text=text), principals=who),
+            reference.search(SearchQuery(text=text), principals=who),
+        )
+        assert (got.total, sorted(h.doc_id for h in got.hits)) == (want.total, sorted(h.doc_id for h in want.hits))
+    index.close()
+    reference.close()
+
+
+def test_big_segments_are_never_merged_by_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild's chunks are big segments: the worker's commits and ``merge_small`` merge only the small ones
+    (Whoosh's MERGE_SMALL, given a few big segments and a small one, rewrites them all in Python inside one
+    commit)."""
+    import search.index as search_index
+
+    monkeypatch.setattr(search_index, "BIG_SEGMENT", 3)
+    docs = _docs()
+    index = SearchIndex(tmp_path / "ix")
+    for _ in range(6):  # six chunks of three documents (each replaces the last: deletions, still big segments)
+        index.load([docs[:3]])
+
+    def segment_ids() -> set[str]:
+        with index._ix.reader() as r:
+            return {leaf.segment().segment_id() for leaf, _ in r.leaf_readers()}
+
+    big = segment_ids()
+    assert len(big) == 6
+    rounds = search_index.MAX_UNMERGED_SEGMENTS + 2
+    index.upsert([docs[3]])  # a commit that merges
+    for round_ in range(rounds):
+        index.upsert([IndexDoc(doc_id=100 + round_, subject="ลูกเสือ", principals=("unit:1",))], defer_merge=True)
+    index.merge_small()
+    after = segment_ids()
+    assert big <= after  # the big ones kept as they were
+    assert len(after - big) < rounds  # the small ones merged
+    assert len(ids(index, text="ลูกเสือ", per_page=100)) == rounds
+    assert index.doc_count() == len(docs) + rounds
+    index.close()

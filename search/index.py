@@ -1293,7 +1293,8 @@ def stored_schema_version(path: Path) -> int | None:
 
 MAX_UNMERGED_SEGMENTS = 16
 #: a segment of at least this many documents (a rebuild's chunk, or what merges of the worker's rounds grew to) is
-#: never merged again by a commit or :meth:`SearchIndex.merge_small` (only :meth:`SearchIndex.optimize` merges it):
+#: never merged again by a commit (only by the idle-time tier merge of :meth:`SearchIndex.merge_small`, a bounded
+#: number at once, and by :meth:`SearchIndex.optimize`):
 #: Whoosh's MERGE_SMALL would otherwise, once there are enough of them, rewrite hundreds of thousands of documents
 #: in Python inside one commit of the index worker
 BIG_SEGMENT = 20_000
@@ -1308,6 +1309,46 @@ def _merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
     from whoosh.writing import MERGE_SMALL
 
     return [s for s in segments if not _small(s)] + list(MERGE_SMALL(writer, [s for s in segments if _small(s)]))
+
+
+#: idle-time merging of big segments: TIER_WIDTH segments of one size tier (sizes within a factor of TIER_WIDTH,
+#: from BIG_SEGMENT up) are merged into one of the next tier, so their number grows with the logarithm of the
+#: index, not linearly (at OBEC's 100,000 registrations a day, five new big segments a day, and every query pays
+#: per segment); never more than MAX_IDLE_MERGE documents at once, since the worker indexes nothing meanwhile
+#: (beyond that, `SearchIndex.optimize`, an operator's choice)
+TIER_WIDTH = 8
+MAX_IDLE_MERGE = 400_000
+
+
+def plan_tier_merge(
+    sizes: Sequence[int], *, big: int = BIG_SEGMENT, width: int = TIER_WIDTH, cap: int = MAX_IDLE_MERGE
+) -> list[int]:
+    """Which big segments (positions in ``sizes``, their document counts) to merge now: the ``width`` smallest of
+    the lowest tier that has ``width`` of them, if together they stay within ``cap``; else none."""
+    tiers: dict[int, list[int]] = {}
+    for pos, n in enumerate(sizes):
+        if n >= big:
+            tiers.setdefault(int(math.log(n / big, width) + 1e-9), []).append(pos)
+    for tier in sorted(tiers):
+        members = sorted(tiers[tier], key=lambda p: sizes[p])[:width]
+        if len(members) == width and sum(sizes[p] for p in members) <= cap:
+            return sorted(members)
+    return []
+
+
+def _merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
+    """The idle-time policy: small segments as in :func:`_merge_small_segments`, then one tier of big ones
+    (:func:`plan_tier_merge`)."""
+    from whoosh.reading import SegmentReader
+
+    kept = _merge_small_segments(writer, segments)
+    sizes = [int(s.doc_count_all()) for s in kept]
+    merge = set(plan_tier_merge(sizes, big=BIG_SEGMENT, width=TIER_WIDTH, cap=MAX_IDLE_MERGE))
+    for pos in sorted(merge):
+        reader = SegmentReader(writer.storage, writer.schema, kept[pos])
+        writer.add_reader(reader)
+        reader.close()
+    return [s for pos, s in enumerate(kept) if pos not in merge]
 
 
 def _delete_committed(writer: Any, doc_ids: Iterable[int]) -> int:
@@ -1472,10 +1513,12 @@ class SearchIndex:
         return added
 
     def merge_small(self) -> None:
-        """Merge small segments now (what every commit does unless it was told to defer it)."""
+        """Merge small segments now (what every commit does unless it was told to defer it), and one tier of big
+        ones when it has grown to ``TIER_WIDTH`` segments (:func:`plan_tier_merge`): a writer calls this when it
+        has nothing else to do."""
         self.check_current()
         with self._lock:
-            self._writer().commit(mergetype=_merge_small_segments)
+            self._writer().commit(mergetype=_merge_tiers)
 
     def add_new(self, docs: Iterable[IndexDoc]) -> None:
         """Bulk-load documents known not to be in the index yet (rebuilds, benchmarks): one commit, no deletes.

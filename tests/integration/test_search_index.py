@@ -301,3 +301,41 @@ def test_big_segments_are_never_merged_by_the_worker(tmp_path: Path, monkeypatch
     assert len(ids(index, text="ลูกเสือ", per_page=100)) == rounds
     assert index.doc_count() == len(docs) + rounds
     index.close()
+
+
+def test_tier_plan_merges_one_full_tier_within_the_cap() -> None:
+    from search.index import plan_tier_merge
+
+    big = 10
+    assert plan_tier_merge([5, 9, 3], big=big, width=4, cap=10**6) == []  # small ones are not its business
+    assert plan_tier_merge([10, 12, 11], big=big, width=4, cap=10**6) == []  # a tier not yet full
+    # four of tier 0 (10..39) and one of tier 1: the four merge, the smallest four when there are more
+    assert plan_tier_merge([10, 45, 12, 11, 13], big=big, width=4, cap=10**6) == [0, 2, 3, 4]
+    assert plan_tier_merge([14, 10, 12, 11, 13, 39], big=big, width=4, cap=10**6) == [1, 2, 3, 4]
+    assert plan_tier_merge([10, 12, 11, 13], big=big, width=4, cap=45) == []  # 46 documents: over the cap
+    # the lowest full tier first; a higher one when the lower is not full
+    assert plan_tier_merge([40, 41, 42, 43, 10], big=big, width=4, cap=10**6) == [0, 1, 2, 3]
+
+
+def test_idle_merge_folds_a_full_tier_of_big_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big segments (a rebuild's chunks, or what the worker's merges grew to) are merged TIER_WIDTH at a time when
+    the writer is idle, so their number grows with the logarithm of the index; results stay the same."""
+    import search.index as search_index
+
+    monkeypatch.setattr(search_index, "BIG_SEGMENT", 3)
+    monkeypatch.setattr(search_index, "TIER_WIDTH", 4)
+    monkeypatch.setattr(search_index, "MAX_IDLE_MERGE", 1000)
+    index = SearchIndex(tmp_path / "ix")
+    for chunk in range(5):  # five big segments of three letters each
+        index.load(
+            [[IndexDoc(doc_id=chunk * 3 + k, subject=f"ลูกเสือ เรื่อง {chunk}", principals=("unit:1",)) for k in range(3)]]
+        )
+    assert index.segment_count() == 5
+    before = ids(index, text="ลูกเสือ", per_page=100)
+    index.merge_small()
+    assert index.segment_count() == 2  # four merged into one, the fifth kept
+    assert sorted(ids(index, text="ลูกเสือ", per_page=100)) == sorted(before) == list(range(15))
+    assert index.doc_count() == 15
+    index.merge_small()  # tiers not full (one of 12, one of 3): nothing more
+    assert index.segment_count() == 2
+    index.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from service.config import Settings
 from service.context import build
@@ -35,6 +35,9 @@ CHROMIUM_ARGS = [
 ]
 #: Playwright's default timeout for actions and expectations (ms); the app answers in well under a second.
 TIMEOUT_MS = 15_000
+# ... and for expect(): contexts' default timeout does not reach assertions, which kept Playwright's 5 s — too short
+# for a form post that stamps a PDF while the rest of the suite loads the 2 cores (CI saw one time out)
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

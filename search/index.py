@@ -581,6 +581,23 @@ def _map_docs(m: int, n: int) -> list[int]:
     return out
 
 
+class _ScoreTable(dict[tuple[float, int], float]):
+    """A term's BM25 part by (weight, length byte), ``c * w / (w + norm[lb])`` — the float operations of the
+    column-wise scoring, in its order, so scores stay bit-identical —, computed when first asked for."""
+
+    __slots__ = ("c", "norm")
+
+    def __init__(self, c: float, norm: Sequence[float]) -> None:
+        super().__init__()
+        self.c = c
+        self.norm = norm
+
+    def __missing__(self, key: tuple[float, int]) -> float:
+        w, lb = key
+        score = self[key] = self.c * w / (w + self.norm[lb])
+        return score
+
+
 class _View:
     """One searcher generation: its segments, document lengths, dates and the doc sets computed on it."""
 
@@ -740,13 +757,11 @@ class _View:
             lbs: Iterable[int] = compress(self.lengths, _map_bytes(self.term_map(fieldname, text), self.doc_count_all))
         else:
             lbs = map(self.lengths.__getitem__, p.ids)
-        dn = map(self.norm.__getitem__, lbs)
-        w1, w2 = (p.weights, p.weights) if p.weights is not None else (repeat(1.0, p.df), repeat(1.0, p.df))
-        vals = array("d", map(truediv, map(mul, repeat(c), w1), map(add, w2, dn)))
-        # a list (``compress`` over it makes no float objects) whose equal scores share one float: a score depends
-        # only on (weight, length byte), so there are a few hundred objects and a pointer per posting
-        memo: dict[float, float] = {}
-        col = list(map(memo.setdefault, vals, vals))
+        # a list (``compress`` over it makes no float objects): a score depends only on (weight, length byte), so
+        # one look-up per posting in a table of the few hundred pairs the term has, each computed once
+        table = _ScoreTable(c, self.norm)
+        weights = p.weights if p.weights is not None else repeat(1.0, p.df)
+        col = list(map(table.__getitem__, zip(weights, lbs, strict=False)))
         budget = self.engine.cache_units // 2
         with self._lock:
             if key not in self._scores and p.df <= budget // 2:

@@ -435,7 +435,11 @@ class RestampReport:
 def restamp_missing(app: Saraban) -> RestampReport:
     """Re-create stamped copies that a crash after commit left missing (or that were deferred, or over a budget:
     tried again with the same budgets). A file that cannot be stamped is reported and the rest go on."""
+    from service.receiving import stampjob  # it imports this module
+
     report = RestampReport()
+    claimer = stampjob.new_claimer(app.settings)
+    waiting: set[int] = set()  # over a request's budgets: the stamp job's too, so claimed as it claims them
     with app.tx() as uow:
         s = uow.session
         stamped = {
@@ -449,6 +453,8 @@ def restamp_missing(app: Saraban) -> RestampReport:
                 continue
             unit = s.get(Unit, registry.unit_id)
             assert att.id is not None
+            if att.stamp_status == TOO_COMPLEX:
+                waiting.add(att.id)
             jobs.append(
                 StampJob(
                     att.id,
@@ -460,6 +466,11 @@ def restamp_missing(app: Saraban) -> RestampReport:
                 )
             )
     for job in jobs:
+        held = job.attachment_id in waiting
+        if held and not stampjob.claim(app, job.attachment_id, claimer=claimer):
+            shown = app.public_ids.attachments.encode(job.attachment_id)
+            report.failed.append(f"attachment {shown}: a node's stamp job is stamping it now (left to that job)")
+            continue
         try:
             outcome = stamp_attachment(app, job)
         except Exception as exc:  # one bad file must not stop the others
@@ -468,6 +479,9 @@ def restamp_missing(app: Saraban) -> RestampReport:
                 f"attachment {app.public_ids.attachments.encode(job.attachment_id)}: {type(exc).__name__}: {exc}"
             )
             continue
+        finally:
+            if held:
+                stampjob.release(app, job.attachment_id, claimer=claimer)
         if outcome.rendition is None:
             shown = app.public_ids.attachments.encode(job.attachment_id)  # as people see it
             report.failed.append(f"attachment {shown}: {outcome.status} ({outcome.reason})")

@@ -116,6 +116,16 @@ def claim(app: Saraban, attachment_id: int, *, claimer: str) -> bool:
         return done.rowcount == 1
 
 
+def release(app: Saraban, attachment_id: int, *, claimer: str) -> None:
+    """Give a claim back (only this job's own: one that lapsed and was taken over stays with its new holder)."""
+    with app.tx() as uow:
+        uow.session.execute(
+            update(Attachment)
+            .where(col(Attachment.id) == attachment_id, col(Attachment.stamp_claimed_by) == claimer)
+            .values(stamp_claimed_by="", stamp_claimed_until=None)
+        )
+
+
 def job_of(session: Session, att: Attachment) -> StampJob | None:
     """What the stamp of this attachment shows: the letter's first registration, its registry's unit."""
     row = session.exec(

@@ -216,3 +216,16 @@ def test_a_dead_nodes_claim_lapses_and_another_job_takes_it_over(make_saraban: M
     assert status_of(app, att) == ("", 1)
     assert claim_of(app, att) == ("", None)
     assert [int(e.object_id) for e in events(app, "stamp_completed")] == [att]
+
+
+def test_repair_leaves_what_a_node_is_stamping_to_that_node(make_saraban: MakeSaraban) -> None:
+    """`saraban verify --repair` claims a waiting attachment as the job does: one a node's job holds is reported
+    and left alone; one nobody holds is claimed for the repair and given back after."""
+    app = make_saraban(**BUDGETS)
+    held, free = heavy_letters(app, 2)
+    assert claim(app, held, claimer="node-a/1/stamping")
+    report = restamp_missing(app)
+    assert any("stamp job is stamping it now" in line for line in report.failed), report
+    assert status_of(app, held) == ("too_complex", 0)
+    assert claim_of(app, held)[0] == "node-a/1/stamping"  # still that node's
+    assert claim_of(app, free) == ("", None)  # the repair's own claim, given back

@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -409,9 +408,9 @@ def run(base: str, n: int) -> dict[str, tuple[float, float, int, int]]:
     return out
 
 
-def _sizes(text: str) -> Iterator[int]:
-    for part in text.split(","):
-        yield int(part.replace("_", ""))
+def sizes_arg(text: str) -> list[int]:
+    """A comma-separated list of sizes (``100_000`` allowed; an empty list from "")."""
+    return [int(part.replace("_", "")) for part in text.split(",") if part]
 
 
 def main() -> None:
@@ -433,7 +432,7 @@ def main() -> None:
     from service.demo import seed_demo
     from service.kit.migrate import upgrade
 
-    sizes = list(_sizes(args.sizes))
+    sizes = sizes_arg(args.sizes)
     url = create_database(args.database_url)
     work = Path(tempfile.mkdtemp(prefix="saraban-bench-inbox-"))
     print(

@@ -68,11 +68,12 @@ from bench.inbox import (  # noqa: E402
     measure,
     routing_row,
     sign_in,
+    sizes_arg,
 )
 from bench.register import meta_json, pct  # noqa: E402
 from eval.corpus import SENDER_CODES, generate  # noqa: E402
 from search import SearchIndex  # noqa: E402
-from service.audit.chain import _hashed_fields, checkpoint, event_hash  # noqa: E402
+from service.audit.chain import HASHED_FIELDS, _hashed_fields, checkpoint, event_hash  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.context import build  # noqa: E402
 from service.demo import seed_demo  # noqa: E402
@@ -337,21 +338,7 @@ class Writer:
         self.bufs = {t: io.StringIO() for t in COLUMNS}
 
 
-AUDIT_COLUMNS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor",
-    "action",
-    "object_type",
-    "object_id",
-    "letter_id",
-    "ip",
-    "detail",
-    "prev_hash",
-    "hash",
-    "mac",
-)
+AUDIT_COLUMNS = (*HASHED_FIELDS, "hash", "mac")  # the chain's hashed fields, its hash and its key's mac
 COLUMNS = {
     "letter": "id, letter_no, letter_no_norm, letter_date, sender, recipient, subject, summary, letter_type, "
     "urgency, deliver_by, secrecy, channel, remarks, created_at, created_by, index_status",
@@ -686,10 +673,6 @@ def measure_round(node: Node, requests: int, registrations: int) -> None:
             node.add(name, times, f"{body.get('total', 0):,} hits")
 
 
-def _sizes(text: str) -> list[int]:
-    return [int(part.replace("_", "")) for part in text.split(",") if part]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -708,7 +691,7 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="measure the databases (and indexes) kept by --keep")
     ap.add_argument("--build-only", action="store_true", help="build (with --reuse: complete) and keep; no measures")
     args = ap.parse_args()
-    sizes, search_sizes = _sizes(args.sizes), set(_sizes(args.search_sizes))
+    sizes, search_sizes = sizes_arg(args.sizes), set(sizes_arg(args.search_sizes))
     os.environ["SARABAN_AUDIT_KEY"] = key = os.environ.get("SARABAN_AUDIT_KEY", "scale-bench-audit-key")
     root = Path(tempfile.gettempdir()) / "saraban-scale-bench"
     print(f"sizes {sizes}; cpus {os.cpu_count()}; load {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)

@@ -89,7 +89,7 @@ def event_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-_HASHED = (
+HASHED_FIELDS = (
     "seq",
     "at",
     "actor_id",
@@ -106,7 +106,7 @@ _HASHED = (
 
 def _hashed_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     """What an event's hash covers; ``at`` as naive UTC in ISO form, whatever the driver returned."""
-    fields = {k: values[k] for k in _HASHED}
+    fields = {k: values[k] for k in HASHED_FIELDS}
     fields["at"] = to_db(values["at"]).isoformat(timespec="microseconds")
     return fields
 

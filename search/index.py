@@ -505,6 +505,10 @@ PHRASE_WALK_PAIRS = 4096
 #: date sorts walk the whole index's date order (and stop after the page) when the matches are at least 1/this of
 #: the index; fewer matches are ranked by a key per match (walking would pass over many non-matches first)
 DATE_WALK_SHARE = 8
+#: a one-word query whose matches (after the reading rule and the filters) are fewer than 1/this of the word's
+#: postings scores just those matches instead of walking the word's blocks best first: in a big installation an
+#: office reads a small share of the index, and the block walk would pass over the other offices' letters
+SPARSE_TERM_SHARE = 8
 
 
 def _date_order(dates: array) -> tuple[list[int], list[int]]:  # type: ignore[type-arg]
@@ -1115,6 +1119,9 @@ class _Engine:
             total = docs.bit_count()
             if not total:
                 return 0, []
+            if sort == "relevance" and total * SPARSE_TERM_SHARE < view.doc_frequency("body", alt.terms[0]):
+                st = _AltState(alt, [view.doc_frequency("body", alt.terms[0])], docs)  # few: score each match
+                return total, _top_k(self._scores(view, [[st]], docs), limit)
             if sort == "relevance":  # rank by block-max: nothing scores every match
                 parts = view.segment_lists("body", alt.terms[0])
                 top = view.top_single_term(alt.terms[0], parts, alt.boost, _map_bytes(docs, n), limit)

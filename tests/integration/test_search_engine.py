@@ -125,6 +125,33 @@ def test_cached_phrase_counts_and_term_scores_rank_exactly_as_scoring_every_cand
         x.close()
 
 
+def test_a_word_read_by_few_ranks_exactly_as_the_block_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-word query whose readable matches are a small share of the word's postings (an office in a big
+    installation) scores just those matches; the ranking must be the block walk's, scores bit for bit."""
+    import search.index as engine
+
+    letters = list(generate(1200, seed=44))
+    docs = [to_index_doc(x, (f"unit:{i % 12}",)) for i, x in enumerate(letters)]
+    ix = SearchIndex(tmp_path / "ix")
+    for start in range(0, len(docs), 400):
+        ix.upsert(docs[start : start + 400])
+    ix.delete([d.doc_id for d in docs[::41]])
+    seen = 0
+    for text in ("ศึกษา", "การ", "โรงเรียน", "ทุน", "ประจำปี"):
+        for who in (["unit:3"], ["unit:3", "unit:7"], [f"unit:{u}" for u in range(12)]):
+            for page, per_page in ((1, 10), (3, 7), (1, 500)):
+                q = SearchQuery(text=text, page=page, per_page=per_page)
+                monkeypatch.setattr(engine, "SPARSE_TERM_SHARE", 0)  # every match scored one by one
+                few = ix.search(q, principals=who)
+                monkeypatch.setattr(engine, "SPARSE_TERM_SHARE", 10**9)  # the block walk, always
+                walk = ix.search(q, principals=who)
+                assert few.total == walk.total, (text, who)
+                assert [(h.doc_id, h.score) for h in few.hits] == [(h.doc_id, h.score) for h in walk.hits], (text, who)
+                seen += bool(few.hits)
+    assert seen > 30
+    ix.close()
+
+
 def test_phrase_needs_the_atoms_in_a_row(tmp_path: Path) -> None:
     ix = SearchIndex(tmp_path / "ix")
     ix.upsert(

@@ -569,11 +569,12 @@ def _map_bytes(m: int, n: int) -> bytes:
     return m.to_bytes(n, "little")
 
 
-def _map_docs(m: int, n: int) -> list[int]:
+def _map_docs(m: int, n: int, count: int = -1) -> list[int]:
     """The doc numbers of a map, ascending: ``memchr`` from one to the next when they are few, a C-level
-    ``compress`` over all ``n`` bytes otherwise."""
+    ``compress`` over all ``n`` bytes otherwise. ``count``: the map's size when the caller knows it already."""
     marks = m.to_bytes(n, "little")
-    count = m.bit_count()
+    if count < 0:
+        count = m.bit_count()
     if count * 64 >= n:
         return list(compress(range(n), marks))
     out: list[int] = []
@@ -1121,7 +1122,7 @@ class _Engine:
                 return 0, []
             if sort == "relevance" and total * SPARSE_TERM_SHARE < view.doc_frequency("body", alt.terms[0]):
                 st = _AltState(alt, [view.doc_frequency("body", alt.terms[0])], docs)  # few: score each match
-                return total, _top_k(self._scores(view, [[st]], docs), limit)
+                return total, _top_k(self._scores(view, [[st]], docs, total), limit)
             if sort == "relevance":  # rank by block-max: nothing scores every match
                 parts = view.segment_lists("body", alt.terms[0])
                 top = view.top_single_term(alt.terms[0], parts, alt.boost, _map_bytes(docs, n), limit)
@@ -1154,23 +1155,22 @@ class _Engine:
                 st.docs &= cands
                 if st.alt.field != "pair" or len(st.alt.terms) < 2:
                     continue
-                others = 0
-                for o in sts:
-                    if o is not st:
-                        others |= o.docs & cands
+                # the candidates the clause's other alternatives match stay candidates (needed only to rank by
+                # date, or when some fail the check: two passes over the maps a query rarely needs)
+                others = _others(sts, st, cands) if sort != "relevance" else -1
                 check = st.docs if sort == "relevance" else st.docs & ~others
-                if self.cache_units > 0 and check.bit_count() * PHRASE_CACHE_SHARE >= n:
+                size = check.bit_count()
+                if self.cache_units > 0 and size * PHRASE_CACHE_SHARE >= n:
                     st.counts = view.phrase_counts(atom_hashes(st.alt.atoms))
                     failed = check & ~int.from_bytes(st.counts[0].translate(_NONZERO), "little")
-                    if failed:
-                        st.docs &= ~failed
-                        cands &= ~(failed & ~others)
-                    continue
-                checked = _map_docs(check, n)
-                counts = view.count_runs(checked, atom_hashes(st.alt.atoms))
-                st.runs = (checked, counts)
-                if not all(counts):
-                    failed = _doc_map(compress(checked, map(not_, counts)), n)
+                else:
+                    checked = _map_docs(check, n, size)
+                    counts = view.count_runs(checked, atom_hashes(st.alt.atoms))
+                    st.runs = (checked, counts)
+                    failed = 0 if all(counts) else _doc_map(compress(checked, map(not_, counts)), n)
+                if failed:
+                    if others < 0:
+                        others = _others(sts, st, cands)
                     st.docs &= ~failed
                     cands &= ~(failed & ~others)
         for sts in states:
@@ -1188,15 +1188,17 @@ class _Engine:
             ranked = view.top_phrase(cands, one.counts[0], c, limit)
             if ranked is not None:
                 return total, ranked
-        return total, _top_k(self._scores(view, states, cands), limit)
+        return total, _top_k(self._scores(view, states, cands, total), limit)
 
     @staticmethod
-    def _scores(view: _View, states: list[list[_AltState]], cands: int) -> tuple[list[int], list[float]]:
+    def _scores(
+        view: _View, states: list[list[_AltState]], cands: int, total: int = -1
+    ) -> tuple[list[int], list[float]]:
         """The candidates (ascending) and their scores, the sum over the matching alternatives in clause order —
         computed column-wise with C-level ``map``s over lists aligned with the candidates (the same float
         operations, in the same order, as one ``c * w / (w + norm)`` per document and alternative)."""
         n = view.doc_count_all
-        docs = _map_docs(cands, n)
+        docs = _map_docs(cands, n, total)
         scores: list[float] = [0.0] * len(docs)
         fresh = True  # every score still 0.0
         norms: list[float] | None = None
@@ -1273,6 +1275,15 @@ class _Engine:
         if acc is not None:
             scores = list(acc)
         return docs, scores
+
+
+def _others(sts: list[_AltState], st: _AltState, cands: int) -> int:
+    """The candidates that a clause's alternatives other than ``st`` match."""
+    out = 0
+    for o in sts:
+        if o is not st:
+            out |= o.docs
+    return out & cands
 
 
 def _top_k(scored: tuple[list[int], list[float]], limit: int) -> list[tuple[int, float]]:

@@ -12,7 +12,8 @@
 * :meth:`Segment.deleted_docs` / :meth:`Segment.doc_frequency`;
 * :func:`length_to_byte` / :func:`byte_to_length` — Whoosh's one-byte quantisation of field lengths;
 * :func:`writer_codec` — the codec the writer uses (block size, commit-time length look-ups from memory);
-* :func:`fast_path_problem`, :func:`read_counts`, :meth:`Segment.fast` — whether the fast path is in use.
+* :func:`fast_path_problem`, :func:`read_counts`, :meth:`Segment.fast` — whether the fast path is in use;
+* :class:`ViewFile` — Whoosh's ``BufferFile`` reads a memory-mapped segment's sub-files in place, not copied.
 
 Each read has a fast way (Whoosh 3 blocks decoded with ``zlib``/``pickle`` in C, columns read straight out of the
 segment's buffer) and a slow way through Whoosh's public API (matchers, ``doc_field_length``, column readers) that
@@ -120,6 +121,85 @@ def check_version() -> str | None:
         if first:
             log.error("search: %s", _PROBLEM)
     return _PROBLEM
+
+
+# ----------------------------------------------------------------------------------------------------
+# Opening segments: sub-files of a memory-mapped segment read in place
+# ----------------------------------------------------------------------------------------------------
+
+
+class ViewFile:
+    """A read-only file over a memoryview: what ``BytesIO(buf)`` gives a Whoosh ``BufferFile``, without the copy.
+    Every searcher opens each segment's sub-files (terms, postings, stored fields) as ``BufferFile`` slices of the
+    segment's mmap, and Whoosh 2.7.5 copies each whole slice into a ``BytesIO`` it rarely reads: at 1,000,000
+    letters, 0.7 s of CPU and 1.5 GB of memory for every new searcher, that is after every commit of the index."""
+
+    __slots__ = ("_buf", "_pos")
+    closed = False
+
+    def __init__(self, buf: memoryview) -> None:
+        self._buf = buf
+        self._pos = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        start, n = self._pos, len(self._buf)
+        end = n if size is None or size < 0 else min(n, start + size)
+        self._pos = max(start, end)
+        return bytes(self._buf[start:end])
+
+    def readinto(self, b: Any) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        out = bytearray()
+        while size is None or size < 0 or len(out) < size:
+            chunk = self.read(256 if size is None or size < 0 else min(256, size - len(out)))
+            if not chunk:
+                break
+            cut = chunk.find(b"\n")
+            if cut >= 0:
+                self._pos -= len(chunk) - cut - 1
+                out += chunk[: cut + 1]
+                break
+            out += chunk
+        return bytes(out)
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._buf))[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        pass
+
+
+def _open_in_place() -> None:
+    """Whoosh's ``BufferFile`` reads its buffer through :class:`ViewFile` (on the verified version only)."""
+    from whoosh.filedb import structfile
+
+    def __init__(self: Any, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        self._buf = buf
+        self._name = name
+        self.file = ViewFile(memoryview(buf))
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    structfile.BufferFile.__init__ = __init__
+
+
+if _PROBLEM is None:
+    _open_in_place()
 
 
 def byte_to_length(b: int) -> int:

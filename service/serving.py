@@ -159,11 +159,12 @@ def serve_supervised(
 
 
 def _load_word_list() -> None:
-    """The Thai word list (0.7 s of CPU to load) read as the process starts, not during its first search."""
-    from search.thai import segment
+    """The Thai word list (0.7 s of CPU to load) read as the process starts, not during its first search (the index
+    worker does the same: ``indexing.cli.worker``)."""
+    from search.thai import load_dictionary
 
     try:
-        segment("ค้นหา")
+        load_dictionary()
     except Exception:  # the first search loads it again, and says why it cannot
         log.exception("could not load the Thai word list ahead of the first search")
 

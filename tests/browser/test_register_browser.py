@@ -63,6 +63,14 @@ def numbers_shown(page: Page) -> list[int]:
     return [int(n) for n in page.locator("table#register tbody tr").evaluate_all("rs => rs.map(r => r.dataset.number)")]
 
 
+def follow(page: Page, selector: str) -> None:
+    """Click a paging link and wait for the page it leads to: rows read before it has loaded are the old page's."""
+    href = page.locator(selector).get_attribute("href")
+    assert href and href.startswith("/")
+    page.click(selector)
+    page.wait_for_url(page.url.split("/registers/")[0] + href)
+
+
 def test_a_year_of_600_pages_filters_prints_and_exports(year_server: tuple[LiveServer, int], new_page: NewPage) -> None:
     server, registry_id = year_server
     page = new_page()
@@ -72,15 +80,15 @@ def test_a_year_of_600_pages_filters_prints_and_exports(year_server: tuple[LiveS
     first = numbers_shown(page)
     assert first[0] == ENTRIES and len(first) == 50  # newest first, one page
     # page back, one page at a time, then to the oldest page: number 1 is there
-    page.click("#page-next")
+    follow(page, "#page-next")
     assert numbers_shown(page)[0] == ENTRIES - 50
     seen = set(first) | set(numbers_shown(page))
     while page.locator("#page-next").count():
-        page.click("#page-next")
+        follow(page, "#page-next")
         seen |= set(numbers_shown(page))
     assert numbers_shown(page)[-1] == 1
     assert seen == set(range(1, ENTRIES + 1))  # every number reachable, none twice
-    page.click("#page-first")
+    follow(page, "#page-first")
     assert numbers_shown(page)[0] == ENTRIES
 
     # filter by urgency: only the ด่วนมาก letters, newest first
@@ -92,7 +100,7 @@ def test_a_year_of_600_pages_filters_prints_and_exports(year_server: tuple[LiveS
     assert shown == urgent[:50]
     badges = page.locator("table#register tbody .badge").all_inner_texts()
     assert len(badges) == len(shown) and set(badges) == {"ด่วนมาก"}
-    page.click("#page-last")
+    follow(page, "#page-last")
     assert numbers_shown(page) == urgent[50:]
 
     # print the filtered register: the PDF holds exactly the filtered rows (the web session, no token)

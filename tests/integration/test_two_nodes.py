@@ -161,7 +161,7 @@ def test_a_letter_registered_on_a_is_found_on_b_and_a_correction_follows(cluster
     started = time.monotonic()
     wait_for(lambda: letter in b.found("กฐิน"), timeout=SOON, what="the letter in node B's index")
     took = time.monotonic() - started
-    assert letter in a.found("กฐิน")
+    wait_for(lambda: letter in a.found("กฐิน"), timeout=SOON, what="the letter in node A's index")  # its own worker
     body = b.search("กฐิน")
     assert set(body["index_lag"]) == {"entries", "seconds", "node"} and body["index_lag"]["node"] == "node-b"
     print(f"registered on A, found on B after {took:.1f} s")

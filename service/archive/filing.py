@@ -20,7 +20,6 @@ from service.archive.errors import refused
 from service.archive.plan import get_file_code, get_retention_class, stamp_text
 from service.indexing.changes import FILE, record_change
 from service.kit.clock import to_db
-from service.kit.db import one_page
 from service.kit.errors import InvalidInput, NotFound
 from service.kit.files import FileRef
 from service.kit.thai import local
@@ -275,7 +274,7 @@ def list_items(
     q = select(ArchiveItem).where(col(ArchiveItem.letter_id).in_(visible_letter_ids(actor)))
     if state:
         q = q.where(ArchiveItem.state == state)
-    items = session.exec(one_page(q.order_by(col(ArchiveItem.id).desc()), offset=offset, limit=limit)).all()
+    items = session.exec(q.order_by(col(ArchiveItem.id).desc()).offset(offset).limit(limit)).all()
     return item_rows(session, items)
 
 

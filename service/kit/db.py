@@ -25,7 +25,6 @@ from sqlalchemy import (
     event,
     func,
     literal,
-    literal_column,
     make_url,
     select,
 )
@@ -210,14 +209,6 @@ class Prepared:
                     cursor.execute(c.sql, self._args(c, p))
             else:
                 cursor.executemany(c.sql, [self._args(c, p) for p in params])
-
-
-def one_page(stmt: Any, *, offset: int, limit: int) -> Any:
-    """``stmt`` limited to one page, the numbers written into the SQL rather than bound: a statement run often is
-    prepared (psycopg) and PostgreSQL may then plan it once for all values, and without the page's size that plan
-    joins and sorts every row the page is taken from (the register page on ``bench/scale.py``'s 100,000 letters:
-    44 ms for a year of 10,870 rows against 0.3 ms walking the number index)."""
-    return stmt.offset(literal_column(str(int(offset)))).limit(literal_column(str(int(limit))))
 
 
 def json_elements(dialect: str, array_json: str, kind: type[int] | type[str]) -> Subquery:

@@ -12,7 +12,6 @@ from service.access.queries import get_visible_letter, visible_letter_ids
 from service.access.roles import SECRECY_LABELS, URGENCY_LABELS
 from service.access.rule import Actor
 from service.archive.tombstones import refuse_if_destroyed
-from service.kit.db import one_page
 from service.kit.thai import local
 from service.letters.vocab import LETTER_TYPES
 from service.models import Attachment, Letter, ObjectFault, Outgoing, Registration, Registry, Rendition, Routing
@@ -234,8 +233,13 @@ def count_visible(session: Session, actor: Actor) -> int:
 
 def list_letters(session: Session, actor: Actor, *, limit: int, offset: int) -> dict[str, Any]:
     """The newest letters the actor may see, with the total."""
-    newest = select(Letter).where(col(Letter.id).in_(visible_letter_ids(actor))).order_by(col(Letter.id).desc())
-    rows = session.exec(one_page(newest, offset=offset, limit=limit)).all()
+    rows = session.exec(
+        select(Letter)
+        .where(col(Letter.id).in_(visible_letter_ids(actor)))
+        .order_by(col(Letter.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
     return {
         "total": count_visible(session, actor),
         "letters": [

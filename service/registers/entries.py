@@ -19,7 +19,6 @@ from service.access.roles import KIND_TH, SECRET_KINDS, SEND_KINDS, URGENCY_LABE
 from service.access.rule import Actor
 from service.kit import csvsafe
 from service.kit.clock import from_db, to_db
-from service.kit.db import one_page
 from service.kit.errors import Forbidden
 from service.kit.thai import format_thai_date, format_thai_datetime, normalise_letter_no
 from service.models import (
@@ -226,7 +225,7 @@ def register_entries(
     order = col(Registration.number).desc() if newest_first else col(Registration.number)
     stmt = _registered(actor, registry_id, year, filters).order_by(order)
     if limit is not None and not with_unissued:
-        stmt = one_page(stmt, offset=offset, limit=limit)
+        stmt = stmt.offset(offset).limit(limit)
     found = session.exec(stmt).all()
     entries = _entries(session, registry, year, found, tz=tz)
     if with_unissued:

@@ -637,7 +637,7 @@ class Node:
     registry: int = 0
     year_be: int = 0
     registered: int = 0
-    letter_no: str = ""  # a printed number the central clerk finds (the register's 1,000th newest letter)
+    letter_no: str = ""  # a printed number the central clerk finds (the register's 1,000th newest loaded letter)
     searchable: bool = False
     figures: dict[str, list[float]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
@@ -722,7 +722,8 @@ def main() -> None:
                 node.letter_no = str(
                     conn.execute(
                         "SELECT l.letter_no FROM registration r JOIN letter l ON l.id = r.letter_id"
-                        " WHERE r.registry_id = %s ORDER BY r.id DESC OFFSET 1000 LIMIT 1",
+                        " WHERE r.registry_id = %s AND l.index_status = 'indexed'"  # the bench's own stay pending
+                        " ORDER BY r.id DESC OFFSET 1000 LIMIT 1",
                         (node.registry,),
                     ).fetchone()[0]  # type: ignore[index]
                 )

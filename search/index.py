@@ -47,9 +47,8 @@ from whoosh.index import LockError
 from search import whoosh_layout
 from search.thai import (
     ThaiTokenizer,
-    _chunk_analysis_cached,
-    _iter_chunks,
     atoms,
+    chunk_terms,
     find_letter_numbers,
     index_atoms,
     letter_no_keys,
@@ -375,10 +374,10 @@ def fast_highlight(text: str, terms: frozenset[str], *, maxchars: int = 220, sur
     and generator layers (it was two thirds of a word query's time). ``tests/unit/test_search_highlight.py`` checks
     that both agree."""
     norm, offs = normalize_with_map(text)
-    # the token stream: (start, end, matched, term), in the analyzer's order (index_terms without positions)
+    # the token stream: (start, end, matched, term), in the analyzer's order
     toks: list[tuple[int, int, bool, str]] = []
-    for chunk, base in _iter_chunks(norm):
-        toks += [(offs[base + s], offs[base + e], w in terms, w) for w, _p, s, e in _chunk_analysis_cached(chunk)[0]]
+    for base, found in chunk_terms(norm):
+        toks += [(offs[base + s], offs[base + e], w in terms, w) for w, _p, s, e in found]
     # ContextFragmenter.fragment_tokens
     frags: list[tuple[int, int, list[tuple[int, int, str]]]] = []
     first: int | None = None
@@ -1406,6 +1405,16 @@ def _delete_committed(writer: Any, doc_ids: Iterable[int]) -> int:
     return deleted
 
 
+def _replace(writer: Any, docs: Sequence[IndexDoc]) -> int:
+    """Add ``docs`` in ``writer`` in place of the committed documents with their ids (of several with one id in
+    ``docs`` the last wins). Returns the documents added."""
+    latest = list({doc.doc_id: doc for doc in docs}.values())
+    _delete_committed(writer, [doc.doc_id for doc in latest])
+    for doc in latest:
+        writer.add_document(**_doc_fields(doc))
+    return len(latest)
+
+
 class SearchIndex:
     """A Whoosh index directory. One writer at a time: a process-level lock plus retry on Whoosh's file lock
     (another process may hold it) with exponential back-off.
@@ -1501,13 +1510,10 @@ class SearchIndex:
         if not docs:
             return
         self.check_current()
-        latest = list({doc.doc_id: doc for doc in docs}.values())
         with self._lock:
             writer = self._writer()
             try:
-                _delete_committed(writer, [doc.doc_id for doc in latest])
-                for doc in latest:
-                    writer.add_document(**_doc_fields(doc))
+                _replace(writer, docs)
             except BaseException:
                 writer.cancel()
                 raise
@@ -1534,11 +1540,7 @@ class SearchIndex:
             writer = self._writer(**extra)
             try:
                 for batch in batches:
-                    latest = list({doc.doc_id: doc for doc in batch}.values())
-                    _delete_committed(writer, [doc.doc_id for doc in latest])
-                    for doc in latest:
-                        writer.add_document(**_doc_fields(doc))
-                    added += len(latest)
+                    added += _replace(writer, batch)
             except BaseException:
                 writer.cancel()
                 raise

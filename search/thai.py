@@ -24,7 +24,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -454,12 +454,18 @@ def _chunk_analysis(chunk: str) -> tuple[list[tuple[str, int, int, int]], tuple[
 _chunk_analysis_cached = lru_cache(maxsize=100_000)(_chunk_analysis)
 
 
+def chunk_terms(norm: str) -> Iterator[tuple[int, Sequence[tuple[str, int, int, int]]]]:
+    """The index terms of *normalised* text chunk by chunk: the chunk's offset in ``norm`` and its (term,
+    position, start, end), positions and offsets within the chunk (analysed once per distinct chunk)."""
+    for chunk, base in _iter_chunks(norm):
+        yield base, _chunk_analysis_cached(chunk)[0]
+
+
 def index_terms(norm: str) -> list[tuple[str, int, int, int]]:
     """Index terms of *normalised* text as (term, position, start, end) with offsets into ``norm``."""
     out: list[tuple[str, int, int, int]] = []
     base_pos = 0
-    for chunk, base in _iter_chunks(norm):
-        terms = _chunk_analysis_cached(chunk)[0]
+    for base, terms in chunk_terms(norm):
         if not terms:
             continue
         top = 0

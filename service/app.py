@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -89,6 +90,9 @@ ROUTERS = (
 )
 
 
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+
 def create_app(saraban: Saraban) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -111,6 +115,9 @@ def create_app(saraban: Saraban) -> FastAPI:
         form_limits={"max_fields": MAX_FIELDS, "max_files": 0, "max_part_size": MAX_FIELD_BYTES},
         description="ระบบสารบรรณ — Thai government document registry",
         default_response_class=PublicJSONResponse,  # ids of letters and attachments leave as public ids
+        # FastAPI's own OpenTelemetry: we export none (a closed network, no collector), and switched on it asked
+        # the global providers on every request whether anyone listens (environment reads and raised KeyErrors)
+        telemetry=NO_TELEMETRY,
     )
     app.state.saraban = saraban
     app.add_exception_handler(SarabanError, saraban_error_handler)

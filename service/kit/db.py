@@ -261,12 +261,18 @@ def transaction(engine: Engine, *, wait: bool = True) -> Iterator[UnitOfWork]:
     if gate is None and not wait:
         raise WriteLockBusy
     held: AbstractContextManager[None] = gate.hold(wait=wait) if gate is not None else nullcontext()
-    with held, Session(engine, expire_on_commit=False) as session:
+    with held, engine.connect() as conn:
+        conn.begin()
+        session = Session(bind=conn, expire_on_commit=False)
         uow = UnitOfWork(session)
         try:
             yield uow
-            session.commit()
+            session.flush()
+            conn.commit()
         except BaseException:
             session.rollback()
+            conn.rollback()
             raise
+        finally:
+            session.close()
     uow.run_after_commit()

@@ -21,7 +21,7 @@ from service.kit.uploads import Upload, read_upload
 from service.letters.input import LetterIn, parse_letter_meta
 from service.receiving.dates import split_date_confirmation
 from service.receiving.duplicates import split_confirmation, truthy
-from service.receiving.flow import prepare_receipt, register_received, write_receipt
+from service.receiving.flow import register_received, register_without_files_now
 
 router = APIRouter(prefix="/api/v1")
 
@@ -117,23 +117,31 @@ async def _register_on_loop(
 ) -> dict[str, Any]:
     """A letter without files on SQLite, registered without a thread hop (about 0.13 ms of CPU and a thread's
     wake-up each way) while it is the only registration this process is working on. Safe on the event loop
-    because nothing in it waits: no file is hashed, stored or stamped; its reads run beside the writer (WAL); the
-    write is tried only when the write lock is free this instant, else it goes to a thread as every other does.
-    With other registrations in progress the thread is better: the loop stays free to read their bodies and send
-    their answers (8 clients, on a loaded machine: p95 118-122 ms with every registration on the loop,
-    77-109 ms with the thread; noisy figures, README "Measured figures")."""
-    draft = prepare_receipt(
-        app,
-        actor=actor,
-        registry_id=registry_id,
-        data=data,
-        upload=upload,
-        confirm_duplicate=confirm_duplicate,
-        confirm_date=confirm_date,
-    )
+    because nothing in it waits: no file is hashed, stored or stamped; the one transaction is begun only when the
+    write lock is free this instant (``register_without_files_now``), else the registration goes to a thread as
+    every other does. With other registrations in progress the thread is better: the loop stays free to read
+    their bodies and send their answers (8 clients, on a loaded machine: p95 118-122 ms with every registration
+    on the loop, 77-109 ms with the thread; noisy figures, README "Measured figures")."""
+    upload.discard()  # no file: nothing staged
     try:
-        return write_receipt(app, draft, where=where, confirm_duplicate=confirm_duplicate, wait=False)
+        return register_without_files_now(
+            app,
+            actor=actor,
+            registry_id=registry_id,
+            data=data,
+            where=where,
+            confirm_duplicate=confirm_duplicate,
+            confirm_date=confirm_date,
+        )
     except WriteLockBusy:
         return await run_in_threadpool(
-            lambda: write_receipt(app, draft, where=where, confirm_duplicate=confirm_duplicate)
+            register_received,
+            app,
+            actor=actor,
+            registry_id=registry_id,
+            data=data,
+            upload=upload,
+            where=where,
+            confirm_duplicate=confirm_duplicate,
+            confirm_date=confirm_date,
         )

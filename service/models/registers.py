@@ -36,7 +36,7 @@ class Registration(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("registry_id", "year", "number", name="uq_registration_number"),)
     id: int | None = Field(default=None, primary_key=True)
     letter_id: int = Field(foreign_key="letter.id", index=True)
-    registry_id: int = Field(foreign_key="registry.id", index=True)
+    registry_id: int = Field(foreign_key="registry.id")  # looked up through uq_registration_number, led by it
     year: int  # B.E.
     number: int
     registered_at: datetime

@@ -42,10 +42,9 @@ def child(root: Path, n: int, warmup: int, pause: float) -> None:
     from service.app import create_app
     from service.config import Settings
     from service.context import build
-    from service.serving import _load_word_list
+    from tests.asgi import http_scope
 
     app = create_app(build(Settings()))
-    _load_word_list()
 
     async def call(method: str, path: str, body: bytes, headers: list[tuple[str, str]]) -> tuple[int, bytes]:
         pending = [{"type": "http.request", "body": body, "more_body": False}]
@@ -57,21 +56,7 @@ def child(root: Path, n: int, warmup: int, pause: float) -> None:
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(k.lower().encode(), v.encode()) for k, v in [*headers, ("host", "127.0.0.1")]],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-            "state": {},
-        }
+        scope = http_scope(method, path, [*headers, ("host", "127.0.0.1")])
         await app(scope, receive, send)
         return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
 

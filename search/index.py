@@ -1119,10 +1119,12 @@ class _Engine:
             total = docs.bit_count()
             if not total:
                 return 0, []
-            if sort == "relevance" and total * SPARSE_TERM_SHARE < view.doc_frequency("body", alt.terms[0]):
-                st = _AltState(alt, [view.doc_frequency("body", alt.terms[0])], docs)  # few: score each match
-                return total, _top_k(self._scores(view, [[st]], docs, total), limit)
-            if sort == "relevance":  # rank by block-max: nothing scores every match
+            if sort == "relevance":
+                frequency = view.doc_frequency("body", alt.terms[0])
+                if total * SPARSE_TERM_SHARE < frequency:  # few: score each match
+                    st = _AltState(alt, [frequency], docs)
+                    return total, _top_k(self._scores(view, [[st]], docs, total), limit)
+                # many: rank by block-max, nothing scores every match
                 parts = view.segment_lists("body", alt.terms[0])
                 top = view.top_single_term(alt.terms[0], parts, alt.boost, _map_bytes(docs, n), limit)
                 return total, [(d, sc) for sc, d in top]

@@ -158,17 +158,6 @@ def serve_supervised(
         sock.close()
 
 
-def _load_word_list() -> None:
-    """The Thai word list (0.7 s of CPU to load) read as the process starts, not during its first search (the index
-    worker does the same: ``indexing.cli.worker``)."""
-    from search.thai import load_dictionary
-
-    try:
-        load_dictionary()
-    except Exception:  # the first search loads it again, and says why it cannot
-        log.exception("could not load the Thai word list ahead of the first search")
-
-
 def run_server_child(fd: int) -> None:
     """One server process: the app on the inherited socket, stopping cleanly on SIGTERM/SIGINT."""
     import uvicorn
@@ -179,7 +168,6 @@ def run_server_child(fd: int) -> None:
 
     sock = socket.socket(fileno=fd)
     app = create_app(build(Settings()))
-    _load_word_list()  # before the first request: loaded beside requests, it would slow the first seconds' answers
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
 

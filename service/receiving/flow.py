@@ -261,13 +261,11 @@ def write_receipt(
     where: audit.Where,
     confirm_duplicate: bool = False,
     claim: idempotency.Claim | None = None,
-    wait: bool = True,
 ) -> dict[str, Any]:
-    """The second half of :func:`register_received`: the prepared receipt written, then stamped and indexed.
-    ``wait=False``: ``WriteLockBusy`` (nothing written) when the write lock is held elsewhere."""
+    """The second half of :func:`register_received`: the prepared receipt written, then stamped and indexed."""
     stamped: list[StampOutcome] = []
     try:
-        with _full_disk_refused(), app.tx(wait=wait) as uow:
+        with _full_disk_refused(), app.tx() as uow:
             response, job = _write(
                 app, uow, draft, where=where, confirm_duplicate=confirm_duplicate, claim=claim, stamped=stamped
             )

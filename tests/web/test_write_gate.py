@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.demo import DEMO_PASSWORD
 from service.edge.gate import RIGHTS, WRITE_METHODS, _leaves
+from tests.asgi import http_scope
 from tests.conftest import MakeSaraban, login, registry_id
 
 CHUNK = 64 * 1024
@@ -68,21 +69,7 @@ def send_big(client: TestClient, method: str, path: str, headers: dict[str, str]
         elif message["type"] == "http.response.body":
             out.body += message.get("body", b"")
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in {**headers, "transfer-encoding": "chunked"}.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-        "state": {},
-    }
+    scope = http_scope(method, path, {**headers, "transfer-encoding": "chunked"}.items())
     assert client.portal is not None
     client.portal.call(client.app, scope, receive, send)
     return out

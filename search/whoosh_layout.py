@@ -402,8 +402,7 @@ class BytesColumn:
         if why is None:
             _fast("bytes_column")
         else:
-            segment.fallbacks.add("bytes_column")
-            _slow("bytes_column", why)
+            segment._slow("bytes_column", why)
 
     def values(self, docnums: Sequence[int]) -> list[bytes]:
         """The value of each of ``docnums`` (segment doc numbers), ``b""`` where there is none."""
@@ -451,9 +450,14 @@ class Segment:
         except AttributeError:
             self.key = f"reader-{id(leaf)}"
         self.doc_count_all = int(leaf.doc_count_all())
+        #: no segment at all: an index nothing has been written to yet, which Whoosh answers (an empty reader) and
+        #: which is no sign of a layout the fast path does not know (nothing is logged or counted for it)
+        self.empty = self.doc_count_all == 0 and leaf.segment() is None
         #: why this segment is read through Whoosh's public API (``None``: the fast path)
         self.problem: str | None = _PROBLEM
-        if self.problem is None:
+        if self.problem is None and self.empty:
+            self.problem = "no segment yet"
+        elif self.problem is None:
             try:
                 if not isinstance(leaf.segment(), W3Segment) or not isinstance(leaf._terms, W3TermsReader):
                     raise _NotW3(f"segment {type(leaf.segment()).__name__}")
@@ -471,7 +475,8 @@ class Segment:
 
     def _slow(self, kind: str, why: str) -> None:
         self.fallbacks.add(kind)
-        _slow(kind, why)
+        if not self.empty:
+            _slow(kind, why)
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents with the term (deleted ones included, as in Whoosh's statistics): no posting list read."""

@@ -262,3 +262,15 @@ def test_same_totals_and_top_hits_as_whoosh(
         wx.close()
         assert ix.fast_path_stats()["whoosh"] == 0
         ix.close()
+
+
+def test_an_index_with_nothing_written_yet_is_no_layout_alarm(
+    tmp_path: Path, fresh_counts: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A new installation's first search finds an index without a segment (Whoosh's empty reader): it answers
+    nothing, and says nothing about the fast path (it used to log that Whoosh's public API was read)."""
+    with caplog.at_level(logging.ERROR, logger="search.whoosh_layout"), SearchIndex(tmp_path / "index") as ix:
+        result = ix.search(SearchQuery(text="ทุน"), principals=["unit:1"])
+        assert result.total == 0 and not result.hits
+    assert not [rec for rec in caplog.records if "fast path" in rec.getMessage()]
+    assert not {k for k in _new_reads(fresh_counts) if k.endswith(".whoosh")}

@@ -105,6 +105,16 @@ def _sqlite_lock_file(url: str) -> Path | None:
     return Path(database).with_name(Path(database).name + ".write-lock")
 
 
+#: WAL pages after which a commit copies the log back into the database (SQLite's default: 1,000). A registration
+#: writes about 18 pages, so at 1,000 every 55th registration paid for a checkpoint: its pages copied and two
+#: fdatasyncs, on the request's time (a registration's commit took 0.21 ms on average, 0.10 ms without
+#: checkpoints). At 10,000 (a 40 MB log at most) the pages written over and over (the counter, the audit head,
+#: the tables' last leaves) are copied once per 550 registrations: 0.14 ms. What a power loss can take is about
+#: the same: with ``synchronous=NORMAL`` no commit is synced by itself, a checkpoint syncs the log, and the kernel
+#: writes dirty pages out within about 30 s whatever SQLite does (at a clerk's pace 55 registrations took longer).
+WAL_AUTOCHECKPOINT = 10_000
+
+
 def make_engine(url: str, *, echo: bool = False, readonly: bool = False) -> Engine:
     """An engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` (concurrent writers otherwise deadlock or
     take the same number).
@@ -122,6 +132,7 @@ def make_engine(url: str, *, echo: bool = False, readonly: bool = False) -> Engi
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
             cur.close()
 
         begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"

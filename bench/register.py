@@ -79,6 +79,7 @@ class Server:
     def __init__(self, *, data_dir: Path, database_url: str, workers: int | None, max_file_mb: int, shape: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.shape = shape
         self.env = {
             **os.environ,
             "SARABAN_DATA_DIR": str(data_dir),
@@ -104,7 +105,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise SystemExit(f"server exited with {self.proc.returncode}; see {self.log.name}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200 and self.started():
                     break
             except httpx.HTTPError:
                 pass
@@ -130,6 +131,15 @@ class Server:
             else:
                 raise SystemExit(f"the index worker exited with {self.indexer.wait()}; see {self.log.name}")
             threading.Thread(target=shutil.copyfileobj, args=(self.indexer.stdout, self.log), daemon=True).start()
+
+    def started(self) -> bool:
+        """Whether every process the server starts is ready: the supervisor of `saraban serve` says so once all
+        are (the first server answers /healthz while the others still load, seconds of CPU each, which the first
+        phase would share the machine with); one process (`--index-in-process`) is ready when it answers."""
+        if self.shape == "single":
+            return True
+        self.log.flush()
+        return b"\nready: " in Path(self.log.name).read_bytes()
 
     def indexer_processes(self) -> list[psutil.Process]:
         """The index worker: run beside the server, or the supervised child `saraban serve` started."""

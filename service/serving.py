@@ -7,6 +7,11 @@ was registered over the request's stamp budgets (``service.receiving.stampjob``)
 that dies, and on SIGINT/SIGTERM stops them all and waits for them. Children are told to die with the supervisor (Linux
 ``PR_SET_PDEATHSIG``), so even a supervisor killed outright leaves no process behind.
 
+Each child says when it is ready (a server: its app started and accepting; the index worker: following the log) on a
+pipe the supervisor reads (``SARABAN_READY_FD``); once all are, the supervisor prints ``ready``. Until then the ones
+still starting (imports, the Thai word list: seconds of CPU each) compete with the first to serve, so a client that
+starts at the first answer of ``/healthz`` measures a server still starting (``bench/register.py`` waits for it).
+
     python -m service.serving server --fd N     one server process on an inherited socket (started by the supervisor)
 """
 
@@ -16,6 +21,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -26,6 +32,7 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 
+READY_FD = "SARABAN_READY_FD"  # the pipe a supervised child writes its pid to once it is ready
 RESTART_BACKOFF_MAX = 10.0  # seconds: a child that keeps dying at start is retried at most this often
 STOP_GRACE = 20.0  # seconds a child has to stop on SIGTERM before it is killed
 
@@ -33,6 +40,23 @@ STOP_GRACE = 20.0  # seconds a child has to stop on SIGTERM before it is killed
 def default_workers() -> int:
     """Server processes: one per core, at least two (a request waiting on the disk leaves the core to another)."""
     return max(2, min(8, os.cpu_count() or 2))
+
+
+def ready_signal() -> Callable[[], None]:
+    """How this process tells its supervisor it is ready: call the answer once, when it is. The pipe is taken out
+    of the environment at once, so that no process this one starts inherits it; without a supervisor the answer
+    does nothing."""
+    fd = os.environ.pop(READY_FD, None)
+    pending = [int(fd)] if fd is not None and fd.isdigit() else []
+
+    def notify() -> None:
+        while pending:
+            ready_fd = pending.pop()
+            with contextlib.suppress(OSError):
+                os.write(ready_fd, b"%d\n" % os.getpid())
+                os.close(ready_fd)
+
+    return notify
 
 
 def _die_with_parent() -> None:
@@ -51,6 +75,7 @@ class Child:
     pass_fds: tuple[int, ...] = ()
     proc: subprocess.Popen[bytes] | None = None
     started: float = 0.0
+    ready: bool = False
     restarts: int = 0
     backoff: float = 0.5
     next_start: float = 0.0
@@ -68,17 +93,41 @@ class Supervisor:
     env: dict[str, str]
     say: Callable[[str], None] = print
     _stopping: bool = field(default=False, init=False)
+    _ready_r: int = field(default=-1, init=False)
+    _ready_w: int = field(default=-1, init=False)
+    _heard: bytes = field(default=b"", init=False)
+    _all_ready: bool = field(default=False, init=False)
+    _begun: float = field(default=0.0, init=False)
 
     def _start(self, child: Child) -> None:
         child.proc = subprocess.Popen(
             list(child.argv),
-            env=self.env,
-            pass_fds=child.pass_fds,
+            env={**self.env, READY_FD: str(self._ready_w)},
+            pass_fds=(*child.pass_fds, self._ready_w),
             preexec_fn=_die_with_parent,  # the supervisor runs no threads
             start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops the children in order
         )
         child.started = time.monotonic()
+        child.ready = False
         self.say(f"{child.name} started (pid {child.proc.pid})")
+
+    def _listen(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for children saying they are ready; announce it once all are."""
+        readable, _, _ = select.select([self._ready_r], [], [], timeout)
+        if not readable:
+            return
+        self._heard += os.read(self._ready_r, 4096)
+        *lines, self._heard = self._heard.split(b"\n")
+        for line in lines:
+            child = next((c for c in self.children if line.strip().isdigit() and c.pid == int(line)), None)
+            if child is None:
+                continue
+            child.ready = True
+            if self._all_ready:  # a restarted child
+                self.say(f"{child.name} ready (pid {child.pid})")
+        if not self._all_ready and all(c.ready for c in self.children):
+            self._all_ready = True
+            self.say(f"ready: every process started in {time.monotonic() - self._begun:.1f} s")
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         self._stopping = True
@@ -87,6 +136,8 @@ class Supervisor:
         """Supervise until told to stop; the exit status is 0 after a clean stop."""
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
+        self._ready_r, self._ready_w = os.pipe()
+        self._begun = time.monotonic()
         for child in self.children:
             self._start(child)
         try:
@@ -103,13 +154,15 @@ class Supervisor:
                             child.backoff = 0.5  # it lived: the next death is not a crash loop
                         continue
                     child.restarts += 1
-                    child.proc = None
+                    child.proc, child.ready = None, False
                     child.next_start = now + child.backoff
                     self.say(f"{child.name} exited with {code}; restarting in {child.backoff:.1f} s")
                     child.backoff = min(RESTART_BACKOFF_MAX, child.backoff * 2)
-                time.sleep(0.2)
+                self._listen(0.2)
         finally:
             self.stop()
+            os.close(self._ready_r)
+            os.close(self._ready_w)
         return 0
 
     def stop(self) -> None:
@@ -166,10 +219,18 @@ def run_server_child(fd: int) -> None:
     from service.config import Settings
     from service.context import build
 
+    ready = ready_signal()
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # the app's lifespan warm-up done and the socket served
+                ready()
+
     sock = socket.socket(fileno=fd)
     app = create_app(build(Settings()))
     config = uvicorn.Config(app, log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
 
 
 def main(argv: Sequence[str]) -> None:

@@ -19,6 +19,7 @@ from service.indexing.indexer import run_worker
 from service.indexing.replica import read_state
 from service.kit.console import out
 from service.receiving.stampjob import start_stamp_job
+from service.serving import ready_signal
 
 
 def reindex(
@@ -61,6 +62,7 @@ def worker(
     (``--nice``) and catches up in the gaps; the database holds what is pending, so nothing waits on it. A thread
     runs the stamp job (``saraban stamp-job``) beside it.
     """
+    ready = ready_signal()
     if nice:
         os.nice(nice)
     app = from_env()
@@ -70,6 +72,7 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     out.print("indexing worker started" + (" (once)" if once else ""))
+    ready()
     shown = [0.0]
 
     def rebuilding(done: int, total: int) -> None:  # a node with an empty index rebuilds before following the log

@@ -49,10 +49,15 @@ def served(tmp_path: Path, database_templates: DatabaseTemplates) -> Iterator[Se
 
 def test_serve_supervises_servers_and_the_index_worker(served: Serve) -> None:
     served.healthy()
+    # the supervisor says when every child is ready, not only the first server to answer
+    wait_for(lambda: "ready: every process started" in served.output(), timeout=120, what="the ready line")
     servers = [p for p in served.children() if "service.serving" in p.cmdline()]
     assert len(servers) == 2, served.output()
     worker = served.index_worker()
     assert worker is not None, served.output()
+    said = served.output()
+    assert said.count("ready: every process started") == 1, said
+    assert said.index("indexing worker started") < said.index("ready: every process started"), said
     r = httpx.post(f"{served.base}/api/v1/auth/token", data={"username": "central", "password": PASSWORD})
     assert r.status_code == 200, r.text
     http = httpx.Client(base_url=served.base, headers={"Authorization": f"Bearer {r.json()['access_token']}"})
@@ -81,6 +86,7 @@ def test_serve_supervises_servers_and_the_index_worker(served: Serve) -> None:
         what="a new index worker",
     )
     assert isinstance(restarted, psutil.Process)
+    wait_for(lambda: f"index worker ready (pid {restarted.pid})" in served.output(), timeout=60, what="its ready line")
     register("ขอส่งรายงานผลการแข่งขันหมากรุก")
     wait_for(lambda: found("หมากรุก"), timeout=60, what="the second letter, indexed by the restarted worker")
     assert "index worker exited with -9" in served.output()

@@ -310,6 +310,8 @@ class LiveServer:
     def __init__(self, app: Saraban) -> None:
         import uvicorn
 
+        from service.serving import UVICORN_OWN_PROXY_RULE_OFF
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # every HTML page it serves is kept, so the browser tests can scan what people were shown for English
@@ -325,6 +327,7 @@ class LiveServer:
             log_level="warning",
             interface="asgi3",
             timeout_keep_alive=600,
+            **UVICORN_OWN_PROXY_RULE_OFF,  # as `saraban serve` runs it
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

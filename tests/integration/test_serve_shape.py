@@ -8,9 +8,11 @@ behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +34,7 @@ class Serve(ServeProcess):
         env |= {"SARABAN_DATA_DIR": str(data_dir), "SARABAN_OCR": "off", "SARABAN_INDEX_GATHER_MS": "50"}
         super().__init__([str(SAR), "serve", "--workers", "2"], env=env, cwd=tmp, log=tmp / "serve.log")
         self.base = self.url
+        self.data_dir = data_dir
 
     def index_worker(self) -> psutil.Process | None:
         workers = [p for p in self.children() if p.cmdline()[-1:] == ["worker"]]
@@ -58,6 +61,15 @@ def test_serve_supervises_servers_and_the_index_worker(served: Serve) -> None:
     said = served.output()
     assert said.count("ready: every process started") == 1, said
     assert said.index("indexing worker started") < said.index("ready: every process started"), said
+
+    # no proxy is trusted (SARABAN_TRUSTED_PROXIES unset): a forged X-Forwarded-For from this machine is not
+    # believed by the server either (uvicorn's own rule would believe 127.0.0.1), so the audit has the peer
+    forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    r = httpx.post(f"{served.base}/api/v1/auth/token", data={"username": "central", "password": "x"}, headers=forged)
+    assert r.status_code == 401, r.text
+    with contextlib.closing(sqlite3.connect(served.data_dir / "saraban.sqlite3")) as db:
+        (ip,) = db.execute("SELECT ip FROM auditevent WHERE action = 'sign_in_failed' ORDER BY seq DESC").fetchone()
+    assert ip == "127.0.0.1"
     r = httpx.post(f"{served.base}/api/v1/auth/token", data={"username": "central", "password": PASSWORD})
     assert r.status_code == 200, r.text
     http = httpx.Client(base_url=served.base, headers={"Authorization": f"Bearer {r.json()['access_token']}"})

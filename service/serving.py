@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 #: ``FORWARDED_ALLOW_IPS`` says), rewriting the client's address before the app sees it: a local client could then
 #: put any address in the audit trail and the sign-in throttle's key, whatever ``SARABAN_TRUSTED_PROXIES`` says.
 #: The app has the one rule for proxies (``service.edge.security.client_ip``), so uvicorn's is off.
-UVICORN_OWN_PROXY_RULE_OFF = {"proxy_headers": False}
+UVICORN_PROXY_HEADERS = False
 READY_FD = "SARABAN_READY_FD"  # the pipe a supervised child writes its pid to once it is ready
 RESTART_BACKOFF_MAX = 10.0  # seconds: a child that keeps dying at start is retried at most this often
 STOP_GRACE = 20.0  # seconds a child has to stop on SIGTERM before it is killed
@@ -234,7 +234,7 @@ def run_server_child(fd: int) -> None:
 
     sock = socket.socket(fileno=fd)
     app = create_app(build(Settings()))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, **UVICORN_OWN_PROXY_RULE_OFF)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=UVICORN_PROXY_HEADERS)
     Server(config).run(sockets=[sock])
 
 

@@ -310,7 +310,7 @@ class LiveServer:
     def __init__(self, app: Saraban) -> None:
         import uvicorn
 
-        from service.serving import UVICORN_OWN_PROXY_RULE_OFF
+        from service.serving import UVICORN_PROXY_HEADERS
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -327,7 +327,7 @@ class LiveServer:
             log_level="warning",
             interface="asgi3",
             timeout_keep_alive=600,
-            **UVICORN_OWN_PROXY_RULE_OFF,  # as `saraban serve` runs it
+            proxy_headers=UVICORN_PROXY_HEADERS,  # as `saraban serve` runs it
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -28,7 +28,7 @@ from service.outgoing.cli import numbers
 from service.procedures.cli import cli as procedures_cli
 from service.receiving.cli import stamp_job
 from service.routing.cli import inbox
-from service.serving import UVICORN_PROXY_HEADERS, default_workers, serve_supervised
+from service.serving import UVICORN_OPTIONS, default_workers, serve_supervised
 from service.users.cli import cli as user_cli
 
 cli = typer.Typer(help="Saraban — ระบบสารบรรณ", no_args_is_help=True, add_completion=False)
@@ -96,7 +96,7 @@ def serve(
             ", one process, indexing in a thread)"
         )
         s.index_mode = "thread"
-        uvicorn.run(create_app(build(s)), host=h, port=p, log_level="warning", proxy_headers=UVICORN_PROXY_HEADERS)
+        uvicorn.run(create_app(build(s)), host=h, port=p, log_level="warning", **UVICORN_OPTIONS)
         return
     external = s.index_mode == "worker" and "index_mode" in s.model_fields_set
     app.engine.dispose()

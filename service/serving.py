@@ -29,14 +29,17 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger(__name__)
 
-#: uvicorn believes ``X-Forwarded-For`` and ``X-Forwarded-Proto`` from 127.0.0.1 by default (and from whatever
-#: ``FORWARDED_ALLOW_IPS`` says), rewriting the client's address before the app sees it: a local client could then
-#: put any address in the audit trail and the sign-in throttle's key, whatever ``SARABAN_TRUSTED_PROXIES`` says.
-#: The app has the one rule for proxies (``service.edge.security.client_ip``), so uvicorn's is off.
-UVICORN_PROXY_HEADERS = False
+#: How we run uvicorn, wherever we start it (``serve``, ``serve --index-in-process``, the tests' live server):
+#: - ``proxy_headers``: uvicorn believes ``X-Forwarded-For`` and ``-Proto`` from 127.0.0.1 by default (and from
+#:   whatever ``FORWARDED_ALLOW_IPS`` says), rewriting the client's address before the app sees it: a client on the
+#:   machine could then put any address in the audit trail and the sign-in throttle's key, whatever
+#:   ``SARABAN_TRUSTED_PROXIES`` says. The app has the one rule for proxies (``service.edge.security.client_ip``).
+#: - ``server_header``: no ``server: uvicorn`` on every answer (it tells an attacker what to look up).
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 READY_FD = "SARABAN_READY_FD"  # the pipe a supervised child writes its pid to once it is ready
 RESTART_BACKOFF_MAX = 10.0  # seconds: a child that keeps dying at start is retried at most this often
 STOP_GRACE = 20.0  # seconds a child has to stop on SIGTERM before it is killed
@@ -234,7 +237,7 @@ def run_server_child(fd: int) -> None:
 
     sock = socket.socket(fileno=fd)
     app = create_app(build(Settings()))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=UVICORN_PROXY_HEADERS)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, **UVICORN_OPTIONS)
     Server(config).run(sockets=[sock])
 
 

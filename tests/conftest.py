@@ -310,7 +310,7 @@ class LiveServer:
     def __init__(self, app: Saraban) -> None:
         import uvicorn
 
-        from service.serving import UVICORN_PROXY_HEADERS
+        from service.serving import UVICORN_OPTIONS
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -327,7 +327,7 @@ class LiveServer:
             log_level="warning",
             interface="asgi3",
             timeout_keep_alive=600,
-            proxy_headers=UVICORN_PROXY_HEADERS,  # as `saraban serve` runs it
+            **UVICORN_OPTIONS,  # as `saraban serve` runs it
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

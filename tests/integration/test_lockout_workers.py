@@ -41,15 +41,8 @@ def test_forty_parallel_wrong_passwords_lock_after_exactly_the_limit(
     }
     # what `saraban serve --workers 2` runs, without the CLI's own start-up (the database is migrated already)
     uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "service.app:app_from_env", "--workers", "2"]
-    uvicorn += [
-        "--host",
-        "127.0.0.1",
-        "--log-level",
-        "warning",
-        "--timeout-worker-healthcheck",
-        "120",
-        "--no-proxy-headers",
-    ]
+    uvicorn += ["--host", "127.0.0.1", "--log-level", "warning", "--timeout-worker-healthcheck", "120"]
+    uvicorn += ["--no-proxy-headers", "--no-server-header"]  # service.serving.UVICORN_OPTIONS
     with ServeProcess(uvicorn, env=env, cwd=tmp_path, log=tmp_path / "server.log") as server:
         url = server.healthy().url
 

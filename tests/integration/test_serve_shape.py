@@ -67,6 +67,7 @@ def test_serve_supervises_servers_and_the_index_worker(served: Serve) -> None:
     forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
     r = httpx.post(f"{served.base}/api/v1/auth/token", data={"username": "central", "password": "x"}, headers=forged)
     assert r.status_code == 401, r.text
+    assert "server" not in r.headers  # uvicorn does not say it is uvicorn
     with contextlib.closing(sqlite3.connect(served.data_dir / "saraban.sqlite3")) as db:
         (ip,) = db.execute("SELECT ip FROM auditevent WHERE action = 'sign_in_failed' ORDER BY seq DESC").fetchone()
     assert ip == "127.0.0.1"

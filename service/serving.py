@@ -39,7 +39,13 @@ log = logging.getLogger(__name__)
 #:   machine could then put any address in the audit trail and the sign-in throttle's key, whatever
 #:   ``SARABAN_TRUSTED_PROXIES`` says. The app has the one rule for proxies (``service.edge.security.client_ip``).
 #: - ``server_header``: no ``server: uvicorn`` on every answer (it tells an attacker what to look up).
-UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
+#: - ``http``: uvicorn's httptools protocol with a bound on the request's line and headers, and problem+json for a
+#:   request it cannot parse (``service.edge.http1``).
+UVICORN_OPTIONS: dict[str, Any] = {
+    "proxy_headers": False,
+    "server_header": False,
+    "http": "service.edge.http1:BoundedHttpProtocol",
+}
 READY_FD = "SARABAN_READY_FD"  # the pipe a supervised child writes its pid to once it is ready
 RESTART_BACKOFF_MAX = 10.0  # seconds: a child that keeps dying at start is retried at most this often
 STOP_GRACE = 20.0  # seconds a child has to stop on SIGTERM before it is killed

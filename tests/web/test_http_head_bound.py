@@ -5,12 +5,15 @@ past 64 KB are refused at once with 431, a request that is not HTTP with 400, bo
 from __future__ import annotations
 
 import json
+import logging
 import select
 import socket
+import time
 from collections.abc import Callable
 
 import httpx
 import psutil
+import pytest
 
 from service.edge.http1 import MAX_REQUEST_HEAD
 from tests.conftest import LiveServer
@@ -82,6 +85,45 @@ def test_an_oversized_head_is_refused_without_being_read(live_server: Callable[.
     status, _, _ = exchange(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n", then=fits)
     assert status == 200
     assert httpx.get(f"{server.url}/healthz").status_code == 200
+
+
+def test_trailers_are_bounded_as_the_head_is(live_server: Callable[..., LiveServer]) -> None:
+    """After a chunked body's last chunk come trailer fields, which httptools accumulates as it does headers."""
+    server = live_server()
+    chunked = b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"
+    # the app answers at the head (405: no POST there) while the trailer still streams: then the bound closes it
+    rss_before = psutil.Process().memory_info().rss
+    assert blast(server.port, chunked + b"X-Trailer: ", megabytes=256) < 64
+    assert psutil.Process().memory_info().rss - rss_before < 32 * 1024 * 1024
+    # a chunked body of many small chunks is a body, not framing: read whole by the app, which then answers
+    form = b"username=central&password=" + b"d" * (500 * 1024)
+    many = b"".join(b"%x\r\n%s\r\n" % (len(form[i : i + 1024]), form[i : i + 1024]) for i in range(0, len(form), 1024))
+    head = (
+        b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+    )
+    status, _, body = exchange(server.port, head, then=many + b"0\r\n\r\n")
+    assert status != 431 and b"request_head_too_large" not in body, body[:300]
+
+
+def test_nothing_behind_a_refused_head_is_served(
+    live_server: Callable[..., LiveServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = live_server()
+    oversized = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * (2 * MAX_REQUEST_HEAD) + b"\r\n\r\n"
+    pipelined = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    status, _, body = exchange(server.port, oversized + pipelined)
+    assert status == 431
+    assert body.count(b"HTTP/1.1") == 0 and json.loads(body)["status"] == 431  # one answer, nothing after it
+    upgrade = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+    status, _, _ = exchange(server.port, upgrade + b"X-Big: " + b"b" * (2 * MAX_REQUEST_HEAD) + b"\r\n\r\n")
+    assert status == 431
+    assert httpx.get(f"{server.url}/healthz").status_code == 200
+    # the pipelined request was not started (its answer would fail on the half-closed connection), and the
+    # upgrade did not reach uvicorn's websocket code with a request it never parsed
+    time.sleep(0.3)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors
 
 
 def test_what_is_not_http_gets_a_problem_not_plain_text(live_server: Callable[..., LiveServer]) -> None:

@@ -132,13 +132,12 @@ class Supervisor:
             return
         self._heard += os.read(self._ready_r, 4096)
         *lines, self._heard = self._heard.split(b"\n")
-        for line in lines:
-            child = next((c for c in self.children if line.strip().isdigit() and c.pid == int(line)), None)
-            if child is None:
-                continue
-            child.ready = True
-            if self._all_ready:  # a restarted child
-                self.say(f"{child.name} ready (pid {child.pid})")
+        pids = {int(line) for line in lines if line.strip().isdigit()}
+        for child in self.children:
+            if child.pid in pids:
+                child.ready = True
+                if self._all_ready:  # a restarted child
+                    self.say(f"{child.name} ready (pid {child.pid})")
         if not self._all_ready and all(c.ready for c in self.children):
             self._all_ready = True
             self.say(f"ready: every process started in {time.monotonic() - self._begun:.1f} s")

@@ -24,9 +24,10 @@ import asyncio
 import json
 import logging
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from service.edge.errors import problem
+from service.edge.security import headers_for
 from service.kit.errors import SarabanError
 
 log = logging.getLogger(__name__)
@@ -52,21 +53,13 @@ class RequestHeadTooLarge(SarabanError):
     title = "Request header fields too large"
 
 
-_STATUS_LINES = {400: b"HTTP/1.1 400 Bad Request\r\n", 431: b"HTTP/1.1 431 Request Header Fields Too Large\r\n"}
-
-
 def refusal(err: SarabanError) -> bytes:
-    """The whole answer, ready to write: problem+json, then the connection is closed."""
+    """The whole answer, ready to write: problem+json with the headers every answer has, then the connection is
+    closed."""
     body = json.dumps(problem(err), ensure_ascii=False).encode()
-    head = [
-        _STATUS_LINES[err.status],
-        b"content-type: application/problem+json\r\n",
-        b"content-length: %d\r\n" % len(body),
-        b"x-content-type-options: nosniff\r\n",
-        b"cache-control: no-store\r\n",
-        b"connection: close\r\n",
-        b"\r\n",
-    ]
+    head = [STATUS_LINE[err.status], b"content-type: application/problem+json\r\n"]
+    head += [b"%s: %s\r\n" % header for header in headers_for("")]
+    head += [b"content-length: %d\r\n" % len(body), b"connection: close\r\n\r\n"]
     return b"".join(head) + body
 
 

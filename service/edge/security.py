@@ -26,7 +26,8 @@ FRAMED_PREFIXES = ("/attachments/",)
 CACHEABLE_PREFIXES = ("/static/",)
 
 
-def _headers_for(path: str) -> list[tuple[bytes, bytes]]:
+def headers_for(path: str) -> list[tuple[bytes, bytes]]:
+    """The security headers of an answer to ``path`` (also those the HTTP layer writes itself, ``edge.http1``)."""
     framed = path.startswith(FRAMED_PREFIXES)
     if framed:
         csp = FILE_CSP
@@ -57,7 +58,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = _headers_for(scope.get("path", ""))
+        extra = headers_for(scope.get("path", ""))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

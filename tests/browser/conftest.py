@@ -114,6 +114,22 @@ def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSW
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def settle(page: Page) -> None:
+    """Wait until a page that shows a PDF has settled. A letter page embeds the stamped PDF; Chromium's viewer then
+    loads a few hundred scripts of its own in the frame and fetches the file again, and while it does the page has
+    been seen to move under a click, and (CI, a loaded machine) a submitted form to be lost: the director's
+    instruction not recorded, the page still showing the filled form. Settled first, as a person reading the
+    letter before writing on it would be."""
+    page.wait_for_load_state("networkidle")
+
+
+def submit(page: Page, button: str) -> None:
+    """Click a form's submit button once the page has settled; fails saying so if the browser sent no form."""
+    settle(page)
+    with page.expect_request(lambda r: r.method == "POST" and r.frame == page.main_frame):
+        page.click(button)
+
+
 # ---------------------------------------------------------------------------------------------- API helpers
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import TIMEOUT_MS, Api, NewPage, sign_in
+from tests.browser.conftest import TIMEOUT_MS, Api, NewPage, settle, sign_in, submit
 from tests.conftest import LiveServer, needs_poppler
 from tests.samples import thai_letter_pdf
 
@@ -66,11 +66,11 @@ def _officer_part(page: Page, base: str, subject: str, action: str) -> None:
     route = _route_id(page)
     expect(page.locator("h1")).to_contain_text(subject)
     expect(page.locator("iframe#stamped-pdf")).to_be_attached()  # the stamped letter is there to read
-    page.click(f"#acknowledge-{route}")
+    submit(page, f"#acknowledge-{route}")
     expect(page.locator("#done")).to_contain_text("รับทราบเรียบร้อย")
     expect(page.locator(f"#route-{route}")).to_have_attribute("data-state", "acknowledged")
     page.fill(f"#action-{route}", action)
-    page.click(f"#complete-{route}")
+    submit(page, f"#complete-{route}")
     expect(page.locator("#done")).to_contain_text("บันทึกการปฏิบัติเรียบร้อย")
     expect(page.locator(f"#route-{route}")).to_have_attribute("data-state", "completed")
     expect(page.locator(f"#route-{route} .action-taken")).to_contain_text(action)
@@ -100,12 +100,12 @@ def test_the_whole_journey(
     page.wait_for_url(re.compile(r"/letters/\d+\?registered=1$"))
     letter_url = page.url.split("?")[0]
     letter_id = int(letter_url.rsplit("/", 1)[1])
-    page.wait_for_load_state("networkidle")  # the stamped PDF's viewer has settled (it moves the page as it loads)
+    settle(page)  # the stamped PDF's viewer has loaded (it moves the page as it loads)
     box = page.locator(f"#route-form input[name=to_unit_ids][data-name='{GROUP}']")
     box.scroll_into_view_if_needed()
     box.check()
     page.fill("#instruction", INSTRUCTION)
-    page.click("#route-submit")
+    submit(page, "#route-submit")
     expect(page.locator("#done")).to_contain_text("ส่งต่อเรียบร้อย")
     expect(page.locator("#journey .route")).to_have_count(1)
     expect(page.locator("#journey .route").first).to_contain_text("กลุ่มส่งเสริมฯ")
@@ -121,12 +121,12 @@ def test_the_whole_journey(
     expect(item).to_contain_text("ด่วนมาก")
     item.locator("a.subject").click()
     unit_route = _route_id(page)
-    page.click(f"#register-{unit_route}")
+    submit(page, f"#register-{unit_route}")
     expect(page.locator("#done")).to_contain_text("ลงทะเบียนรับเรียบร้อย")
     expect(page.locator(f"#route-{unit_route} .unit-number")).to_contain_text("เลขรับ 1/")
     page.select_option("#to_user_ids", label="นายสมชาย ตั้งใจ — กลุ่มส่งเสริมฯ")
     page.fill("#instruction", "ดำเนินการแจ้งโรงเรียน")
-    page.click("#route-submit")
+    submit(page, "#route-submit")
     expect(page.locator("#done")).to_contain_text("ส่งต่อเรียบร้อย")
     expect(page.locator(f"#route-{unit_route}")).to_have_attribute("data-state", "forwarded")
     # the group's register has it under the group's own number
@@ -145,7 +145,7 @@ def test_the_whole_journey(
     expect(page.locator("#instruct-box")).to_have_attribute("open", "")
     expect(page.locator("#instruction-name")).to_have_value("นายประเสริฐ ผู้นำ")
     page.fill("#instruction-text", DIRECTIVE)
-    page.click("#instruction-submit")
+    submit(page, "#instruction-submit")
     expect(page.locator("#done")).to_contain_text("บันทึกการสั่งการเรียบร้อย")
     expect(page.locator(".instruction")).to_contain_text(DIRECTIVE)
     href = page.locator("a#instructed-link").get_attribute("href")

@@ -33,6 +33,7 @@ from service.edge.errors import (
     validation_error_handler,
 )
 from service.edge.gate import WriteGate
+from service.edge.head import HeadAsGet
 from service.edge.limits import install_input_limits
 from service.edge.publicids import PublicIdScope, PublicJSONResponse
 from service.edge.security import SecurityHeaders
@@ -132,7 +133,8 @@ def create_app(saraban: Saraban) -> FastAPI:
     app.add_middleware(WriteGate)  # the right from the path and the token, before any of the above reads a byte
     # paths, bodies, answers and error pages of a request (the gate's refusals too) all use this app's public ids
     app.add_middleware(PublicIdScope, codec=lambda: saraban.public_ids)
-    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
+    app.add_middleware(SecurityHeaders)  # refusals carry the headers too
+    app.add_middleware(HeadAsGet)  # outermost: everything inside answers a HEAD as its GET
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
